@@ -1,0 +1,21 @@
+// Lint rules: typescript-eslint's recommended set plus the habits from STYLE.md
+// (no stray console in core code: reporters own the output streams).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'bin/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-console': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'off',
+    },
+  },
+  {
+    files: ['bench/**', 'test/**'],
+    rules: { 'no-console': 'off' },
+  },
+);

@@ -1,0 +1,173 @@
+// The architectures kmatrix knows, as data: kernel ARCH/SRCARCH, Debian's cross
+// compiler prefix and package, the defconfig target and the default image target.
+
+export interface Arch {
+  /** kmatrix's name for it (what users type). */
+  name: string;
+  /** make ARCH= */
+  arch: string;
+  /** arch/<srcarch>/ in the tree (what Kconfig's $(SRCARCH) expands to). */
+  srcarch: string;
+  /** Debian multiarch triplet; the cross tools are `${triplet}-gcc` etc. */
+  triplet: string;
+  /** Debian package providing the gcc cross compiler. */
+  gccPackage: string;
+  /** Debian package for binutils (needed by the LLVM toolchain's assembler fallbacks). */
+  binutilsPackage: string;
+  /** clang --target= value for LLVM=1 builds. */
+  clangTarget: string;
+  /** make target that produces the arch's default config. */
+  defconfigTarget: string;
+  /** make target for the bootable image (what `--targets kernel` builds). */
+  imageTarget: string;
+  /** Path of the image in the output dir after a build. */
+  imagePath: string;
+  /** Does the arch build device trees (`--targets dtbs`)? */
+  hasDtbs: boolean;
+  aliases: readonly string[];
+}
+
+const table: readonly Arch[] = [
+  {
+    name: 'x86_64',
+    arch: 'x86_64',
+    srcarch: 'x86',
+    triplet: 'x86_64-linux-gnu',
+    gccPackage: 'gcc-x86-64-linux-gnu',
+    binutilsPackage: 'binutils-x86-64-linux-gnu',
+    clangTarget: 'x86_64-linux-gnu',
+    defconfigTarget: 'defconfig',
+    imageTarget: 'bzImage',
+    imagePath: 'arch/x86/boot/bzImage',
+    hasDtbs: false,
+    aliases: ['amd64', 'x86-64'],
+  },
+  {
+    name: 'i386',
+    arch: 'i386',
+    srcarch: 'x86',
+    triplet: 'i686-linux-gnu',
+    gccPackage: 'gcc-i686-linux-gnu',
+    binutilsPackage: 'binutils-i686-linux-gnu',
+    clangTarget: 'i686-linux-gnu',
+    defconfigTarget: 'defconfig',
+    imageTarget: 'bzImage',
+    imagePath: 'arch/x86/boot/bzImage',
+    hasDtbs: false,
+    aliases: ['x86', 'i686'],
+  },
+  {
+    name: 'armhf',
+    arch: 'arm',
+    srcarch: 'arm',
+    triplet: 'arm-linux-gnueabihf',
+    gccPackage: 'gcc-arm-linux-gnueabihf',
+    binutilsPackage: 'binutils-arm-linux-gnueabihf',
+    clangTarget: 'arm-linux-gnueabihf',
+    defconfigTarget: 'defconfig',
+    imageTarget: 'zImage',
+    imagePath: 'arch/arm/boot/zImage',
+    hasDtbs: true,
+    aliases: ['arm'],
+  },
+  {
+    name: 'armel',
+    arch: 'arm',
+    srcarch: 'arm',
+    triplet: 'arm-linux-gnueabi',
+    gccPackage: 'gcc-arm-linux-gnueabi',
+    binutilsPackage: 'binutils-arm-linux-gnueabi',
+    clangTarget: 'arm-linux-gnueabi',
+    defconfigTarget: 'defconfig',
+    imageTarget: 'zImage',
+    imagePath: 'arch/arm/boot/zImage',
+    hasDtbs: true,
+    aliases: [],
+  },
+  {
+    name: 'arm64',
+    arch: 'arm64',
+    srcarch: 'arm64',
+    triplet: 'aarch64-linux-gnu',
+    gccPackage: 'gcc-aarch64-linux-gnu',
+    binutilsPackage: 'binutils-aarch64-linux-gnu',
+    clangTarget: 'aarch64-linux-gnu',
+    defconfigTarget: 'defconfig',
+    imageTarget: 'Image',
+    imagePath: 'arch/arm64/boot/Image',
+    hasDtbs: true,
+    aliases: ['aarch64'],
+  },
+  {
+    name: 's390',
+    arch: 's390',
+    srcarch: 's390',
+    triplet: 's390x-linux-gnu',
+    gccPackage: 'gcc-s390x-linux-gnu',
+    binutilsPackage: 'binutils-s390x-linux-gnu',
+    clangTarget: 's390x-linux-gnu',
+    defconfigTarget: 'defconfig',
+    imageTarget: 'bzImage',
+    imagePath: 'arch/s390/boot/bzImage',
+    hasDtbs: false,
+    aliases: ['s390x'],
+  },
+  {
+    name: 'riscv64',
+    arch: 'riscv',
+    srcarch: 'riscv',
+    triplet: 'riscv64-linux-gnu',
+    gccPackage: 'gcc-riscv64-linux-gnu',
+    binutilsPackage: 'binutils-riscv64-linux-gnu',
+    clangTarget: 'riscv64-linux-gnu',
+    defconfigTarget: 'defconfig',
+    imageTarget: 'Image',
+    imagePath: 'arch/riscv/boot/Image',
+    hasDtbs: true,
+    aliases: ['riscv'],
+  },
+  {
+    name: 'powerpc64le',
+    arch: 'powerpc',
+    srcarch: 'powerpc',
+    triplet: 'powerpc64le-linux-gnu',
+    gccPackage: 'gcc-powerpc64le-linux-gnu',
+    binutilsPackage: 'binutils-powerpc64le-linux-gnu',
+    clangTarget: 'powerpc64le-linux-gnu',
+    defconfigTarget: 'ppc64le_defconfig',
+    imageTarget: 'vmlinux',
+    imagePath: 'vmlinux',
+    hasDtbs: false,
+    aliases: ['ppc64le', 'ppc64el'],
+  },
+  {
+    name: 'mips',
+    arch: 'mips',
+    srcarch: 'mips',
+    triplet: 'mips-linux-gnu',
+    gccPackage: 'gcc-mips-linux-gnu',
+    binutilsPackage: 'binutils-mips-linux-gnu',
+    clangTarget: 'mips-linux-gnu',
+    defconfigTarget: 'defconfig',
+    imageTarget: 'vmlinux',
+    imagePath: 'vmlinux',
+    hasDtbs: false,
+    aliases: [],
+  },
+];
+
+export const ARCHES: readonly Arch[] = table;
+
+export function archNames(): string[] {
+  return table.map((a) => a.name);
+}
+
+export function findArch(name: string): Arch | undefined {
+  const n = name.toLowerCase();
+  return table.find((a) => a.name === n || a.aliases.includes(n));
+}
+
+/** Every spelling accepted on the command line, for error messages. */
+export function acceptedArchSpellings(): string {
+  return table.map((a) => (a.aliases.length ? `${a.name} (${a.aliases.join(', ')})` : a.name)).join(', ');
+}

@@ -1,0 +1,47 @@
+// The kmatrix command line: parse argv into typed options, call the library, return the exit code.
+// 0 = success / satisfied, 1 = expected failure (unsatisfied, build failed), 2 = usage or infrastructure.
+import { Command, CommanderError } from 'commander';
+import { isKmatrixError, errorMessage } from '../core/errors.js';
+import type { CliIo } from './io.js';
+
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('kmatrix')
+    .description('Build-matrix orchestrator for the Linux kernel')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .showHelpAfterError(false);
+
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
+  void setExit;
+
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit 0; everything else commander rejects is a usage error
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (isKmatrixError(e)) {
+      io.stderr.write(`kmatrix: error: ${e.message}\n`);
+      if (e.detail) io.stderr.write(indent(e.detail) + '\n');
+      return 2;
+    }
+    io.stderr.write(`kmatrix: internal error: ${errorMessage(e)}\n`);
+    if (e instanceof Error && e.stack) io.stderr.write(e.stack + '\n');
+    return 2;
+  }
+  return exitCode;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+}

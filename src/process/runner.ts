@@ -1,0 +1,95 @@
+// The one way kmatrix starts processes. Everything that spawns takes a ProcessRunner,
+// so tests can see exactly what ran; the real one is execa, which never uses a shell.
+import { access, constants } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { KmatrixError } from '../core/errors.js';
+
+export interface RunOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** Replace the environment instead of extending process.env. */
+  extendEnv?: boolean;
+  input?: string;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** Write stdout+stderr (interleaved) to this file as well as capturing it. */
+  logFile?: string;
+}
+
+export interface RunResult {
+  command: string;
+  exitCode: number | undefined;
+  signal: string | undefined;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  cancelled: boolean;
+  failed: boolean;
+}
+
+export interface ProcessRunner {
+  run(file: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
+}
+
+export const execaRunner: ProcessRunner = {
+  async run(file, args, options = {}) {
+    const r = await execa(file, args, {
+      cwd: options.cwd,
+      env: options.env,
+      extendEnv: options.extendEnv ?? true,
+      input: options.input,
+      cancelSignal: options.signal,
+      timeout: options.timeoutMs,
+      reject: false,
+      stripFinalNewline: false,
+      ...(options.logFile ? { stdout: ['pipe', { file: options.logFile, append: true }] as const, stderr: ['pipe', { file: options.logFile, append: true }] as const } : {}),
+    });
+    return {
+      command: r.command,
+      exitCode: r.exitCode,
+      signal: r.signal,
+      stdout: String(r.stdout ?? ''),
+      stderr: String(r.stderr ?? ''),
+      timedOut: r.timedOut,
+      cancelled: r.isCanceled,
+      failed: r.failed,
+    };
+  },
+};
+
+/** Run and throw a KmatrixError (code given) when the command fails. */
+export async function runChecked(
+  runner: ProcessRunner,
+  code: 'command-failed' | 'apt-failed' | 'kconfig-failed' | 'bad-ref',
+  file: string,
+  args: readonly string[],
+  options?: RunOptions,
+): Promise<RunResult> {
+  const r = await runner.run(file, args, options);
+  if (r.failed) {
+    const why = r.timedOut ? 'timed out' : r.cancelled ? 'was cancelled' : `exited with ${r.exitCode ?? r.signal}`;
+    throw new KmatrixError(code, `command ${why}: ${r.command}`, lastLines(r.stderr || r.stdout, 20));
+  }
+  return r;
+}
+
+export function lastLines(text: string, n: number): string {
+  const lines = text.trimEnd().split('\n');
+  return lines.slice(-n).join('\n');
+}
+
+/** Find an executable on PATH without a shell; undefined when absent. */
+export async function which(name: string, path = process.env['PATH'] ?? ''): Promise<string | undefined> {
+  for (const dir of path.split(':')) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; keep looking
+    }
+  }
+  return undefined;
+}
