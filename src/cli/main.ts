@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { isKmatrixError, errorMessage } from '../core/errors.js';
 import type { CliIo } from './io.js';
+import { registerConfig } from './commands/config.js';
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let exitCode = 0;
@@ -18,7 +19,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const setExit = (code: number) => {
     exitCode = code;
   };
-  void setExit;
+  registerConfig(program, io, setExit);
 
   try {
     await program.parseAsync(argv as string[], { from: 'user' });

@@ -43,7 +43,12 @@ export const execaRunner: ProcessRunner = {
       timeout: options.timeoutMs,
       reject: false,
       stripFinalNewline: false,
-      ...(options.logFile ? { stdout: ['pipe', { file: options.logFile, append: true }] as const, stderr: ['pipe', { file: options.logFile, append: true }] as const } : {}),
+      ...(options.logFile
+        ? {
+            stdout: ['pipe', { file: options.logFile, append: true }] as const,
+            stderr: ['pipe', { file: options.logFile, append: true }] as const,
+          }
+        : {}),
     });
     return {
       command: r.command,
@@ -68,8 +73,16 @@ export async function runChecked(
 ): Promise<RunResult> {
   const r = await runner.run(file, args, options);
   if (r.failed) {
-    const why = r.timedOut ? 'timed out' : r.cancelled ? 'was cancelled' : `exited with ${r.exitCode ?? r.signal}`;
-    throw new KmatrixError(code, `command ${why}: ${r.command}`, lastLines(r.stderr || r.stdout, 20));
+    const why = r.timedOut
+      ? 'timed out'
+      : r.cancelled
+        ? 'was cancelled'
+        : `exited with ${r.exitCode ?? r.signal}`;
+    throw new KmatrixError(
+      code,
+      `command ${why}: ${r.command}`,
+      lastLines(r.stderr || r.stdout, 20),
+    );
   }
   return r;
 }
@@ -80,7 +93,10 @@ export function lastLines(text: string, n: number): string {
 }
 
 /** Find an executable on PATH without a shell; undefined when absent. */
-export async function which(name: string, path = process.env['PATH'] ?? ''): Promise<string | undefined> {
+export async function which(
+  name: string,
+  path = process.env['PATH'] ?? '',
+): Promise<string | undefined> {
   for (const dir of path.split(':')) {
     if (!dir) continue;
     const candidate = join(dir, name);

@@ -1,0 +1,37 @@
+// Renders progress events as plain lines on stderr (stdout stays for results and --json).
+import type { Writable } from 'node:stream';
+import type { Emit, KmatrixEvent } from '../core/events.js';
+
+export function progressLine(e: KmatrixEvent): string | undefined {
+  switch (e.type) {
+    case 'source:apt-update':
+      return `updating apt lists for ${e.suites.join(', ')}`;
+    case 'source:download':
+      return `downloading ${e.pkg} from ${e.suite}`;
+    case 'source:extract':
+      return `extracting ${e.pkg} into ${e.into} (once; reused afterwards)`;
+    case 'source:wait-lock':
+      return `waiting for ${e.what}`;
+    case 'source:export':
+      return `exporting ${e.commit.slice(0, 12)} from ${e.repo} into ${e.into}`;
+    case 'source:ready':
+      return e.cached ? undefined : `source ${e.label} ready at ${e.path}`;
+    case 'config:tools':
+      return e.cached ? undefined : `building Kconfig tools for ${e.tree} (once per tree)`;
+    case 'config:step':
+      return `${e.cell}: make ${e.step}`;
+    case 'config:done':
+      return undefined;
+  }
+}
+
+export function progressReporter(
+  stream: Writable,
+  opts: { quiet?: boolean } = {},
+): Emit<KmatrixEvent> {
+  return (e) => {
+    if (opts.quiet) return;
+    const line = progressLine(e);
+    if (line) stream.write(`kmatrix: ${line}\n`);
+  };
+}

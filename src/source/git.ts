@@ -1,0 +1,84 @@
+// git:PATH@REF sources: the commit is exported (git archive) into the cache, keyed by
+// its sha. The user's checkout, HEAD, index and bisect state are never touched.
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { KmatrixError, errorMessage } from '../core/errors.js';
+import type { Emit, SourceEvent } from '../core/events.js';
+import { exists, publishDir, withLock } from '../fsutil/atomic.js';
+import type { ProcessRunner } from '../process/runner.js';
+
+export interface GitTree {
+  path: string;
+  commit: string;
+  cached: boolean;
+}
+
+export async function resolveCommit(
+  runner: ProcessRunner,
+  repo: string,
+  ref: string,
+): Promise<string> {
+  if (ref.startsWith('-')) {
+    throw new KmatrixError('bad-ref', `bad git ref "${ref}": a ref cannot start with "-"`);
+  }
+  const top = await runner.run('git', ['-C', repo, 'rev-parse', '--git-dir']);
+  if (top.failed) {
+    throw new KmatrixError(
+      'bad-source',
+      `${repo} is not a git repository (git rev-parse --git-dir failed)`,
+      top.stderr.trim(),
+    );
+  }
+  const r = await runner.run('git', [
+    '-C',
+    repo,
+    'rev-parse',
+    '--verify',
+    '--quiet',
+    '--end-of-options',
+    `${ref}^{commit}`,
+  ]);
+  const sha = r.stdout.trim();
+  if (r.failed || !/^[0-9a-f]{40,64}$/.test(sha)) {
+    throw new KmatrixError('bad-ref', `git ref "${ref}" does not name a commit in ${repo}`);
+  }
+  return sha;
+}
+
+export async function resolveGitTree(
+  repoArg: string,
+  ref: string,
+  deps: { runner: ProcessRunner; cacheDir: string; emit: Emit<SourceEvent>; cwd: string },
+): Promise<GitTree> {
+  const repo = resolve(deps.cwd, repoArg);
+  const commit = await resolveCommit(deps.runner, repo, ref);
+  const treeDir = join(deps.cacheDir, 'trees', `git-${commit}`);
+  const stamp = join(treeDir, '.kmatrix-source');
+  if (await exists(stamp)) return { path: treeDir, commit, cached: true };
+  return withLock(
+    join(deps.cacheDir, 'locks', `git-${commit}.lock`),
+    async () => {
+      if (await exists(stamp)) return { path: treeDir, commit, cached: true };
+      deps.emit({ type: 'source:export', repo, commit, into: treeDir });
+      await publishDir(treeDir, async (staging) => {
+        try {
+          await execa('git', ['-C', repo, 'archive', '--format=tar', commit]).pipe('tar', [
+            '-x',
+            '-C',
+            staging,
+          ]);
+        } catch (e) {
+          throw new KmatrixError(
+            'command-failed',
+            `git archive ${commit} from ${repo} failed`,
+            errorMessage(e),
+          );
+        }
+        await writeFile(join(staging, '.kmatrix-source'), `git ${repo} ${commit}\n`);
+      });
+      return { path: treeDir, commit, cached: false };
+    },
+    () => deps.emit({ type: 'source:wait-lock', what: `export of ${commit.slice(0, 12)}` }),
+  );
+}
