@@ -1,0 +1,205 @@
+// The docker runtime: each command runs in a fresh container of a toolchain image, with the
+// kernel tree bind-mounted read-only, the O= dir and ccache writable, no network, and the
+// caller's uid:gid. The container is removed however the command ends (exit, timeout,
+// AbortSignal, daemon error): no orphans.
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+import { shellJoin } from './shell-quote.js';
+import {
+  tail,
+  type RunCommand,
+  type RunOutcome,
+  type Runtime,
+  type RuntimeInfo,
+  type RuntimePaths,
+  type Workspace,
+} from './runtime.js';
+
+/** Every container kmatrix starts carries this label (tests and cleanup find them by it). */
+export const MANAGED_LABEL = 'org.kmatrix.managed';
+
+const CONTAINER_PATHS: Required<RuntimePaths> = { source: '/src', out: '/out', ccache: '/ccache' };
+const CONTAINER_PATH_ENV = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface DockerRuntimeOptions {
+  docker: Docker;
+  /** Image reference (kmatrix/gcc:latest) and its resolved id (sha256:...). */
+  image: string;
+  imageId: string;
+  dockerHost: string;
+  serverVersion: string;
+  /** Memory limit in bytes (0 = none). */
+  memoryBytes?: number;
+  /** CPU limit in CPUs (0 = none). */
+  cpus?: number;
+  /** uid:gid the command runs as; defaults to the caller's. */
+  user?: string;
+}
+
+export function callerUser(): string | undefined {
+  return typeof process.getuid === 'function' && typeof process.getgid === 'function'
+    ? `${process.getuid()}:${process.getgid()}`
+    : undefined;
+}
+
+export class DockerRuntime implements Runtime {
+  readonly info: RuntimeInfo;
+  constructor(private readonly opts: DockerRuntimeOptions) {
+    this.info = {
+      kind: 'docker',
+      image: opts.image,
+      imageId: opts.imageId,
+      dockerHost: opts.dockerHost,
+      serverVersion: opts.serverVersion,
+    };
+  }
+
+  paths(ws: Workspace): RuntimePaths {
+    return ws.ccache
+      ? { ...CONTAINER_PATHS }
+      : { source: CONTAINER_PATHS.source, out: CONTAINER_PATHS.out };
+  }
+
+  private binds(ws: Workspace): string[] {
+    const binds = [
+      `${ws.source}:${CONTAINER_PATHS.source}:ro`,
+      `${ws.out}:${CONTAINER_PATHS.out}:rw`,
+    ];
+    if (ws.ccache) binds.push(`${ws.ccache}:${CONTAINER_PATHS.ccache}:rw`);
+    return binds;
+  }
+
+  private env(ws: Workspace, extra: Record<string, string> | undefined): Record<string, string> {
+    const env: Record<string, string> = { HOME: '/tmp', PATH: CONTAINER_PATH_ENV };
+    if (ws.ccache) {
+      env['PATH'] = `/usr/lib/ccache:${CONTAINER_PATH_ENV}`;
+      env['CCACHE_DIR'] = CONTAINER_PATHS.ccache;
+    }
+    return { ...env, ...extra };
+  }
+
+  reproduce(ws: Workspace, cmd: Pick<RunCommand, 'argv' | 'env'>): string {
+    const args = ['docker', 'run', '--rm', '--network', 'none'];
+    const user = this.opts.user ?? callerUser();
+    if (user) args.push('--user', user);
+    if (this.opts.memoryBytes) args.push('--memory', String(this.opts.memoryBytes));
+    if (this.opts.cpus) args.push('--cpus', String(this.opts.cpus));
+    for (const b of this.binds(ws)) args.push('-v', b);
+    for (const [k, v] of Object.entries(this.env(ws, cmd.env))) args.push('-e', `${k}=${v}`);
+    args.push('-w', CONTAINER_PATHS.out, this.opts.imageId, ...cmd.argv);
+    return shellJoin(args);
+  }
+
+  async run(ws: Workspace, cmd: RunCommand): Promise<RunOutcome> {
+    const started = Date.now();
+    const docker = this.opts.docker;
+    let output = '';
+    let log: WriteStream | undefined;
+    let container: Docker.Container | undefined;
+    let ended: 'timeout' | 'cancelled' | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const done = (o: Omit<RunOutcome, 'durationMs' | 'output'> & Partial<RunOutcome>): RunOutcome =>
+      ({
+        ...o,
+        durationMs: Date.now() - started,
+        output: cmd.capture ? output : tail(output),
+      }) as RunOutcome;
+
+    if (cmd.signal?.aborted) return done({ kind: 'cancelled' });
+    try {
+      if (cmd.logFile) log = createWriteStream(cmd.logFile, { flags: 'a' });
+      const env = this.env(ws, cmd.env);
+      container = await docker.createContainer({
+        Image: this.opts.imageId,
+        Cmd: [...cmd.argv],
+        WorkingDir: CONTAINER_PATHS.out,
+        Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+        User: this.opts.user ?? callerUser(),
+        NetworkDisabled: true,
+        Tty: false,
+        AttachStdout: true,
+        AttachStderr: true,
+        Labels: { [MANAGED_LABEL]: 'true', 'org.kmatrix.argv0': cmd.argv[0] ?? '' },
+        HostConfig: {
+          Binds: this.binds(ws),
+          NetworkMode: 'none',
+          AutoRemove: false,
+          ...(this.opts.memoryBytes ? { Memory: this.opts.memoryBytes } : {}),
+          ...(this.opts.cpus ? { NanoCpus: Math.round(this.opts.cpus * 1e9) } : {}),
+        },
+      });
+      const c = container;
+      const stop = (why: 'timeout' | 'cancelled') => {
+        if (ended) return;
+        ended = why;
+        // kill ends wait(); removal happens in finally
+        c.kill().catch(() => undefined);
+      };
+      if (cmd.timeoutMs) timer = setTimeout(() => stop('timeout'), cmd.timeoutMs);
+      if (cmd.signal) {
+        onAbort = () => stop('cancelled');
+        cmd.signal.addEventListener('abort', onAbort, { once: true });
+        if (cmd.signal.aborted) return done({ kind: 'cancelled' });
+      }
+
+      const stream = await c.attach({ stream: true, stdout: true, stderr: true });
+      const sink = new PassThrough();
+      sink.on('data', (buf: Buffer) => {
+        const s = buf.toString('utf8');
+        output = cmd.capture ? output + s : tail(output + s, 256 * 1024);
+        log?.write(buf);
+        cmd.onOutput?.(s);
+      });
+      docker.modem.demuxStream(stream, sink, sink);
+      const streamEnded = new Promise<void>((resolve) => {
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', () => resolve());
+      });
+
+      if (ended)
+        return done({
+          kind: ended === 'timeout' ? 'timeout' : 'cancelled',
+          timeoutMs: cmd.timeoutMs,
+        });
+      await c.start();
+      const status = (await c.wait()) as {
+        StatusCode: number;
+        Error?: { Message?: string } | null;
+      };
+      // The attach stream closes right after the container exits; don't hang on it.
+      await Promise.race([streamEnded, new Promise((r) => setTimeout(r, 2_000))]);
+      if (ended === 'timeout') return done({ kind: 'timeout', timeoutMs: cmd.timeoutMs ?? 0 });
+      if (ended === 'cancelled') return done({ kind: 'cancelled' });
+      if (status.StatusCode === 0) return done({ kind: 'pass' });
+      if (status.Error?.Message) return done({ kind: 'infra-error', reason: status.Error.Message });
+      return done({ kind: 'fail', exitCode: status.StatusCode });
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      if (ended === 'timeout') return done({ kind: 'timeout', timeoutMs: cmd.timeoutMs ?? 0 });
+      if (ended === 'cancelled' || cmd.signal?.aborted) return done({ kind: 'cancelled' });
+      return done({ kind: 'infra-error', reason: `docker: ${reason}` });
+    } finally {
+      if (timer) clearTimeout(timer);
+      if (onAbort) cmd.signal?.removeEventListener('abort', onAbort);
+      if (container) await removeContainer(container);
+      if (log) await new Promise<void>((r) => log!.end(r));
+    }
+  }
+}
+
+async function removeContainer(c: Docker.Container): Promise<void> {
+  // force: kills it if still running. Retry once: removal can race with the kill.
+  for (let i = 0; i < 3; i++) {
+    try {
+      await c.remove({ force: true, v: true });
+      return;
+    } catch (e) {
+      const status = (e as { statusCode?: number }).statusCode;
+      if (status === 404) return;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+}
