@@ -1,0 +1,38 @@
+// What a build log says went wrong, as data: one Diagnostic per compiler, assembler,
+// linker, modpost, make or Kconfig complaint, with a 0-day style fingerprint that stays
+// the same when only line numbers move.
+
+export type Severity = 'error' | 'warning';
+export type DiagnosticKind = 'compiler' | 'assembler' | 'linker' | 'modpost' | 'make' | 'kconfig';
+
+export interface Diagnostic {
+  severity: Severity;
+  kind: DiagnosticKind;
+  /** Relative to the source tree (or the O= dir for generated files); '' when none. */
+  file: string;
+  line?: number;
+  column?: number;
+  message: string;
+  /** The function the compiler or linker named as context ("In function 'foo'"). */
+  function?: string;
+  /** `path-with-dashes:severity:message-slug`, line numbers excluded. */
+  fingerprint: string;
+}
+
+/** A message as it goes into a fingerprint: lowercase words, no positions or flags. */
+export function messageSlug(message: string): string {
+  return message
+    .replace(/[‘’`]/g, "'")
+    .replace(/\s*\[-W[^\]]*\]\s*$/, '') // [-Wunused-variable], [-Werror=...]
+    .replace(/\+0x[0-9a-f]+/gi, '') // section offsets: (.text+0x1c)
+    .replace(/\b0x[0-9a-f]+\b/gi, '')
+    .replace(/:\d+(:\d+)?\b/g, '') // file:line(:col) inside the message
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+}
+
+export function fingerprint(d: Pick<Diagnostic, 'file' | 'severity' | 'message' | 'kind'>): string {
+  const where = d.file ? d.file.replace(/\//g, '-') : d.kind;
+  return `${where}:${d.severity}:${messageSlug(d.message)}`;
+}
