@@ -15,6 +15,7 @@ export default defineConfig({
         test: {
           name: 'slow',
           include: ['test/slow/**/*.test.ts'],
+          globalSetup: ['test/slow/global-setup.ts'],
           testTimeout: 20 * 60_000,
           hookTimeout: 30 * 60_000,
           fileParallelism: false,

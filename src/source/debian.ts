@@ -48,19 +48,16 @@ export async function machineMirror(): Promise<string> {
 }
 
 function aptOptions(aptDir: string): string[] {
-  return [
-    '-o',
-    `Dir::Etc::sourcelist=${join(aptDir, 'sources.list')}`,
-    '-o',
-    'Dir::Etc::sourceparts=/nonexistent',
-    '-o',
-    `Dir::State::Lists=${join(aptDir, 'lists')}`,
-    '-o',
-    `Dir::Cache=${join(aptDir, 'cache')}`,
-    '-o',
-    'APT::Sandbox::User=root',
-    '-q',
-  ];
+  const options = {
+    'Dir::Etc::sourcelist': join(aptDir, 'sources.list'),
+    'Dir::Etc::sourceparts': '/nonexistent',
+    'Dir::State::Lists': join(aptDir, 'lists'),
+    'Dir::Cache': join(aptDir, 'cache'),
+    // An empty dpkg status: what this machine has installed must not change what we fetch.
+    'Dir::State::status': join(aptDir, 'status'),
+    'APT::Sandbox::User': 'root',
+  };
+  return [...Object.entries(options).flatMap(([k, v]) => ['-o', `${k}=${v}`]), '-q'];
 }
 
 async function aptUpdate(deps: DebianDeps, aptDir: string, force: boolean): Promise<void> {
@@ -70,6 +67,8 @@ async function aptUpdate(deps: DebianDeps, aptDir: string, force: boolean): Prom
   const mirror = deps.mirror ?? (await machineMirror());
   await mkdir(join(aptDir, 'lists', 'partial'), { recursive: true });
   await mkdir(join(aptDir, 'cache', 'archives', 'partial'), { recursive: true });
+  await writeFile(join(aptDir, 'status'), '');
+  await writeFile(join(aptDir, 'status'), '');
   await writeFile(
     join(aptDir, 'sources.list'),
     DEBIAN_SUITES.map((s) => `deb ${mirror} ${s.suite} main\n`).join(''),
@@ -190,9 +189,10 @@ async function download(
 /** dpkg-deb --fsys-tarfile DEB | tar -xO MEMBER | tar -xJ --strip-components=1 -C DEST, without a shell. */
 async function extractDeb(deb: string, member: string, dest: string): Promise<void> {
   try {
-    await execa('dpkg-deb', ['--fsys-tarfile', deb])
-      .pipe('tar', ['-xO', member])
-      .pipe('tar', ['-xJ', '--strip-components=1', '-C', dest]);
+    // buffer: false, or execa would keep (and cap at maxBuffer) the hundreds of MB flowing through.
+    await execa('dpkg-deb', ['--fsys-tarfile', deb], { buffer: false })
+      .pipe('tar', ['-xO', member], { buffer: false })
+      .pipe('tar', ['-xJ', '--strip-components=1', '-C', dest], { buffer: false });
   } catch (e) {
     throw new KmatrixError(
       'apt-failed',
