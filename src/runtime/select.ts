@@ -1,0 +1,68 @@
+// Choosing where builds run: docker when asked (or, by default, when a daemon answers),
+// local otherwise. The choice and why are part of the result, not a guess.
+import { KmatrixError } from '../core/errors.js';
+import { resolveToolchainImage } from '../images/manage.js';
+import type { ProcessRunner } from '../process/runner.js';
+import type { ToolchainName } from '../toolchain/toolchains.js';
+import { connectDocker, describeUnavailable } from './docker-client.js';
+import { DockerRuntime } from './docker.js';
+import { LocalRuntime } from './local.js';
+import type { Runtime, RuntimeKind } from './runtime.js';
+
+export type RuntimeChoice = RuntimeKind | 'auto';
+
+export interface SelectedRuntime {
+  runtime: Runtime;
+  /** One line for the user: which runtime and why. */
+  note: string;
+}
+
+export interface SelectOptions {
+  env: NodeJS.ProcessEnv;
+  toolchain: ToolchainName;
+  runner: ProcessRunner;
+  memoryBytes?: number;
+  cpus?: number;
+}
+
+export async function selectRuntime(
+  choice: RuntimeChoice,
+  opts: SelectOptions,
+): Promise<SelectedRuntime> {
+  if (choice === 'local') {
+    return {
+      runtime: new LocalRuntime(opts.runner, opts.env),
+      note: 'runtime: local (host toolchains), as requested',
+    };
+  }
+  const conn = await connectDocker(opts.env);
+  if (conn.kind === 'unavailable') {
+    if (choice === 'docker') {
+      throw new KmatrixError(
+        'docker-unavailable',
+        '--runtime docker: no Docker daemon answers',
+        `${describeUnavailable(conn.tried)}\nstart one with scripts/docker-up.sh and export the DOCKER_HOST it prints, or use --runtime local`,
+      );
+    }
+    const why = conn.tried.map((t) => t.host).join(', ');
+    return {
+      runtime: new LocalRuntime(opts.runner, opts.env),
+      note: `runtime: local (host toolchains): no Docker daemon answers at ${why}`,
+    };
+  }
+  const image = await resolveToolchainImage(conn.docker, opts.toolchain);
+  const runtime = new DockerRuntime({
+    docker: conn.docker,
+    image: image.spec.tag,
+    imageId: image.id,
+    dockerHost: conn.endpoint.host,
+    serverVersion: conn.serverVersion,
+    ...(opts.memoryBytes ? { memoryBytes: opts.memoryBytes } : {}),
+    ...(opts.cpus ? { cpus: opts.cpus } : {}),
+  });
+  const how = choice === 'docker' ? 'as requested' : 'a daemon answers';
+  return {
+    runtime,
+    note: `runtime: docker (${image.spec.tag} ${image.id.slice(0, 19)} via ${conn.endpoint.host}; ${how})`,
+  };
+}
