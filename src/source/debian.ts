@@ -74,7 +74,8 @@ async function aptUpdate(deps: DebianDeps, aptDir: string, force: boolean): Prom
     DEBIAN_SUITES.map((s) => `deb ${mirror} ${s.suite} main\n`).join(''),
   );
   deps.emit({ type: 'source:apt-update', suites: DEBIAN_SUITES.map((s) => s.suite) });
-  const r = await deps.runner.run('apt-get', [...aptOptions(aptDir), 'update']);
+  // --error-on=any: without it an unreachable mirror is only a warning and exit 0.
+  const r = await deps.runner.run('apt-get', [...aptOptions(aptDir), 'update', '--error-on=any']);
   if (r.failed) {
     throw new KmatrixError(
       'apt-failed',

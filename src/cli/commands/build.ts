@@ -29,6 +29,9 @@ interface RawBuildOptions extends RawConfigOptions {
   json?: boolean;
   ccache: boolean;
   verbose?: boolean;
+  image?: string;
+  memory?: string;
+  cpus?: string;
 }
 
 function parseJobs(text: string | undefined, env: NodeJS.ProcessEnv): number {
@@ -41,6 +44,13 @@ function parseJobs(text: string | undefined, env: NodeJS.ProcessEnv): number {
 
 function defaultJobs(): number {
   return Math.max(1, availableParallelism());
+}
+
+function parsePositive(text: string, what: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new KmatrixError('usage', `bad ${what} ${JSON.stringify(text)}: need a positive number`);
+  return n;
 }
 
 function parseRuntime(text: string): RuntimeChoice {
@@ -149,6 +159,9 @@ export function registerBuild(program: Command, io: CliIo, setExit: (code: numbe
       .option('--allow-unsatisfied', 'build even when a pin did not hold')
       .option('--timeout <duration>', 'limit for the make steps: 90s, 30m, 2h')
       .option('--no-ccache', 'do not use the shared ccache')
+      .option('--image <ref>', 'docker runtime: image to run in (default kmatrix/<toolchain>:latest)')
+      .option('--memory <GiB>', 'docker runtime: memory limit in GiB (default 8)')
+      .option('--cpus <n>', 'docker runtime: CPU limit (default: no limit)')
       .option('--verbose', 'stream make output to stderr')
       .option('--json', 'print result.json on stdout'),
   ).action(async (raw: RawBuildOptions) => {
@@ -166,6 +179,9 @@ export function registerBuild(program: Command, io: CliIo, setExit: (code: numbe
       env: io.env,
       toolchain: opts.toolchain,
       runner,
+      ...(raw.image ? { imageRef: raw.image } : {}),
+      memoryBytes: Math.round(parsePositive(raw.memory ?? '8', '--memory') * 2 ** 30),
+      ...(raw.cpus ? { cpus: parsePositive(raw.cpus, '--cpus') } : {}),
     });
     buildEmit({ type: 'build:runtime', note: selected.note });
 

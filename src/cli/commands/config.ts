@@ -44,6 +44,7 @@ export function registerConfig(program: Command, io: CliIo, setExit: (code: numb
       runner,
       cacheDir: opts.cacheDir,
       cwd: io.cwd,
+      mirror: io.env['KMATRIX_DEBIAN_MIRROR'],
       emit,
     });
     const outDir = raw.out ? resolve(io.cwd, raw.out) : defaultOutDir(io.cwd, tree.label, opts);
