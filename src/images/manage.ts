@@ -319,15 +319,19 @@ async function compilerVersionIn(
 export async function resolveToolchainImage(
   docker: Docker,
   toolchain: ToolchainName,
-): Promise<{ spec: ImageSpec; id: string }> {
+  ref?: string,
+): Promise<{ spec: ImageSpec; ref: string; id: string }> {
   const spec = imageSpec(toolchain);
-  const info = await inspectImage(docker, spec.tag);
+  const want = ref ?? spec.tag;
+  const info = await inspectImage(docker, want);
   if (!info) {
     throw new KmatrixError(
       'image-missing',
-      `docker image ${spec.tag} not found on the daemon`,
-      `run \`kmatrix images build --toolchain ${toolchain}\` first (or use --runtime local)`,
+      `docker image ${want} not found on the daemon`,
+      ref
+        ? `build or load ${want} first (or drop --image to use kmatrix's ${spec.tag})`
+        : `run \`kmatrix images build --toolchain ${toolchain}\` first (or use --runtime local)`,
     );
   }
-  return { spec, id: info.Id };
+  return { spec, ref: want, id: info.Id };
 }

@@ -21,6 +21,8 @@ export interface SelectOptions {
   env: NodeJS.ProcessEnv;
   toolchain: ToolchainName;
   runner: ProcessRunner;
+  /** Run in this image instead of kmatrix/<toolchain>:latest. */
+  imageRef?: string;
   memoryBytes?: number;
   cpus?: number;
 }
@@ -50,10 +52,10 @@ export async function selectRuntime(
       note: `runtime: local (host toolchains): no Docker daemon answers at ${why}`,
     };
   }
-  const image = await resolveToolchainImage(conn.docker, opts.toolchain);
+  const image = await resolveToolchainImage(conn.docker, opts.toolchain, opts.imageRef);
   const runtime = new DockerRuntime({
     docker: conn.docker,
-    image: image.spec.tag,
+    image: image.ref,
     imageId: image.id,
     dockerHost: conn.endpoint.host,
     serverVersion: conn.serverVersion,
@@ -63,6 +65,6 @@ export async function selectRuntime(
   const how = choice === 'docker' ? 'as requested' : 'a daemon answers';
   return {
     runtime,
-    note: `runtime: docker (${image.spec.tag} ${image.id.slice(0, 19)} via ${conn.endpoint.host}; ${how})`,
+    note: `runtime: docker (${image.ref} ${image.id.slice(0, 19)} via ${conn.endpoint.host}; ${how})`,
   };
 }

@@ -159,7 +159,10 @@ export function registerBuild(program: Command, io: CliIo, setExit: (code: numbe
       .option('--allow-unsatisfied', 'build even when a pin did not hold')
       .option('--timeout <duration>', 'limit for the make steps: 90s, 30m, 2h')
       .option('--no-ccache', 'do not use the shared ccache')
-      .option('--image <ref>', 'docker runtime: image to run in (default kmatrix/<toolchain>:latest)')
+      .option(
+        '--image <ref>',
+        'docker runtime: image to run in (default kmatrix/<toolchain>:latest)',
+      )
       .option('--memory <GiB>', 'docker runtime: memory limit in GiB (default 8)')
       .option('--cpus <n>', 'docker runtime: CPU limit (default: no limit)')
       .option('--verbose', 'stream make output to stderr')
