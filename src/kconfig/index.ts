@@ -23,3 +23,19 @@ export {
   type LoadOptions,
 } from './load.js';
 export { exprToString } from './expr.js';
+export {
+  Evaluator,
+  triText,
+  type ConfigValues,
+  type SymbolState,
+  type ValueSource,
+} from './eval.js';
+export {
+  explainPin,
+  explainPinInTree,
+  type ExplanationNode,
+  type PinQuery,
+  type PinStatus,
+  type Reason,
+} from './explain.js';
+export { renderExplanation } from './render.js';

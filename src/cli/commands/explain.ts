@@ -28,8 +28,13 @@ const ORDER: Record<string, number> = { n: 0, m: 1, y: 2 };
 export function registerExplain(program: Command, io: CliIo, setExit: (n: number) => void): void {
   program
     .command('explain')
-    .description('explain why SYMBOL (optionally SYMBOL=VALUE, the value you asked for) has its value in a .config')
-    .argument('<symbol>', 'Kconfig symbol, with or without CONFIG_, optionally =y|m|n|value (default y)')
+    .description(
+      'explain why SYMBOL (optionally SYMBOL=VALUE, the value you asked for) has its value in a .config',
+    )
+    .argument(
+      '<symbol>',
+      'Kconfig symbol, with or without CONFIG_, optionally =y|m|n|value (default y)',
+    )
     .requiredOption('--source <path>', 'kernel source tree')
     .requiredOption('--arch <arch>', `architecture (${acceptedArchSpellings()})`)
     .requiredOption('--config <file>', 'the .config to explain')
@@ -39,26 +44,41 @@ export function registerExplain(program: Command, io: CliIo, setExit: (n: number
       const [rawSym, requested = 'y'] = symbolArg.split('=', 2) as [string, string | undefined];
       const symbol = rawSym.replace(/^CONFIG_/, '');
       if (!/^[A-Za-z0-9_]+$/.test(symbol)) {
-        throw new KmatrixError('bad-pin', `bad symbol "${symbolArg}": expected NAME or NAME=VALUE (e.g. KEXEC=n)`);
+        throw new KmatrixError(
+          'bad-pin',
+          `bad symbol "${symbolArg}": expected NAME or NAME=VALUE (e.g. KEXEC=n)`,
+        );
       }
       const arch = findArch(opts.arch);
-      if (!arch) throw new KmatrixError('bad-arch', `unknown arch "${opts.arch}": accepted are ${acceptedArchSpellings()}`);
+      if (!arch)
+        throw new KmatrixError(
+          'bad-arch',
+          `unknown arch "${opts.arch}": accepted are ${acceptedArchSpellings()}`,
+        );
       const srcTree = resolve(io.cwd, opts.source);
       const isTree = await stat(resolve(srcTree, 'Kconfig')).then(
         (s) => s.isFile(),
         () => false,
       );
-      if (!isTree) throw new KmatrixError('not-a-kernel-tree', `--source ${opts.source}: no Kconfig file there; expected a kernel source tree`);
+      if (!isTree)
+        throw new KmatrixError(
+          'not-a-kernel-tree',
+          `--source ${opts.source}: no Kconfig file there; expected a kernel source tree`,
+        );
       let configText: string;
       try {
         configText = await readFile(resolve(io.cwd, opts.config), 'utf8');
       } catch (e) {
-        throw new KmatrixError('bad-config-file', `cannot read --config ${opts.config}: ${errorMessage(e)}; expected a readable .config file`);
+        throw new KmatrixError(
+          'bad-config-file',
+          `cannot read --config ${opts.config}: ${errorMessage(e)}; expected a readable .config file`,
+        );
       }
       const pins = new Map<string, string>([[symbol, requested]]);
       for (const p of opts.pin ?? []) {
         const [s, v] = p.split('=', 2);
-        if (!s || v === undefined) throw new KmatrixError('bad-pin', `bad --pin "${p}": expected SYM=VALUE`);
+        if (!s || v === undefined)
+          throw new KmatrixError('bad-pin', `bad --pin "${p}": expected SYM=VALUE`);
         pins.set(s.replace(/^CONFIG_/, ''), v);
       }
       const model = await loadKconfigModel({ srcTree, arch });
