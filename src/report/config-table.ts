@@ -44,7 +44,7 @@ export function renderConfigResult(
       lines.push(
         '',
         `why ${p.symbol}=${p.effective} (asked ${p.requested}):`,
-        ex.replace(/^/gm, '  '),
+        ex.trimEnd().replace(/^/gm, '  '),
       );
     }
   }
