@@ -5,6 +5,9 @@
 //   6.12 kernel/Kconfig.kexec:38 KEXEC_FILE `depends on ARCH_SUPPORTS_KEXEC_FILE` (arm never
 //   defines it); :98 CRASH_DUMP `depends on KEXEC_CORE`, selected only by KEXEC/KEXEC_FILE.
 import { readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { Command } from 'commander';
+import { registerExplain } from '../../../src/cli/commands/explain.js';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseDotConfig } from '../../../src/config/dotconfig.js';
@@ -68,7 +71,7 @@ async function scenario(version: '6.1' | '6.12', archName: string) {
     console.log(`--- linux-${version} ${archName} ${symbol}\n${renderExplanation(node)}`);
     return node;
   };
-  return { model, values, explain, tree };
+  return { model, values, explain, tree, out: dir.out };
 }
 
 /** The node's line as `SYMBOL=value kind file:line`, children indented: easy to compare. */
@@ -111,6 +114,42 @@ describe('CRASH_DUMP=y KEXEC=n KEXEC_FILE=y on s390, linux-6.1', () => {
       '  KEXEC=y default arch/s390/Kconfig:482',
     ]);
     expect(renderExplanation(node)).toContain('selected by CRASH_DUMP=y  [arch/s390/Kconfig:733]');
+  });
+
+  it('kmatrix explain prints the same tree as JSON', async () => {
+    const stdout = new PassThrough();
+    let text = '';
+    stdout.on('data', (d) => (text += String(d)));
+    let exit = -1;
+    const program = new Command().exitOverride();
+    registerExplain(
+      program,
+      { stdout, stderr: new PassThrough(), env: {}, cwd: s.out },
+      (n) => (exit = n),
+    );
+    await program.parseAsync(
+      [
+        'explain',
+        'CONFIG_KEXEC=n',
+        '--source',
+        s.tree,
+        '--arch',
+        's390x',
+        '--config',
+        '.config',
+        '--pin',
+        'CRASH_DUMP=y',
+        '--json',
+      ],
+      { from: 'user' },
+    );
+    expect(exit).toBe(0);
+    const tree = JSON.parse(text) as ExplanationNode;
+    expect(lines(tree).slice(0, 3)).toEqual([
+      'KEXEC=y overridden arch/s390/Kconfig:481',
+      '  CRASH_DUMP=y selects arch/s390/Kconfig:733',
+      '    CRASH_DUMP=y pinned arch/s390/Kconfig:731',
+    ]);
   });
 
   it('CRASH_DUMP and KEXEC_FILE hold', async () => {

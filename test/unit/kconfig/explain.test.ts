@@ -1,0 +1,156 @@
+import { PassThrough } from 'node:stream';
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { registerExplain } from '../../../src/cli/commands/explain.js';
+import { explainPin, type ExplanationNode } from '../../../src/kconfig/explain.js';
+import { renderExplanation } from '../../../src/kconfig/render.js';
+import { model } from './helpers.js';
+
+const KCONFIG = [
+  'config KEXEC',
+  '\tbool "kexec"',
+  '\tdepends on ARCH_SUPPORTS_KEXEC',
+  'config CRASH_DUMP',
+  '\tbool "crash dump"',
+  '\tselect KEXEC if SMP',
+  'config SMP',
+  '\tdef_bool y',
+  'config KEXEC_FILE',
+  '\tbool "kexec file"',
+  '\tdepends on ARCH_SUPPORTS_KEXEC_FILE && KEXEC',
+  'config ARCH_SUPPORTS_KEXEC',
+  '\tdef_bool y',
+].join('\n');
+
+const shape = (n: ExplanationNode, d = 0): string[] => [
+  `${'  '.repeat(d)}${n.symbol}=${n.value} ${n.reason.kind}${n.location ? ` ${n.location.file}:${n.location.line}` : ''}`,
+  ...n.children.flatMap((c) => shape(c, d + 1)),
+];
+
+describe('explanations', () => {
+  const m = model(KCONFIG, { modules: false });
+  const values = new Map([
+    ['CRASH_DUMP', 'y'],
+    ['KEXEC', 'y'],
+    ['SMP', 'y'],
+    ['ARCH_SUPPORTS_KEXEC', 'y'],
+  ]);
+  const pins = new Map([
+    ['CRASH_DUMP', 'y'],
+    ['KEXEC', 'n'],
+    ['KEXEC_FILE', 'y'],
+  ]);
+
+  it('overridden: names the active selector with its condition, up to the pin', () => {
+    const n = explainPin(
+      m,
+      values,
+      { symbol: 'KEXEC', requested: 'n', effective: 'y', status: 'overridden' },
+      pins,
+    );
+    expect(shape(n)).toEqual([
+      'KEXEC=y overridden Kconfig:1',
+      '  CRASH_DUMP=y selects Kconfig:6',
+      '    CRASH_DUMP=y pinned Kconfig:4',
+    ]);
+    expect(renderExplanation(n)).toBe(
+      [
+        'KEXEC=y: overridden (asked n)  [Kconfig:1]',
+        '  selected by CRASH_DUMP=y if SMP  [Kconfig:6]',
+        '    CRASH_DUMP=y: pinned (asked y)  [Kconfig:4]',
+        '',
+      ].join('\n'),
+    );
+    expect(JSON.parse(JSON.stringify(n))).toMatchObject({
+      symbol: 'KEXEC',
+      reason: { kind: 'overridden' },
+    });
+  });
+
+  it('dropped: shows each dependency term with its value and the missing capability', () => {
+    const n = explainPin(
+      m,
+      values,
+      { symbol: 'KEXEC_FILE', requested: 'y', effective: 'n', status: 'dropped' },
+      pins,
+    );
+    expect(shape(n)).toEqual([
+      'KEXEC_FILE=n dropped Kconfig:9',
+      '  KEXEC_FILE=n depends-on Kconfig:9',
+      '    ARCH_SUPPORTS_KEXEC_FILE=n nothing-selects',
+    ]);
+    expect(n.children[0]!.reason).toEqual({
+      kind: 'depends-on',
+      expr: 'ARCH_SUPPORTS_KEXEC_FILE && KEXEC',
+      terms: [
+        { text: 'ARCH_SUPPORTS_KEXEC_FILE', value: 'n' },
+        { text: 'KEXEC', value: 'y' },
+      ],
+    });
+  });
+
+  it('unavailable: lists definitions elsewhere, or says it is defined nowhere', () => {
+    const n = explainPin(
+      m,
+      values,
+      { symbol: 'FOO', requested: 'y', effective: 'n', status: 'unavailable' },
+      pins,
+      [{ file: 'arch/s390/Kconfig', line: 10, arch: 's390' }],
+    );
+    expect(shape(n)).toEqual(['FOO=n/a unavailable', '  FOO=n/a defined-at arch/s390/Kconfig:10']);
+    const none = explainPin(
+      m,
+      values,
+      { symbol: 'FOO', requested: 'y', effective: 'n', status: 'unavailable' },
+      pins,
+    );
+    expect(renderExplanation(none)).toContain(
+      'FOO is not defined in any Kconfig file of this tree',
+    );
+  });
+});
+
+describe('kmatrix explain', () => {
+  const run = async (args: string[]) => {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = '';
+    stdout.on('data', (d) => (out += String(d)));
+    let exit = -1;
+    const program = new Command().exitOverride();
+    registerExplain(program, { stdout, stderr, env: {}, cwd: '/' }, (n) => (exit = n));
+    try {
+      await program.parseAsync(['explain', ...args], { from: 'user' });
+    } catch (e) {
+      return { out, exit, error: e as Error & { code?: string } };
+    }
+    return { out, exit, error: undefined };
+  };
+
+  it('rejects an unknown arch with the accepted spellings', async () => {
+    const r = await run([
+      'KEXEC=n',
+      '--source',
+      '/nonexistent',
+      '--arch',
+      'vax',
+      '--config',
+      '/nonexistent',
+    ]);
+    expect(r.error?.code).toBe('bad-arch');
+    expect(r.error?.message).toMatch(/unknown arch "vax": accepted are x86_64 \(amd64, x86-64\)/);
+  });
+
+  it('rejects a path that is not a kernel tree', async () => {
+    const r = await run([
+      'KEXEC',
+      '--source',
+      '/nonexistent',
+      '--arch',
+      's390',
+      '--config',
+      '/nonexistent',
+    ]);
+    expect(r.error?.code).toBe('not-a-kernel-tree');
+  });
+});
