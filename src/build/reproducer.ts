@@ -15,6 +15,8 @@ export interface ReproducerInput {
   configText: string;
   /** How kmatrix generated the config (comments only: the final .config is embedded). */
   configCommands: readonly string[];
+  /** Shell lines run before everything (e.g. which Docker daemon to talk to). */
+  preamble?: readonly string[];
   /** Command lines from runtime.reproduce() with OUT_PLACEHOLDER for the output dir. */
   steps: readonly string[];
 }
@@ -34,6 +36,7 @@ export function renderReproducer(r: ReproducerInput): string {
     `# kmatrix result: ${r.status}; ${r.runtimeLine.replace(/\n/g, ' ')}`,
     '# Usage: reproducer.sh [OUTPUT_DIR]   (a new or empty directory; default below)',
     'set -euo pipefail',
+    ...(r.preamble ?? []),
     '',
     `OUT=\${1:-${shellQuote(r.defaultOut)}}`,
     'mkdir -p -- "$OUT"',

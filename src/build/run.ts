@@ -10,7 +10,7 @@ import type { Pin } from '../config/pin.js';
 import { isKmatrixError } from '../core/errors.js';
 import { countBySeverity, parseBuildLog } from '../diagnostics/parse.js';
 import type { Runtime, RunOutcome, Workspace } from '../runtime/runtime.js';
-import { shellJoin } from '../runtime/shell-quote.js';
+import { shellJoin, shellQuote } from '../runtime/shell-quote.js';
 import { formatSourceSpec } from '../source/spec.js';
 import type { KernelTree } from '../source/tree.js';
 import { compilerCommand, toolchainMakeVars, type ToolchainName } from '../toolchain/toolchains.js';
@@ -297,6 +297,7 @@ export async function runBuild(req: BuildRequest, deps: BuildDeps): Promise<Buil
       status: `${status}${reason ? ` (${reason.split('\n')[0]})` : ''}`,
       runtimeLine: runtimeLine(runtime),
       defaultOut: `${req.outDir}-repro`,
+      preamble: reproducerPreamble(runtime),
       configText: await readFile(files.config, 'utf8'),
       configCommands: cfg.commands,
       steps,
@@ -306,6 +307,16 @@ export async function runBuild(req: BuildRequest, deps: BuildDeps): Promise<Buil
   await writeFile(files.result, JSON.stringify(result, null, 2) + '\n');
   emit({ type: 'build:done', cell, status, ms: result.durationMs, outDir: req.outDir });
   return result;
+}
+
+/** The docker daemon kmatrix used, unless it is the default one docker finds by itself. */
+function reproducerPreamble(runtime: Runtime): string[] {
+  const host = runtime.info.dockerHost;
+  if (!host || host === 'unix:///var/run/docker.sock') return [];
+  return [
+    '# the Docker daemon kmatrix used (the image id above lives there)',
+    `export DOCKER_HOST=\${DOCKER_HOST:-${shellQuote(host)}}`,
+  ];
 }
 
 function runtimeLine(runtime: Runtime): string {

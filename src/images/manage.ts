@@ -329,7 +329,7 @@ export async function resolveToolchainImage(
       'image-missing',
       `docker image ${want} not found on the daemon`,
       ref
-        ? `build or load ${want} first (or drop --image to use kmatrix's ${spec.tag})`
+        ? `build or load ${want} first, or drop --image and run \`kmatrix images build --toolchain ${toolchain}\` for kmatrix's ${spec.tag}`
         : `run \`kmatrix images build --toolchain ${toolchain}\` first (or use --runtime local)`,
     );
   }

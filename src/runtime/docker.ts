@@ -165,6 +165,8 @@ export class DockerRuntime implements Runtime {
           timeoutMs: cmd.timeoutMs,
         });
       await c.start();
+      // An abort or timeout that fired while start() was in flight could not kill yet.
+      if (ended) await c.kill().catch(() => undefined);
       const status = (await c.wait()) as {
         StatusCode: number;
         Error?: { Message?: string } | null;

@@ -1,0 +1,152 @@
+// The built CLI as a user runs it: a docker build's JSON and exit code, a pin that did not
+// hold (exit 1, nothing built), and the infrastructure faults (no daemon, no image: exit 2
+// with a message that says what to do).
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { treePath } from '../../helpers/trees.js';
+import { requireDaemon } from '../runtime/docker-helpers.js';
+
+const CLI = resolve('bin/kmatrix.js');
+let work: string;
+
+function kmatrix(args: string[], env: Record<string, string> = {}) {
+  return execa(process.execPath, [CLI, ...args], { cwd: work, env, reject: false });
+}
+
+beforeAll(async () => {
+  await requireDaemon();
+  work = await mkdtemp(join(tmpdir(), 'kmatrix-build-cli-'));
+});
+
+describe('kmatrix build (end to end)', () => {
+  it('builds tinyconfig arm64 in docker by default and prints result.json', async () => {
+    const r = await kmatrix([
+      'build',
+      '--source',
+      treePath('6.1'),
+      '--arch',
+      'arm64',
+      '--base',
+      'tinyconfig',
+      '-j2',
+      '--out',
+      'arm64-tiny',
+      '--json',
+    ]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /runtime: docker \(kmatrix\/gcc:latest sha256:[0-9a-f]{12}.*a daemon answers\)/,
+    );
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({
+      schema: 'kmatrix.build/1',
+      status: 'pass',
+      cell: { arch: 'arm64', base: 'tinyconfig', toolchain: 'gcc', targets: ['kernel', 'modules'] },
+      runtime: { kind: 'docker', image: 'kmatrix/gcc:latest' },
+      artifacts: ['arch/arm64/boot/Image'],
+      outDir: join(work, 'arm64-tiny'),
+    });
+  });
+
+  it('stops at a pin that did not hold: exit 1, config-unsatisfied, nothing built', async () => {
+    const r = await kmatrix([
+      'build',
+      '--source',
+      treePath('6.1'),
+      '--arch',
+      's390',
+      '--set',
+      'KEXEC=n',
+      '--runtime',
+      'docker',
+      '--out',
+      's390-unsat',
+      '--json',
+    ]);
+    expect(r.exitCode, r.stderr).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j.status).toBe('config-unsatisfied');
+    expect(j.reason).toMatch(/KEXEC \(overridden\)/);
+    expect(j.targets.map((t: { status: string }) => t.status)).toEqual(['not-run', 'not-run']);
+  });
+
+  it('exits 2 with a clear message when no daemon answers at DOCKER_HOST', async () => {
+    const r = await kmatrix(
+      ['build', '--source', treePath('6.1'), '--arch', 'arm', '--runtime', 'docker'],
+      { DOCKER_HOST: 'unix:///nonexistent/kmatrix-test.sock' },
+    );
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('kmatrix: error: --runtime docker: no Docker daemon answers');
+    expect(r.stderr).toContain('unix:///nonexistent/kmatrix-test.sock');
+    expect(r.stderr).toContain('scripts/docker-up.sh');
+    expect(r.stdout).toBe('');
+  });
+
+  it('falls back to the local runtime under auto when no daemon answers, and says so', async () => {
+    const r = await kmatrix(
+      [
+        'build',
+        '--source',
+        treePath('6.1'),
+        '--arch',
+        's390',
+        '--set',
+        'KEXEC=n',
+        '--out',
+        's390-auto',
+        '--json',
+      ],
+      { DOCKER_HOST: 'unix:///nonexistent/kmatrix-test.sock' },
+    );
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(r.stderr).toContain(
+      'runtime: local (host toolchains): no Docker daemon answers at unix:///nonexistent/kmatrix-test.sock',
+    );
+    expect(JSON.parse(r.stdout).runtime).toEqual({ kind: 'local' });
+  });
+
+  it('exits 2 and says to run `kmatrix images build` when the image is missing', async () => {
+    const r = await kmatrix([
+      'build',
+      '--source',
+      treePath('6.1'),
+      '--arch',
+      'arm',
+      '--runtime',
+      'docker',
+      '--image',
+      'kmatrix/gcc:no-such-tag',
+    ]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('docker image kmatrix/gcc:no-such-tag not found on the daemon');
+    expect(r.stderr).toContain('kmatrix images build --toolchain gcc');
+  });
+});
+
+describe('kmatrix images list (end to end)', () => {
+  it('lists both toolchain images with compiler versions as JSON', async () => {
+    const r = await kmatrix(['images', 'list', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout) as {
+      tag: string;
+      toolchain: string;
+      compilerVersion: string;
+    }[];
+    expect(rows.map((x) => [x.tag, x.toolchain])).toEqual([
+      ['kmatrix/clang:latest', 'clang'],
+      ['kmatrix/gcc:latest', 'gcc'],
+    ]);
+    expect(rows[1]!.compilerVersion).toMatch(/^gcc \(Debian 12/);
+  });
+
+  it('exits 2 when no daemon answers', async () => {
+    const r = await kmatrix(['images', 'list'], {
+      DOCKER_HOST: 'unix:///nonexistent/kmatrix-test.sock',
+    });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('no Docker daemon answers');
+  });
+});
