@@ -1,6 +1,7 @@
 // Lint rules: typescript-eslint's recommended set plus the habits from STYLE.md
 // (no stray console in core code: reporters own the output streams).
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -13,6 +14,9 @@ export default tseslint.config(
       'no-console': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'off',
     },
+  },
+  {
+    languageOptions: { globals: globals.node },
   },
   {
     files: ['bench/**', 'test/**'],

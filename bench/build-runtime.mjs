@@ -3,7 +3,6 @@
 // docker/local (aim <= 1.05) and warm/cold (aim <= 0.3), timing the make step only.
 // Needs `npm run build`, a daemon (DOCKER_HOST) with kmatrix/gcc, and the host's arm gcc.
 // Usage: node bench/build-runtime.mjs [KERNEL_TREE]   (default: KMATRIX_BENCH_TREE or debian:6.1)
-/* global process, console, URL */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';

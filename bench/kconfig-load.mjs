@@ -1,4 +1,3 @@
-/* global process, performance, console */
 // Loading the full x86_64 Kconfig model of a 6.1 tree vs `make olddefconfig` in an
 // already-configured O= dir of the same tree. Run after `npm run build`:
 //   node bench/kconfig-load.mjs [tree]   (default $KMATRIX_TEST_TREE_6_1 or /var/tmp/ktrees/linux-6.1)

@@ -169,5 +169,7 @@ export function findArch(name: string): Arch | undefined {
 
 /** Every spelling accepted on the command line, for error messages. */
 export function acceptedArchSpellings(): string {
-  return table.map((a) => (a.aliases.length ? `${a.name} (${a.aliases.join(', ')})` : a.name)).join(', ');
+  return table
+    .map((a) => (a.aliases.length ? `${a.name} (${a.aliases.join(', ')})` : a.name))
+    .join(', ');
 }

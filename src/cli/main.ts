@@ -3,7 +3,10 @@
 import { Command, CommanderError } from 'commander';
 import { isKmatrixError, errorMessage } from '../core/errors.js';
 import type { CliIo } from './io.js';
+import { registerBuild } from './commands/build.js';
 import { registerConfig } from './commands/config.js';
+import { registerExplain } from './commands/explain.js';
+import { registerImages } from './commands/images.js';
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let exitCode = 0;
@@ -20,6 +23,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     exitCode = code;
   };
   registerConfig(program, io, setExit);
+  registerExplain(program, io, setExit);
+  registerBuild(program, io, setExit);
+  registerImages(program, io, setExit);
 
   try {
     await program.parseAsync(argv as string[], { from: 'user' });

@@ -25,7 +25,10 @@ export interface RawConfigOptions {
 
 export interface ConfigOptions {
   source: SourceSpec;
+  /** The first (or only) arch. */
   arch: Arch;
+  /** Every arch asked for (`--arch arm,arm64,s390`), when the command allows several. */
+  arches: Arch[];
   base: Base;
   pins: Pin[];
   toolchain: ToolchainName;
@@ -88,13 +91,37 @@ export function parseToolchain(text: string): ToolchainName {
   return text;
 }
 
+/** `arm,arm64 s390` -> arches, each checked; every bad name is reported. */
+export function parseArchList(text: string): Arch[] {
+  const names = text.split(/[\s,]+/).filter((n) => n !== '');
+  if (names.length === 0)
+    throw new KmatrixError('bad-arch', `empty --arch; accepted: ${acceptedArchSpellings()}`);
+  const bad = names.filter((n) => !findArch(n));
+  if (bad.length > 0) {
+    throw new KmatrixError(
+      'bad-arch',
+      `unknown arch ${bad.map((b) => `"${b}"`).join(', ')}; accepted: ${acceptedArchSpellings()}`,
+    );
+  }
+  const arches = names.map((n) => findArch(n)!);
+  return arches.filter((a, i) => arches.findIndex((b) => b.name === a.name) === i);
+}
+
 export async function parseConfigOptions(
   raw: RawConfigOptions,
   env: NodeJS.ProcessEnv,
   cwd: string,
+  opts: { multiArch?: boolean } = {},
 ): Promise<ConfigOptions> {
   const source = parseSourceSpec(raw.source);
-  const arch = parseArch(raw.arch);
+  const arches = parseArchList(raw.arch);
+  const arch = arches[0]!;
+  if (arches.length > 1 && !opts.multiArch) {
+    throw new KmatrixError(
+      'usage',
+      `this command takes one --arch, got ${arches.map((a) => a.name).join(', ')}`,
+    );
+  }
   const toolchain = parseToolchain(raw.toolchain);
   const base = parseBase(raw.base, {
     ...(raw.seed !== undefined ? { seed: raw.seed } : {}),
@@ -108,6 +135,7 @@ export async function parseConfigOptions(
   return {
     source,
     arch,
+    arches,
     base: resolvedBase,
     pins: dedupePins([...fragmentPins, ...setPins]),
     toolchain,

@@ -1,17 +1,19 @@
 // Generate a .config with the tree's own Kconfig (make ... <base>; pins merged; olddefconfig)
 // in a fresh O= directory, then verify every pin. The result is a value: a pin that did not
 // hold is an `unsatisfied` verdict, not an error.
+import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Arch } from '../arch/arches.js';
 import { KmatrixError } from '../core/errors.js';
 import type { ConfigEvent, Emit } from '../core/events.js';
-import { exists, stagingPath } from '../fsutil/atomic.js';
+import { exists, stagingPath, writeFileAtomic } from '../fsutil/atomic.js';
 import { lastLines, which, type ProcessRunner } from '../process/runner.js';
 import type { KernelTree } from '../source/tree.js';
 import { formatSourceSpec } from '../source/spec.js';
 import {
   compilerCommand,
+  compilerVersionText,
   toolchainMakeVars,
   toolchainPackages,
   type ToolchainName,
@@ -170,6 +172,27 @@ export function kconfigWarnings(log: string): string[] {
   return out;
 }
 
+/**
+ * Where the output of a base's first step is kept for reuse, or undefined when it must not
+ * be: local trees can change under us, and randconfig/all*config depend on the pins.
+ */
+async function baseCachePath(req: ConfigRequest, deps: ConfigDeps): Promise<string | undefined> {
+  if (req.tree.spec.kind === 'path') return undefined;
+  if (req.base.kind !== 'defconfig' && req.base.kind !== 'tinyconfig') return undefined;
+  const cc = await compilerVersionText(deps.runner, req.arch, req.toolchain);
+  if (!cc) return undefined;
+  const key = createHash('sha256')
+    .update(`${req.arch.name}\0${req.toolchain}\0${req.base.kind}\0${cc}`)
+    .digest('hex')
+    .slice(0, 16);
+  return join(
+    deps.cacheDir,
+    'base-configs',
+    req.tree.cacheKey,
+    `${req.arch.name}-${req.toolchain}-${req.base.kind}-${key}.config`,
+  );
+}
+
 export async function generateConfig(req: ConfigRequest, deps: ConfigDeps): Promise<ConfigResult> {
   const started = Date.now();
   await checkOutDir(req.outDir);
@@ -184,7 +207,7 @@ export async function generateConfig(req: ConfigRequest, deps: ConfigDeps): Prom
     });
   }
   const tools = await kconfigTools(req.tree, deps);
-  const symbolsP = deps.symbols(req.tree, req.arch);
+  const baseCache = await baseCachePath(req, deps);
   const cell = `${req.tree.label}/${req.arch.name}/${baseLabel(req.base)}`;
 
   // Everything happens in a staging dir next to the output, published by one rename.
@@ -228,7 +251,16 @@ export async function generateConfig(req: ConfigRequest, deps: ConfigDeps): Prom
     if (plan.first.env['KCONFIG_ALLCONFIG']) {
       await writeFile(join(staging, ALLCONFIG_FILE), req.pins.map(formatPinLine).join('\n') + '\n');
     }
-    await run(plan.first);
+    if (baseCache && (await exists(baseCache))) {
+      // Same tree, arch, compiler and base: conf would write the same file again.
+      commands.push(formatStep(plan.first).split(staging).join(req.outDir));
+      log.push(`$ ${commands[commands.length - 1]}\n(reused ${baseCache})\n`);
+      await copyFile(baseCache, join(staging, '.config'));
+    } else {
+      await run(plan.first);
+      if (baseCache)
+        await writeFileAtomic(baseCache, await readFile(join(staging, '.config'), 'utf8'));
+    }
     if (plan.merge) {
       const text = await readFile(join(staging, '.config'), 'utf8');
       await writeFile(join(staging, '.config'), mergePins(text, req.pins));
@@ -236,7 +268,11 @@ export async function generateConfig(req: ConfigRequest, deps: ConfigDeps): Prom
     }
     const configText = await readFile(join(staging, '.config'), 'utf8');
     const values = parseDotConfig(configText);
-    const { verdict, pins } = verifyPins(req.pins, values, await symbolsP);
+    // conf writes every symbol that exists and is visible; only absent ones need the model.
+    const lookup: SymbolLookup = req.pins.every((p) => values.has(p.symbol))
+      ? { isDefined: (s) => values.has(s) }
+      : await deps.symbols(req.tree, req.arch);
+    const { verdict, pins } = verifyPins(req.pins, values, lookup);
     const logText = log.join('\n');
     await writeFile(join(staging, 'kconfig.log'), logText.split(staging).join(req.outDir));
     const result: ConfigResult = {

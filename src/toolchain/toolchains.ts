@@ -33,3 +33,15 @@ export function compilerCommand(arch: Arch, toolchain: ToolchainName): string {
 export function toolchainPackages(arch: Arch, toolchain: ToolchainName): string[] {
   return toolchain === 'gcc' ? [arch.gccPackage] : ['clang', 'lld', 'llvm', arch.binutilsPackage];
 }
+
+/** The first line of `<cc> --version`, e.g. "aarch64-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0". */
+export async function compilerVersionText(
+  runner: {
+    run(file: string, args: readonly string[]): Promise<{ stdout: string; failed: boolean }>;
+  },
+  arch: Arch,
+  toolchain: ToolchainName,
+): Promise<string | undefined> {
+  const r = await runner.run(compilerCommand(arch, toolchain), ['--version']);
+  return r.failed ? undefined : r.stdout.split('\n')[0]?.trim();
+}

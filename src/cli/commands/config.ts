@@ -1,10 +1,16 @@
-// `kmatrix config`: generate a config with the tree's own Kconfig and verify every pin.
-import { basename, resolve } from 'node:path';
+// `kmatrix config`: generate a config with the tree's own Kconfig and verify every pin,
+// for one arch or several in parallel (`--arch arm,arm64,s390,x86_64`).
+import { availableParallelism } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import { Command } from 'commander';
+import PQueue from 'p-queue';
+import type { Arch } from '../../arch/arches.js';
+import { explainResult, symbolLookup, type PinExplanation } from '../../config/kconfig-bridge.js';
 import { generateConfig, type ConfigResult } from '../../config/generate.js';
-import { progressReporter } from '../../report/progress.js';
-import { renderConfigResult } from '../../report/config-table.js';
+import { KmatrixError } from '../../core/errors.js';
 import { execaRunner } from '../../process/runner.js';
+import { renderConfigResult } from '../../report/config-table.js';
+import { progressReporter } from '../../report/progress.js';
 import { resolveSource } from '../../source/resolve.js';
 import type { CliIo } from '../io.js';
 import {
@@ -13,12 +19,12 @@ import {
   type ConfigOptions,
   type RawConfigOptions,
 } from '../options.js';
-import { explainResult, symbolLookup } from '../../config/kconfig-bridge.js';
 
 export function defaultOutDir(
   cwd: string,
   label: string,
-  o: Pick<ConfigOptions, 'arch' | 'base'>,
+  o: Pick<ConfigOptions, 'base' | 'arch'>,
+  arch: Arch = o.arch,
 ): string {
   const base =
     o.base.kind === 'file'
@@ -26,7 +32,22 @@ export function defaultOutDir(
       : o.base.kind === 'randconfig'
         ? `randconfig-${o.base.seed}`
         : o.base.kind;
-  return resolve(cwd, 'kmatrix-out', `${label}-${o.arch.name}-${base}`);
+  return resolve(cwd, 'kmatrix-out', `${label}-${arch.name}-${base}`);
+}
+
+interface Cell {
+  result: ConfigResult;
+  explanations: Map<string, PinExplanation>;
+}
+
+function cellJson(c: Cell) {
+  return {
+    ...c.result,
+    pins: c.result.pins.map((p) => ({
+      ...p,
+      explanation: c.explanations.get(p.symbol)?.tree ?? null,
+    })),
+  };
 }
 
 export function registerConfig(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -34,10 +55,18 @@ export function registerConfig(program: Command, io: CliIo, setExit: (code: numb
     program
       .command('config')
       .description('generate a kernel config from a base plus pins and verify that every pin holds')
-      .option('--out <dir>', 'output (O=) directory (default ./kmatrix-out/<source>-<arch>-<base>)')
+      .option(
+        '--out <dir>',
+        'output (O=) directory (default ./kmatrix-out/<source>-<arch>-<base>; with several archs, DIR/<arch>)',
+      )
+      .option('--jobs <n>', 'cells configured in parallel (default: number of CPUs)')
       .option('--json', 'print one JSON object on stdout'),
-  ).action(async (raw: RawConfigOptions & { out?: string; json?: boolean }) => {
-    const opts = await parseConfigOptions(raw, io.env, io.cwd);
+  ).action(async (raw: RawConfigOptions & { out?: string; json?: boolean; jobs?: string }) => {
+    const opts = await parseConfigOptions(raw, io.env, io.cwd, { multiArch: true });
+    const jobs = raw.jobs === undefined ? availableParallelism() : Number(raw.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1) {
+      throw new KmatrixError('usage', `bad --jobs "${raw.jobs}": expected a whole number >= 1`);
+    }
     const emit = progressReporter(io.stderr);
     const runner = execaRunner;
     const tree = await resolveSource(opts.source, {
@@ -47,37 +76,53 @@ export function registerConfig(program: Command, io: CliIo, setExit: (code: numb
       mirror: io.env['KMATRIX_DEBIAN_MIRROR'],
       emit,
     });
-    const outDir = raw.out ? resolve(io.cwd, raw.out) : defaultOutDir(io.cwd, tree.label, opts);
-    const result: ConfigResult = await generateConfig(
-      {
-        tree,
-        arch: opts.arch,
-        toolchain: opts.toolchain,
-        base: opts.base,
-        pins: opts.pins,
-        outDir,
-      },
-      { runner, cacheDir: opts.cacheDir, env: io.env, emit, symbols: symbolLookup },
+    const several = opts.arches.length > 1;
+    const outFor = (arch: Arch) =>
+      raw.out
+        ? several
+          ? join(resolve(io.cwd, raw.out), arch.name)
+          : resolve(io.cwd, raw.out)
+        : defaultOutDir(io.cwd, tree.label, opts, arch);
+    const queue = new PQueue({ concurrency: jobs });
+    const cells = await Promise.all(
+      opts.arches.map((arch) =>
+        queue.add(async (): Promise<Cell> => {
+          const result = await generateConfig(
+            {
+              tree,
+              arch,
+              toolchain: opts.toolchain,
+              base: opts.base,
+              pins: opts.pins,
+              outDir: outFor(arch),
+            },
+            { runner, cacheDir: opts.cacheDir, env: io.env, emit, symbols: symbolLookup },
+          );
+          return { result, explanations: await explainResult(tree, arch, result) };
+        }),
+      ),
     );
-    const explanations = await explainResult(tree, opts.arch, result);
+    const satisfied = cells.every((c) => c.result.verdict === 'satisfied');
     if (raw.json) {
-      io.stdout.write(
-        JSON.stringify(
-          {
-            ...result,
-            pins: result.pins.map((p) => ({
-              ...p,
-              explanation: explanations.get(p.symbol)?.tree ?? null,
-            })),
-          },
-          null,
-          2,
-        ) + '\n',
-      );
+      const body = several
+        ? { verdict: satisfied ? 'satisfied' : 'unsatisfied', cells: cells.map(cellJson) }
+        : cellJson(cells[0]!);
+      io.stdout.write(JSON.stringify(body, null, 2) + '\n');
     } else {
-      const text = new Map([...explanations].map(([k, v]) => [k, v.text]));
-      io.stdout.write(renderConfigResult(result, text));
+      io.stdout.write(
+        cells
+          .map((c) =>
+            renderConfigResult(c.result, new Map([...c.explanations].map(([k, v]) => [k, v.text]))),
+          )
+          .join('\n'),
+      );
+      if (several) {
+        const bad = cells.filter((c) => c.result.verdict !== 'satisfied').map((c) => c.result.arch);
+        io.stdout.write(
+          `\n${cells.length} cells: ${cells.length - bad.length} satisfied, ${bad.length} unsatisfied${bad.length ? ` (${bad.join(', ')})` : ''}\n`,
+        );
+      }
     }
-    setExit(result.verdict === 'satisfied' ? 0 : 1);
+    setExit(satisfied ? 0 : 1);
   });
 }

@@ -1,18 +1,25 @@
 // `kmatrix explain SYMBOL[=VALUE]`: why a symbol has its value in a .config, as a tree
 // of Kconfig causes (text, or JSON with --json).
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { acceptedArchSpellings, findArch } from '../../arch/arches.js';
+import { acceptedArchSpellings } from '../../arch/arches.js';
 import { parseDotConfig } from '../../config/dotconfig.js';
+import { modelFor } from '../../config/kconfig-bridge.js';
+import { parsePin, parsePins } from '../../config/pin.js';
+import { pinStatus } from '../../config/verify.js';
 import { KmatrixError, errorMessage } from '../../core/errors.js';
+import { defaultCacheDir } from '../../fsutil/cache.js';
 import {
   explainPinInTree,
   findDefinitionsAllArches,
-  loadKconfigModel,
   renderExplanation,
-  type PinStatus,
 } from '../../kconfig/index.js';
+import { execaRunner } from '../../process/runner.js';
+import { progressReporter } from '../../report/progress.js';
+import { resolveSource } from '../../source/resolve.js';
+import { parseSourceSpec } from '../../source/spec.js';
+import { parseArch } from '../options.js';
 import type { CliIo } from '../io.js';
 
 interface ExplainOptions {
@@ -21,9 +28,8 @@ interface ExplainOptions {
   config: string;
   json?: boolean;
   pin?: string[];
+  cacheDir?: string;
 }
-
-const ORDER: Record<string, number> = { n: 0, m: 1, y: 2 };
 
 export function registerExplain(program: Command, io: CliIo, setExit: (n: number) => void): void {
   program
@@ -35,36 +41,21 @@ export function registerExplain(program: Command, io: CliIo, setExit: (n: number
       '<symbol>',
       'Kconfig symbol, with or without CONFIG_, optionally =y|m|n|value (default y)',
     )
-    .requiredOption('--source <path>', 'kernel source tree')
+    .requiredOption('--source <src>', 'kernel tree: a path, git:PATH@REF, or debian:VERSION')
     .requiredOption('--arch <arch>', `architecture (${acceptedArchSpellings()})`)
     .requiredOption('--config <file>', 'the .config to explain')
     .option('--pin <SYM=VALUE...>', 'other pinned symbols (explanations stop at them)')
     .option('--json', 'print the explanation tree as JSON')
+    .option(
+      '--cache-dir <dir>',
+      'cache for trees (default $KMATRIX_CACHE or $XDG_CACHE_HOME/kmatrix)',
+    )
     .action(async (symbolArg: string, opts: ExplainOptions) => {
-      const [rawSym, requested = 'y'] = symbolArg.split('=', 2) as [string, string | undefined];
-      const symbol = rawSym.replace(/^CONFIG_/, '');
-      if (!/^[A-Za-z0-9_]+$/.test(symbol)) {
-        throw new KmatrixError(
-          'bad-pin',
-          `bad symbol "${symbolArg}": expected NAME or NAME=VALUE (e.g. KEXEC=n)`,
-        );
-      }
-      const arch = findArch(opts.arch);
-      if (!arch)
-        throw new KmatrixError(
-          'bad-arch',
-          `unknown arch "${opts.arch}": accepted are ${acceptedArchSpellings()}`,
-        );
-      const srcTree = resolve(io.cwd, opts.source);
-      const isTree = await stat(resolve(srcTree, 'Kconfig')).then(
-        (s) => s.isFile(),
-        () => false,
-      );
-      if (!isTree)
-        throw new KmatrixError(
-          'not-a-kernel-tree',
-          `--source ${opts.source}: no Kconfig file there; expected a kernel source tree`,
-        );
+      const withValue = symbolArg.includes('=') ? symbolArg : `${symbolArg}=y`;
+      const asked = parsePin(withValue, 'SYMBOL argument');
+      if (!asked.ok) throw new KmatrixError('bad-pin', asked.message);
+      const others = parsePins(opts.pin ?? [], '--pin');
+      const arch = parseArch(opts.arch);
       let configText: string;
       try {
         configText = await readFile(resolve(io.cwd, opts.config), 'utf8');
@@ -74,35 +65,29 @@ export function registerExplain(program: Command, io: CliIo, setExit: (n: number
           `cannot read --config ${opts.config}: ${errorMessage(e)}; expected a readable .config file`,
         );
       }
-      const pins = new Map<string, string>([[symbol, requested]]);
-      for (const p of opts.pin ?? []) {
-        const [s, v] = p.split('=', 2);
-        if (!s || v === undefined)
-          throw new KmatrixError('bad-pin', `bad --pin "${p}": expected SYM=VALUE`);
-        pins.set(s.replace(/^CONFIG_/, ''), v);
-      }
-      const model = await loadKconfigModel({ srcTree, arch });
+      const tree = await resolveSource(parseSourceSpec(opts.source), {
+        runner: execaRunner,
+        cacheDir: opts.cacheDir ? resolve(io.cwd, opts.cacheDir) : defaultCacheDir(io.env),
+        cwd: io.cwd,
+        mirror: io.env['KMATRIX_DEBIAN_MIRROR'],
+        emit: progressReporter(io.stderr),
+      });
+      const model = await modelFor(tree, arch);
       const values = parseDotConfig(configText);
-      const effective = values.get(symbol) ?? 'n';
-      const status = pinStatus(model.isDefined(symbol), requested, effective);
-      const tree = await explainPinInTree(
-        srcTree,
+      const result = pinStatus(asked.pin, values, model);
+      const pins = new Map<string, string>([
+        ...others.map((p) => [p.symbol, p.value] as const),
+        [asked.pin.symbol, asked.pin.value],
+      ]);
+      const node = await explainPinInTree(
+        tree.path,
         model,
         values,
-        { symbol, requested, effective, status },
+        result,
         pins,
         findDefinitionsAllArches,
       );
-      io.stdout.write(opts.json ? JSON.stringify(tree, null, 2) + '\n' : renderExplanation(tree));
+      io.stdout.write(opts.json ? JSON.stringify(node, null, 2) + '\n' : renderExplanation(node));
       setExit(0);
     });
-}
-
-function pinStatus(defined: boolean, requested: string, effective: string): PinStatus {
-  if (!defined) return 'unavailable';
-  if (requested === effective) return 'holds';
-  const r = ORDER[requested];
-  const e = ORDER[effective];
-  if (r !== undefined && e !== undefined && e < r) return 'dropped';
-  return 'overridden';
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
@@ -138,11 +141,11 @@ describe('kmatrix explain', () => {
       '/nonexistent',
     ]);
     expect(r.error?.code).toBe('bad-arch');
-    expect(r.error?.message).toMatch(/unknown arch "vax": accepted are x86_64 \(amd64, x86-64\)/);
+    expect(r.error?.message).toMatch(/unknown arch "vax"; accepted: x86_64 \(amd64, x86-64\)/);
   });
 
-  it('rejects a path that is not a kernel tree', async () => {
-    const r = await run([
+  it('rejects an unreadable config, then a source that is not a kernel tree', async () => {
+    const noConfig = await run([
       'KEXEC',
       '--source',
       '/nonexistent',
@@ -151,6 +154,32 @@ describe('kmatrix explain', () => {
       '--config',
       '/nonexistent',
     ]);
-    expect(r.error?.code).toBe('not-a-kernel-tree');
+    expect(noConfig.error?.code).toBe('bad-config-file');
+    expect(noConfig.error?.message).toMatch(/cannot read --config \/nonexistent/);
+    const config = join(mkdtempSync(join(tmpdir(), 'kmatrix-explain-')), '.config');
+    writeFileSync(config, 'CONFIG_KEXEC=y\n');
+    const missing = await run([
+      'KEXEC',
+      '--source',
+      '/nonexistent',
+      '--arch',
+      's390',
+      '--config',
+      config,
+    ]);
+    expect(missing.error?.code).toBe('bad-source');
+    const notTree = await run([
+      'KEXEC',
+      '--source',
+      tmpdir(),
+      '--arch',
+      's390',
+      '--config',
+      config,
+    ]);
+    expect(notTree.error?.code).toBe('not-a-kernel-tree');
+    expect(notTree.error?.message).toMatch(
+      /is not a Linux kernel source tree \(missing Makefile, Kconfig/,
+    );
   });
 });
