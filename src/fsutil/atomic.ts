@@ -1,7 +1,7 @@
 // Publishing directories and files atomically, and a cross-process lock, so that an
 // interrupted step is never mistaken for a finished one and concurrent runs share work.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** A fresh sibling path for building `final` before publishing it with rename. */
@@ -30,6 +30,7 @@ export async function publishDir(
   build: (dir: string) => Promise<void>,
 ): Promise<void> {
   await mkdir(dirname(final), { recursive: true });
+  await removeDeadStaging(final);
   const staging = stagingPath(final);
   await mkdir(staging, { recursive: true });
   try {
@@ -53,6 +54,21 @@ export async function writeFileAtomic(path: string, data: string): Promise<void>
   } finally {
     await rm(tmp, { force: true });
   }
+}
+
+/** Staging dirs left by a process that died (kill -9, power loss) are garbage: remove them. */
+export async function removeDeadStaging(final: string): Promise<string[]> {
+  const prefix = `.${basename(final)}.tmp-`;
+  const removed: string[] = [];
+  for (const entry of await readdir(dirname(final)).catch(() => [] as string[])) {
+    if (!entry.startsWith(prefix)) continue;
+    const pid = Number(entry.slice(prefix.length).split('-')[0]);
+    if (Number.isInteger(pid) && pid > 0 && !pidAlive(pid)) {
+      await rm(join(dirname(final), entry), { recursive: true, force: true });
+      removed.push(entry);
+    }
+  }
+  return removed;
 }
 
 function pidAlive(pid: number): boolean {
