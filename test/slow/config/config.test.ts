@@ -62,7 +62,7 @@ const statuses = (r: ConfigResult) =>
   Object.fromEntries(r.pins.map((p) => [p.symbol, `${p.effective} ${p.status}`]));
 const SEED = ['CRASH_DUMP=y', 'KEXEC=n', 'KEXEC_FILE=y'];
 
-describe('the seed case: defconfig + CRASH_DUMP=y KEXEC=n KEXEC_FILE=y', () => {
+describe.concurrent('the seed case: defconfig + CRASH_DUMP=y KEXEC=n KEXEC_FILE=y', () => {
   it('6.1 s390: CRASH_DUMP selects KEXEC (arch/s390/Kconfig), so KEXEC=n is overridden', async () => {
     const r = await config('6.1', 's390', SEED);
     expect(r.verdict).toBe('unsatisfied');
@@ -106,7 +106,7 @@ describe('the seed case: defconfig + CRASH_DUMP=y KEXEC=n KEXEC_FILE=y', () => {
   });
 });
 
-describe('pin statuses and bases', () => {
+describe.concurrent('pin statuses and bases', () => {
   it('an unmet dependency drops a pin: KEXEC_SIG depends on KEXEC_FILE (x86_64)', async () => {
     const r = await config('6.1', 'x86_64', ['KEXEC_FILE=n', 'KEXEC_SIG=y']);
     expect(statuses(r)).toEqual({ KEXEC_FILE: 'n holds', KEXEC_SIG: 'n dropped' });
@@ -147,6 +147,56 @@ describe('pin statuses and bases', () => {
     const first = await config('6.1', 'x86_64', []);
     const r = await config('6.1', 'x86_64', ['KEXEC=n'], { kind: 'file', path: first.configPath });
     expect(statuses(r)).toEqual({ KEXEC: 'n holds' });
+  });
+});
+
+describe('reuse of a base step', () => {
+  it('a reused defconfig gives the same .config as running make defconfig', async () => {
+    const deps = {
+      runner: execaRunner,
+      cacheDir: defaultCacheDir(process.env),
+      cwd: work,
+      emit: () => {},
+    };
+    const debian = await resolveSource({ kind: 'debian', version: '6.1' }, deps);
+    const run = (tree: KernelTree) =>
+      generateConfig(
+        {
+          tree,
+          arch: findArch('riscv64')!,
+          toolchain: 'gcc',
+          base: { kind: 'defconfig' },
+          pins: parsePins(['CRASH_DUMP=y', 'KEXEC=n'], '--set'),
+          outDir: join(work, `cell-${n++}`),
+        },
+        {
+          runner: execaRunner,
+          cacheDir: defaultCacheDir(process.env),
+          env: process.env,
+          emit: () => {},
+          symbols: symbolLookup,
+        },
+      );
+    await run(debian); // fills the cache if it was empty
+    const reused = await run(debian);
+    const fresh = await run(trees.get('6.1')!); // a path source: never reused
+    expect(await readFile(join(reused.outDir, 'kconfig.log'), 'utf8')).toMatch(
+      /\(reused \S+base-configs\S+\.config\)/,
+    );
+    expect(await readFile(join(fresh.outDir, 'kconfig.log'), 'utf8')).not.toMatch(/reused/);
+    expect(reused.commands).toEqual(
+      fresh.commands.map((c) =>
+        c.split(trees.get('6.1')!.path).join(debian.path).split(fresh.outDir).join(reused.outDir),
+      ),
+    );
+    const body = (t: string) =>
+      t
+        .split('\n')
+        .filter((l) => !l.startsWith('#'))
+        .join('\n');
+    expect(body(await readFile(reused.configPath, 'utf8'))).toBe(
+      body(await readFile(fresh.configPath, 'utf8')),
+    );
   });
 });
 
