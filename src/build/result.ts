@@ -24,6 +24,13 @@ export interface TargetResult {
   command?: string;
 }
 
+export interface ConfigChange {
+  symbol: string;
+  /** Value in the generated (verified) config; null when absent or "is not set". */
+  generated: string | null;
+  built: string | null;
+}
+
 export interface BuildResult {
   schema: 'kmatrix.build/1';
   status: BuildStatus;
@@ -43,6 +50,12 @@ export interface BuildResult {
     kconfigWarnings: string[];
     commands: string[];
     durationMs: number;
+    /**
+     * Symbols kbuild's syncconfig changed during the build (the runtime's compiler probes
+     * disagreed with the host's at config time). Empty when the built config is the one
+     * that was verified.
+     */
+    changedByBuild: ConfigChange[];
   };
   runtime: RuntimeInfo;
   toolchain: { name: ToolchainName; compiler: string; version: string; makeVars: string[] };

@@ -17,7 +17,7 @@ import { compilerCommand, toolchainMakeVars, type ToolchainName } from '../toolc
 import type { BuildEvent } from './events.js';
 import { OUT_PLACEHOLDER, renderReproducer } from './reproducer.js';
 import type { BuildResult, BuildStatus, TargetResult } from './result.js';
-import { configValues, planTargets, type BuildTarget } from './targets.js';
+import { configChanges, configValues, planTargets, type BuildTarget } from './targets.js';
 
 export interface BuildRequest {
   tree: KernelTree;
@@ -126,6 +126,7 @@ export async function runBuild(req: BuildRequest, deps: BuildDeps): Promise<Buil
   let status: BuildStatus = 'pass';
   let reason: string | undefined;
   let compilerVersion = '';
+  const generatedConfig = await readFile(files.config, 'utf8');
   await writeFile(files.log, `# kmatrix build ${cell}\n# ${runtimeLine(runtime)}\n`);
 
   const runStep = async (argv: string[], capture: boolean): Promise<RunOutcome> => {
@@ -188,8 +189,7 @@ export async function runBuild(req: BuildRequest, deps: BuildDeps): Promise<Buil
         `compiler check (${cc} --version) in the ${runtime.info.kind} runtime`,
       );
     }
-    const configText = await readFile(files.config, 'utf8');
-    for (const plan of planTargets(req.arch, req.targets, configValues(configText))) {
+    for (const plan of planTargets(req.arch, req.targets, configValues(generatedConfig))) {
       if (plan.kind === 'skip') {
         targets.push({
           target: plan.target,
@@ -234,6 +234,8 @@ export async function runBuild(req: BuildRequest, deps: BuildDeps): Promise<Buil
     }
   }
 
+  const builtConfig = await readFile(files.config, 'utf8');
+  const changedByBuild = configChanges(generatedConfig, builtConfig);
   const log = await readFile(files.log, 'utf8');
   const diagnostics = parseBuildLog(log, {
     stripPrefixes: [req.tree.path, req.outDir, paths.source, paths.out],
@@ -266,6 +268,7 @@ export async function runBuild(req: BuildRequest, deps: BuildDeps): Promise<Buil
       kconfigWarnings: cfg.kconfigWarnings,
       commands: cfg.commands,
       durationMs: cfg.durationMs,
+      changedByBuild,
     },
     runtime: runtime.info,
     toolchain: { name: req.toolchain, compiler: cc, version: compilerVersion, makeVars },
@@ -298,7 +301,7 @@ export async function runBuild(req: BuildRequest, deps: BuildDeps): Promise<Buil
       runtimeLine: runtimeLine(runtime),
       defaultOut: `${req.outDir}-repro`,
       preamble: reproducerPreamble(runtime),
-      configText: await readFile(files.config, 'utf8'),
+      configText: builtConfig,
       configCommands: cfg.commands,
       steps,
     }),
@@ -362,6 +365,7 @@ function emptyResult(
       kconfigWarnings: [],
       commands: [],
       durationMs: o.durationMs,
+      changedByBuild: [],
     },
     runtime: o.runtime.info,
     toolchain: { name: req.toolchain, compiler: o.cc, version: '', makeVars: o.makeVars },

@@ -80,3 +80,19 @@ export function parseDuration(text: string): number {
     throw new KmatrixError('usage', `duration must be positive: ${JSON.stringify(text)}`);
   return Math.round(ms);
 }
+
+/** Symbols whose value differs between two .config texts, sorted by name. */
+export function configChanges(
+  before: string,
+  after: string,
+): { symbol: string; generated: string | null; built: string | null }[] {
+  const a = configValues(before);
+  const b = configValues(after);
+  const out: { symbol: string; generated: string | null; built: string | null }[] = [];
+  for (const sym of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+    const x = a.get(sym) ?? null;
+    const y = b.get(sym) ?? null;
+    if (x !== y) out.push({ symbol: sym.replace(/^CONFIG_/, ''), generated: x, built: y });
+  }
+  return out;
+}

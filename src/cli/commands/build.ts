@@ -106,6 +106,19 @@ export function renderBuildResult(r: BuildResult): string {
   out.push(
     `  config: ${r.config.verdict}${r.config.pins.length ? ` (${r.config.pins.filter((p) => p.status === 'holds').length}/${r.config.pins.length} pins hold)` : ''}`,
   );
+  const drift = r.config.changedByBuild;
+  if (drift.length) {
+    const pinned = new Set(r.config.pins.map((p) => p.symbol));
+    const shown = drift
+      .slice(0, 8)
+      .map(
+        (c) =>
+          `${c.symbol}${pinned.has(c.symbol) ? ' (PINNED)' : ''}: ${c.generated ?? 'unset'} -> ${c.built ?? 'unset'}`,
+      );
+    out.push(
+      `  warning: the build changed ${drift.length} config symbol(s) (compiler probes differ from the host's): ${shown.join(', ')}${drift.length > 8 ? ', ...' : ''}`,
+    );
+  }
   for (const t of r.targets) {
     const extra =
       t.status === 'skipped' || t.status === 'infra-error'

@@ -9,6 +9,7 @@ import { OUT_PLACEHOLDER, renderReproducer } from '../../../src/build/reproducer
 import { exitCodeFor } from '../../../src/build/result.js';
 import { makeArgv } from '../../../src/build/run.js';
 import {
+  configChanges,
   configValues,
   parseDuration,
   parseTargets,
@@ -102,5 +103,18 @@ describe('shell quoting and the reproducer', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(await readFile(join(dir, "out dir's", '.config'), 'utf8')).toBe(configText);
     expect(await readFile(join(dir, "out dir's", 'copied'), 'utf8')).toBe(configText);
+  });
+});
+
+describe('configChanges', () => {
+  it('lists symbols kbuild changed during the build', () => {
+    const generated = 'CONFIG_A=y\nCONFIG_CC_CAN_LINK=y\n# CONFIG_B is not set\nCONFIG_S="x"\n';
+    const built = 'CONFIG_A=y\nCONFIG_B=m\nCONFIG_S="y"\n';
+    expect(configChanges(generated, built)).toEqual([
+      { symbol: 'B', generated: null, built: 'm' },
+      { symbol: 'CC_CAN_LINK', generated: 'y', built: null },
+      { symbol: 'S', generated: '"x"', built: '"y"' },
+    ]);
+    expect(configChanges(generated, generated)).toEqual([]);
   });
 });
