@@ -1,0 +1,426 @@
+// A kernel test robot (0-day / LKP) build report, read into fields. Pure: the text is data
+// from a mail and may be hostile; nothing here runs or validates it for running (see plan.ts).
+// Understands the 2018-2020 blocks (tree/head/commit/config/compiler/reproduce: with
+// make.cross lines, "All errors (new ones prefixed by >>):") and the 2021-2025 ones
+// ("reproduce (this is a W=1 build):", "| Closes: https://lore.kernel.org/oe-kbuild-all/..."),
+// quoted ("> ") as in replies or not.
+import { fingerprint, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { parseBuildLog } from '../diagnostics/parse.js';
+
+export type ReportSection = 'errors' | 'warnings' | 'sparse' | 'smatch';
+
+/** One complaint the report lists, fingerprinted like a build log's. */
+export interface ReportedIssue extends Diagnostic {
+  /** Prefixed with ">>" in the report: new with the reported commit. */
+  new: boolean;
+  section: ReportSection;
+  /** Which tool produced it: sparse complaints need C=1 and the sparse binary. */
+  tool: 'compiler' | 'sparse';
+}
+
+export interface MakeLine {
+  /** The line as written (after unquoting). */
+  text: string;
+  /** NAME=value assignments before the command (COMPILER=gcc-13.2.0, GCC_VERSION=7.2.0). */
+  env: Record<string, string>;
+  /** make, make.cross, ~/bin/make.cross ... */
+  command: string;
+  /** NAME=value make variables, in order. */
+  vars: { name: string; value: string }[];
+  /** Everything else after the command: goals, options. */
+  goals: string[];
+}
+
+export interface RobotReport {
+  /** Lines were quoted ("> ") this many levels deep. */
+  quoteDepth: number;
+  tree?: { url: string; branch?: string };
+  head?: string;
+  commit?: { sha: string; subject?: string };
+  /** base: a sha, a ref (next-20250714, tip/x86/core) or "URL branch". */
+  base?: { sha?: string; ref?: string; url?: string };
+  url?: string;
+  patchLink?: string;
+  patchSubject?: string;
+  date?: string;
+  config?: {
+    name: string;
+    /** download.01.org link, when the report gives one. */
+    link?: string;
+    /** "attached as .config": the mail carried it as an attachment. */
+    attached: boolean;
+  };
+  compiler?: {
+    text: string;
+    family?: 'gcc' | 'clang';
+    /** x.y.z when the text names one. */
+    version?: string;
+  };
+  /** "(this is a W=1 build)" */
+  w1Build: boolean;
+  /** Link to the reproduce script (recent reports put the steps behind it). */
+  reproduceLink?: string;
+  /** The reproduce block's lines, as written (after unquoting). */
+  reproduceSteps: string[];
+  makeLines: MakeLine[];
+  /** git checkout <sha> in the reproduce block. */
+  checkout?: string;
+  reportedBy?: string;
+  closes?: string;
+  issues: ReportedIssue[];
+  /** Lines in an errors/warnings section that look like complaints but could not be read. */
+  unparsed: string[];
+  /** Fields a reproduction would want that the report does not have. */
+  missing: string[];
+}
+
+const FIELD =
+  /^(tree|head|commit|date|config|compiler|url|base|patch link|patch subject|reproduce(?: \(this is a W=1 build\))?|sparse|smatch version|sparse version|clang version):(?:\s+(.*))?$/i;
+const SECTION =
+  /^(all errors|all warnings|all error\/warnings|errors|warnings|sparse warnings|smatch warnings)(?: \(new ones prefixed by >>\))?:?(?: \(new ones prefixed by >>\))?:?\s*$/i;
+const SECTION_END = /^(vim \+|---+\s*$|0-DAY|# https?:\/\/|git (remote|fetch|checkout) )/;
+/** What follows "--" inside a section (clang reports separate files so) rather than a signature. */
+const MORE_COMPLAINTS = /^(>>|\s+\S+:\d+|\S+:\d+[:(]|\S+: In |In file included|\S*ld(\.lld)?: )/;
+const SHA = /^[0-9a-f]{7,40}$/;
+
+/** Lines with `depth` levels of "> " quoting removed (what a reply does to a mail). */
+export function unquote(text: string): { lines: string[]; depth: number } {
+  const raw = text.replace(/\r\n?/g, '\n').split('\n');
+  let depth = 0;
+  for (const l of raw) {
+    const m = /^((?:>[ \t]?)*)[ \t]*(tree|config|compiler|head|commit|reproduce)\b[^:]*:/i.exec(l);
+    if (m) {
+      depth = (m[1]!.match(/>/g) ?? []).length;
+      break;
+    }
+  }
+  const strip = (l: string): string => {
+    let s = l;
+    for (let i = 0; i < depth; i++) {
+      const m = /^>[ \t]?/.exec(s);
+      if (!m) break;
+      s = s.slice(m[0].length);
+    }
+    return s;
+  };
+  return { lines: raw.map(strip), depth };
+}
+
+/** Whitespace-separated words with '...' and "..." quoting (no expansion of anything). */
+export function splitWords(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let has = false;
+  let q: string | undefined;
+  for (const ch of line) {
+    if (q) {
+      if (ch === q) q = undefined;
+      else cur += ch;
+    } else if (ch === "'" || ch === '"') {
+      q = ch;
+      has = true;
+    } else if (/\s/.test(ch)) {
+      if (has || cur) out.push(cur);
+      cur = '';
+      has = false;
+    } else cur += ch;
+  }
+  if (has || cur) out.push(cur);
+  return out;
+}
+
+const ASSIGN = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s;
+
+/** A make or make.cross command line from a reproduce block, or undefined. */
+export function parseMakeLine(line: string): MakeLine | undefined {
+  const text = line.trim();
+  if (text.startsWith('#')) return undefined;
+  const words = splitWords(text);
+  const env: Record<string, string> = {};
+  let i = 0;
+  for (; i < words.length; i++) {
+    const a = ASSIGN.exec(words[i]!);
+    if (!a) break;
+    env[a[1]!] = a[2]!;
+  }
+  const command = words[i];
+  if (!command || !/(^|\/)make(\.cross)?$/.test(command)) return undefined;
+  const vars: MakeLine['vars'] = [];
+  const goals: string[] = [];
+  for (const w of words.slice(i + 1)) {
+    const a = ASSIGN.exec(w);
+    if (a) vars.push({ name: a[1]!, value: a[2]! });
+    else goals.push(w);
+  }
+  return { text, env, command, vars, goals };
+}
+
+function parseCompiler(text: string): NonNullable<RobotReport['compiler']> {
+  const clang = /clang version (\d+\.\d+\.\d+)/i.exec(text);
+  if (clang) return { text, family: 'clang', version: clang[1]! };
+  if (/\bclang\b/i.test(text)) return { text, family: 'clang' };
+  if (/gcc/i.test(text)) {
+    // "gcc-13 (Ubuntu 13.2.0-4ubuntu3) 13.2.0", "arm-linux-gnueabi-gcc (GCC) 8.5.0"
+    const all = [...text.matchAll(/\b(\d+\.\d+\.\d+)\b/g)];
+    const version = all.length ? all[all.length - 1]![1]! : undefined;
+    return version ? { text, family: 'gcc', version } : { text, family: 'gcc' };
+  }
+  return { text };
+}
+
+function parseConfig(value: string): NonNullable<RobotReport['config']> {
+  const m = /^(\S+)(?:\s+\((.*)\))?/.exec(value.trim());
+  const name = m?.[1] ?? value.trim();
+  const inner = m?.[2]?.trim();
+  const link = inner && /^https?:\/\/\S+$/.test(inner) ? inner : undefined;
+  const attached = !!inner && /attached/i.test(inner);
+  return link ? { name, link, attached } : { name, attached };
+}
+
+const SPARSE = /^(.+?):(\d+):(\d+): sparse: (.*)$/;
+const CODE_CONTEXT = /^\s*(\d+\s*)?\|/;
+const CARET = /^\s*[\^~]+[~^\s]*$/;
+
+/** The complaint lines of one section, read with the build-log parser so fingerprints match. */
+function parseSection(
+  lines: readonly string[],
+  section: ReportSection,
+): { issues: ReportedIssue[]; unparsed: string[] } {
+  const cleaned: string[] = [];
+  const isNew: boolean[] = [];
+  for (const l of lines) {
+    const m = /^>>\s?(.*)$/.exec(l);
+    cleaned.push((m ? m[1]! : l).replace(/^\s{1,3}(?=\S)/, ''));
+    isNew.push(!!m);
+  }
+  const issues: ReportedIssue[] = [];
+  const unparsed: string[] = [];
+  const key = (d: Diagnostic) => `${d.fingerprint}@${d.line ?? ''}:${d.column ?? ''}`;
+
+  // sparse lines first: the build-log parser does not read them (kmatrix builds run no sparse)
+  const forLog: string[] = [];
+  const sparseSeen = new Set<string>();
+  cleaned.forEach((l, i) => {
+    const s = SPARSE.exec(l);
+    if (!s) {
+      forLog.push(l);
+      return;
+    }
+    forLog.push('');
+    const msg = s[4]!;
+    if (!msg.startsWith('sparse: ') && /^\s/.test(msg)) return; // "sparse:     expected ..." detail
+    const d = {
+      severity: 'warning' as const,
+      kind: 'compiler' as const,
+      file: s[1]!.replace(/^\.\//, ''),
+      line: Number(s[2]),
+      column: Number(s[3]),
+      message: msg.replace(/^sparse: /, '').trim(),
+    };
+    const full: ReportedIssue = {
+      ...d,
+      fingerprint: fingerprint(d),
+      new: isNew[i]!,
+      section: 'sparse',
+      tool: 'sparse',
+    };
+    if (sparseSeen.has(key(full))) {
+      if (full.new) issues.find((x) => key(x) === key(full))!.new = true;
+      return;
+    }
+    sparseSeen.add(key(full));
+    issues.push(full);
+  });
+
+  const all = parseBuildLog(forLog.join('\n'));
+  // Which of them are new: parse again with the non-">>" complaint lines blanked out (context
+  // lines such as "In function" and "ld: x.o: in function" stay, they carry no complaint).
+  const onlyNew = forLog.map((l, i) => (isNew[i] || !l || parseBuildLog(l).length === 0 ? l : ''));
+  const newKeys = new Set(parseBuildLog(onlyNew.join('\n')).map(key));
+  for (const d of all) {
+    issues.push({ ...d, new: newKeys.has(key(d)), section, tool: 'compiler' });
+  }
+  // A ">>" line that yielded nothing is worth saying so (e.g. a linker line format not known).
+  forLog.forEach((l, i) => {
+    if (!isNew[i] || !l.trim() || CODE_CONTEXT.test(l) || CARET.test(l)) return;
+    if (
+      parseBuildLog(l).length === 0 &&
+      !/: (In|At) |in function|^In file included|^\s+from |^\d+ (errors?|warnings?) /.test(l)
+    )
+      unparsed.push(l.trim());
+  });
+  return { issues, unparsed };
+}
+
+function sectionKind(header: string): ReportSection {
+  const h = header.toLowerCase();
+  if (h.startsWith('sparse')) return 'sparse';
+  if (h.startsWith('smatch')) return 'smatch';
+  return h.includes('error') ? 'errors' : 'warnings';
+}
+
+export function parseReport(text: string): RobotReport {
+  const { lines, depth } = unquote(text);
+  const r: RobotReport = {
+    quoteDepth: depth,
+    w1Build: false,
+    reproduceSteps: [],
+    makeLines: [],
+    issues: [],
+    unparsed: [],
+    missing: [],
+  };
+
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const trimmed = line.trim();
+    // "| Reported-by: ...", "| Closes: ...", "Reported-by: ..." (older: no bar)
+    const tag = /^\|?\s*(Reported-by|Closes|Link):\s*(.+)$/.exec(trimmed);
+    if (tag) {
+      if (tag[1] === 'Reported-by') r.reportedBy ??= tag[2]!.trim();
+      else if (/lore\.kernel\.org|oe-kbuild/.test(tag[2]!)) r.closes ??= tag[2]!.trim();
+      continue;
+    }
+    const sec = SECTION.exec(trimmed);
+    if (sec && !line.startsWith(' ')) {
+      const body: string[] = [];
+      let j = i + 1;
+      for (; j < lines.length; j++) {
+        const l = lines[j]!;
+        if (SECTION_END.test(l.trim()) || (SECTION.test(l.trim()) && !l.startsWith(' '))) break;
+        if (/^-- ?$/.test(l)) {
+          const next = lines.slice(j + 1).find((x) => x.trim() !== '');
+          if (!next || !MORE_COMPLAINTS.test(next)) break;
+        }
+        body.push(l);
+      }
+      const kind = sectionKind(sec[1]!);
+      if (kind === 'smatch') {
+        // smatch: "file.c:123 func() warn: message" (no column); kept as warnings
+        for (const l of body) {
+          const m = /^(>>)?\s*(\S+?):(\d+) (?:(\S+)\(\) )?(warn|error): (.*)$/.exec(l);
+          if (!m) continue;
+          const d = {
+            severity: m[5] === 'error' ? ('error' as const) : ('warning' as const),
+            kind: 'compiler' as const,
+            file: m[2]!,
+            line: Number(m[3]),
+            message: m[6]!.trim(),
+          };
+          r.issues.push({
+            ...d,
+            ...(m[4] ? { function: m[4] } : {}),
+            fingerprint: fingerprint(d),
+            new: !!m[1],
+            section: 'smatch',
+            tool: 'sparse',
+          });
+        }
+      } else {
+        const got = parseSection(body, kind);
+        r.issues.push(...got.issues);
+        r.unparsed.push(...got.unparsed);
+      }
+      i = j - 1;
+      continue;
+    }
+
+    const f = FIELD.exec(trimmed);
+    if (!f || line.startsWith('  ')) continue;
+    const key = f[1]!.toLowerCase();
+    const value = (f[2] ?? '').trim();
+    if (key === 'tree' && value) {
+      const [url, branch] = value.split(/\s+/);
+      r.tree = branch ? { url: url!, branch } : { url: url! };
+    } else if (key === 'head' && SHA.test(value.split(/\s/)[0] ?? '')) {
+      r.head = value.split(/\s/)[0]!;
+    } else if (key === 'commit') {
+      const m = /^([0-9a-f]{7,40})\b\s*(.*)$/.exec(value);
+      if (m) {
+        const subject = m[2]!
+          .replace(/^\[\d+\/\d+\]\s*/, '')
+          .replace(/^\("?(.*?)"?\)$/, '$1')
+          .trim();
+        r.commit = subject ? { sha: m[1]!, subject } : { sha: m[1]! };
+      }
+    } else if (key === 'base' && value) {
+      const words = value.split(/\s+/);
+      if (SHA.test(words[0]!)) r.base = { sha: words[0]! };
+      else if (/^https?:\/\/|^git:\/\//.test(words[0]!))
+        r.base = words[1] ? { url: words[0]!, ref: words[1] } : { url: words[0]! };
+      else r.base = { ref: words[0]! };
+    } else if (key === 'date') {
+      r.date = value;
+    } else if (key === 'url') {
+      r.url = value;
+    } else if (key === 'patch link') {
+      r.patchLink = value;
+    } else if (key === 'patch subject') {
+      r.patchSubject = value;
+    } else if (key === 'config' && value) {
+      r.config = parseConfig(value);
+    } else if (key === 'compiler' && value) {
+      r.compiler = parseCompiler(value);
+    } else if (key.startsWith('reproduce')) {
+      if (/W=1/i.test(f[1]!)) r.w1Build = true;
+      const link = /^\((https?:\/\/\S+)\)$/.exec(value);
+      if (link) r.reproduceLink = link[1]!;
+      else if (value) r.reproduceSteps.push(value); // "reproduce: make C=1 CF=-D__CHECK_ENDIAN__"
+      // The steps follow, indented, up to the first blank line.
+      let j = i + 1;
+      for (; j < lines.length && /^\s+\S/.test(lines[j]!); j++)
+        r.reproduceSteps.push(lines[j]!.trim());
+      i = j - 1;
+    }
+  }
+
+  for (const step of r.reproduceSteps) {
+    const mk = parseMakeLine(step);
+    if (mk) r.makeLines.push(mk);
+    const co = /^git checkout ([0-9a-f]{7,40})$/.exec(step);
+    if (co) r.checkout = co[1]!;
+  }
+
+  if (!r.config) r.missing.push('config (no "config:" line)');
+  else if (!r.config.link && !r.config.attached) r.missing.push('config link');
+  if (!r.compiler) r.missing.push('compiler (no "compiler:" line)');
+  else if (!r.compiler.family) r.missing.push('compiler family');
+  else if (!r.compiler.version) r.missing.push('compiler version');
+  if (!r.commit && !r.head && !r.checkout && !r.base?.sha)
+    r.missing.push('commit (no "commit:", "head:", "base: <sha>" or git checkout)');
+  if (!r.tree && !r.base) r.missing.push('tree (no "tree:" or "base:" line)');
+  if (r.makeLines.length === 0)
+    r.missing.push(
+      r.reproduceLink
+        ? `make command lines (behind the reproduce link ${r.reproduceLink})`
+        : 'make command lines',
+    );
+  if (!r.issues.some((d) => d.severity === 'error') && !r.issues.length)
+    r.missing.push('errors or warnings (no "All errors/warnings (new ones prefixed by >>):" list)');
+  return r;
+}
+
+/** The arch word of a 0-day config name: "arm-randconfig-001-20231120" -> "arm". */
+export function configArchWord(name: string): string | undefined {
+  const m = /^([a-z0-9_]+)-/.exec(name);
+  return m?.[1];
+}
+
+/** The commit the report is about: commit:, else git checkout, else head:, else base: sha. */
+export function reportCommit(r: RobotReport): string | undefined {
+  return r.commit?.sha ?? r.checkout ?? r.head ?? r.base?.sha;
+}
+
+/** Make variables from every make line, later lines winning; W=1 from the header too. */
+export function reportMakeVars(r: RobotReport): { name: string; value: string; from: string }[] {
+  const out = new Map<string, { name: string; value: string; from: string }>();
+  if (r.w1Build) out.set('W', { name: 'W', value: '1', from: 'reproduce (this is a W=1 build)' });
+  for (const mk of r.makeLines) for (const v of mk.vars) out.set(v.name, { ...v, from: mk.text });
+  return [...out.values()];
+}
+
+/** The goals of the last make line that builds (not a config target). */
+export function reportGoals(r: RobotReport): string[] {
+  const building = r.makeLines.filter((m) => !m.goals.some((g) => /config$/.test(g)));
+  return building.length ? building[building.length - 1]!.goals : [];
+}
