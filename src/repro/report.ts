@@ -281,6 +281,12 @@ export function parseReport(text: string): RobotReport {
       else if (/lore\.kernel\.org|oe-kbuild/.test(tag[2]!)) r.closes ??= tag[2]!.trim();
       continue;
     }
+    // older clang reports repeat the fetch/checkout steps after the errors
+    const co = /^git checkout ([0-9a-f]{7,40})$/.exec(trimmed);
+    if (co && !line.startsWith(' ')) {
+      r.checkout ??= co[1]!;
+      continue;
+    }
     const sec = SECTION.exec(trimmed);
     if (sec && !line.startsWith(' ')) {
       const body: string[] = [];
@@ -378,7 +384,7 @@ export function parseReport(text: string): RobotReport {
     const mk = parseMakeLine(step);
     if (mk) r.makeLines.push(mk);
     const co = /^git checkout ([0-9a-f]{7,40})$/.exec(step);
-    if (co) r.checkout = co[1]!;
+    if (co) r.checkout ??= co[1]!;
   }
 
   if (!r.config) r.missing.push('config (no "config:" line)');
