@@ -7,6 +7,7 @@ import { registerBuild } from './commands/build.js';
 import { registerConfig } from './commands/config.js';
 import { registerExplain } from './commands/explain.js';
 import { registerImages } from './commands/images.js';
+import { registerRun } from './commands/run.js';
 import { registerRepro } from './commands/repro.js';
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
@@ -27,6 +28,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   registerExplain(program, io, setExit);
   registerBuild(program, io, setExit);
   registerImages(program, io, setExit);
+  registerRun(program, io, setExit);
   registerRepro(program, io, setExit);
 
   try {

@@ -1,0 +1,266 @@
+// The matrix file's shape as a zod schema: the one definition behind validation messages
+// and the JSON Schema editors use (schema/matrix.schema.json, kept in sync by a test).
+import { z } from 'zod';
+import { acceptedArchSpellings, findArch } from '../arch/arches.js';
+import { BASE_NAMES } from '../config/base.js';
+import { parsePin, ACCEPTED_VALUES } from '../config/pin.js';
+import { BUILD_TARGETS } from '../build/targets.js';
+import { TOOLCHAINS } from '../toolchain/toolchains.js';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const NAME_TEXT = 'letters, digits, ".", "_" and "-", starting with a letter or digit';
+
+export const SOURCE_ACCEPTED = 'debian:MAJOR.MINOR (e.g. debian:6.1), git:PATH@REF, or a path';
+export const DURATION_ACCEPTED = 'a duration such as 90s, 30m or 2h';
+export const PROBABILITY_ACCEPTED = 'N, N:M or N:M:L with each number 0..100 (KCONFIG_PROBABILITY)';
+export const SEED_ACCEPTED = 'a whole number 0..4294967295 (KCONFIG_SEED)';
+
+const sourceText = z
+  .string()
+  .min(1)
+  .refine(
+    (s) =>
+      s.startsWith('debian:')
+        ? /^debian:\d+\.\d+$/.test(s)
+        : s.startsWith('git:')
+          ? /^git:.+@.+$/.test(s)
+          : s.trim() !== '',
+    { message: `not a kernel source; accepted: ${SOURCE_ACCEPTED}` },
+  )
+  .describe(`Kernel source: ${SOURCE_ACCEPTED}. Relative paths are relative to the matrix file.`);
+
+const archText = z
+  .string()
+  .refine((s) => findArch(s) !== undefined, {
+    message: `unknown architecture; accepted: ${acceptedArchSpellings()}`,
+  })
+  .describe(`Architecture: ${acceptedArchSpellings()}`);
+
+const toolchainText = z.enum(TOOLCHAINS as unknown as [string, ...string[]]);
+const targetText = z.enum(BUILD_TARGETS as unknown as [string, ...string[]]);
+
+const pinText = z
+  .string()
+  .superRefine((s, ctx) => {
+    const r = parsePin(s, 'matrix');
+    if (!r.ok)
+      ctx.addIssue({
+        code: 'custom',
+        message: `not a pin; accepted: SYMBOL=VALUE with VALUE ${ACCEPTED_VALUES}, or "# CONFIG_SYMBOL is not set"`,
+      });
+  })
+  .describe('A pin: SYMBOL=VALUE (CONFIG_ prefix optional), e.g. CRASH_DUMP=y');
+
+const durationText = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(ms|s|m|h)?$/, {
+    message: `not a duration; accepted: ${DURATION_ACCEPTED}`,
+  })
+  .describe(DURATION_ACCEPTED);
+
+const seedNumber = z
+  .number()
+  .int({ message: `not a seed; accepted: ${SEED_ACCEPTED}` })
+  .min(0, { message: `not a seed; accepted: ${SEED_ACCEPTED}` })
+  .max(0xffffffff, { message: `not a seed; accepted: ${SEED_ACCEPTED}` });
+
+const probabilityValue = z
+  .union([z.string(), z.number()])
+  .refine(
+    (p) => {
+      const t = String(p);
+      return /^\d{1,3}(:\d{1,3}){0,2}$/.test(t) && t.split(':').every((n) => Number(n) <= 100);
+    },
+    { message: `not a probability; accepted: ${PROBABILITY_ACCEPTED}` },
+  )
+  .describe(PROBABILITY_ACCEPTED);
+
+const oneOrMany = <T extends z.ZodType>(t: T) => z.union([t, z.array(t).min(1)]);
+
+const baseText = z
+  .string()
+  .refine(
+    (b) =>
+      (BASE_NAMES as readonly string[]).includes(b) || b.startsWith('file:') || b.includes('/'),
+    {
+      message: `unknown base; accepted: ${BASE_NAMES.join(', ')}, or file:PATH`,
+    },
+  )
+  .describe(`${BASE_NAMES.join(', ')}, or file:PATH (relative to the matrix file)`);
+
+export const ConfigSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(NAME, { message: `not a config name; accepted: ${NAME_TEXT}` })
+      .describe('Name of this config in tables, filters and rules'),
+    base: baseText,
+    pins: z.array(pinText).default([]).describe('Symbols that must hold in the final .config'),
+    fragments: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Config fragment files (relative to the matrix file); verified like pins'),
+    seeds: z
+      .union([
+        z
+          .number()
+          .int()
+          .min(1, { message: 'a seed count must be at least 1' })
+          .max(1000, { message: 'a seed count must be at most 1000' }),
+        z.array(seedNumber).min(1),
+      ])
+      .optional()
+      .describe('randconfig only: a count N (seeds 1..N) or a list of KCONFIG_SEED values'),
+    probability: probabilityValue.optional().describe(`randconfig only: ${PROBABILITY_ACCEPTED}`),
+    build: z
+      .boolean()
+      .default(true)
+      .describe('false: generate and verify the config only; true: also build the targets'),
+    targets: z
+      .array(targetText)
+      .min(1)
+      .optional()
+      .describe('Build targets for this config (default: the matrix targets)'),
+    allow_unsatisfied: z
+      .boolean()
+      .default(false)
+      .describe('Build even when a pin did not hold (the cell still reports it)'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.base !== 'randconfig') {
+      if (c.seeds !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['seeds'],
+          message: `seeds only apply to base randconfig (base is ${c.base})`,
+        });
+      if (c.probability !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['probability'],
+          message: `probability only applies to base randconfig (base is ${c.base})`,
+        });
+    }
+  });
+
+export const RuleSchema = z
+  .strictObject({
+    source: oneOrMany(sourceText).optional(),
+    arch: oneOrMany(archText).optional(),
+    toolchain: oneOrMany(toolchainText).optional(),
+    config: oneOrMany(z.string()).optional(),
+  })
+  .refine((r) => Object.keys(r).length > 0, {
+    message:
+      'an empty rule matches every cell; give at least one of source, arch, toolchain, config',
+  })
+  .describe('Cells matching every key given (each a value or a list of values)');
+
+export const MatrixSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: z
+    .string()
+    .regex(NAME, { message: `not a matrix name; accepted: ${NAME_TEXT}` })
+    .optional()
+    .describe(
+      'Identity of this matrix in the results store (runs are compared with the previous run of the same name); default: the file path',
+    ),
+  sources: z.array(sourceText).min(1).describe('Kernel sources'),
+  architectures: z.array(archText).min(1).describe('Architectures'),
+  toolchains: z
+    .array(toolchainText)
+    .min(1)
+    .default(['gcc'])
+    .describe(`Toolchains: ${TOOLCHAINS.join(', ')}`),
+  targets: z
+    .array(targetText)
+    .min(1)
+    .default(['kernel'])
+    .describe(`Build targets of build cells: ${BUILD_TARGETS.join(', ')}`),
+  runtime: z
+    .enum(['auto', 'docker', 'local'])
+    .default('auto')
+    .describe(
+      'Where builds run: docker, local (host toolchains), auto (docker when a daemon answers)',
+    ),
+  timeout: durationText.default('60m').describe(`Per-cell limit: ${DURATION_ACCEPTED}`),
+  retries: z
+    .number()
+    .int()
+    .min(0)
+    .max(5)
+    .default(2)
+    .describe(
+      'How often a cell that hit an infrastructure error is retried (compile errors never are)',
+    ),
+  configs: z
+    .array(ConfigSchema)
+    .min(1)
+    .describe('Configs; each is crossed with sources x architectures x toolchains'),
+  include: z
+    .array(RuleSchema)
+    .default([])
+    .describe(
+      'Cells added after exclusion: the cross product of each rule, keys left out taking every value of the matrix',
+    ),
+  exclude: z.array(RuleSchema).default([]).describe('Cells removed from the cross product'),
+});
+
+/**
+ * Cross-references (unique config names, rules naming existing configs), checked on the raw
+ * value so they are reported even when other parts of the file are invalid.
+ */
+export function crossReferenceIssues(
+  raw: unknown,
+): { path: (string | number)[]; message: string }[] {
+  const out: { path: (string | number)[]; message: string }[] = [];
+  if (!raw || typeof raw !== 'object') return out;
+  const m = raw as Record<string, unknown>;
+  const names = new Map<string, number>();
+  if (Array.isArray(m['configs']))
+    m['configs'].forEach((c: unknown, i) => {
+      const name = (c as Record<string, unknown> | null)?.['name'];
+      if (typeof name !== 'string') return;
+      const first = names.get(name);
+      if (first !== undefined)
+        out.push({
+          path: ['configs', i, 'name'],
+          message: `duplicate config name (also configs[${first}]); names must be unique`,
+        });
+      else names.set(name, i);
+    });
+  for (const key of ['include', 'exclude'] as const) {
+    const rules = m[key];
+    if (!Array.isArray(rules)) continue;
+    rules.forEach((r: unknown, i) => {
+      const cfg = (r as Record<string, unknown> | null)?.['config'];
+      const check = (n: unknown, path: (string | number)[]) => {
+        if (typeof n === 'string' && !names.has(n))
+          out.push({
+            path,
+            message: `no config named ${JSON.stringify(n)}; accepted: ${[...names.keys()].join(', ')}`,
+          });
+      };
+      if (Array.isArray(cfg)) cfg.forEach((n, j) => check(n, [key, i, 'config', j]));
+      else check(cfg, [key, i, 'config']);
+    });
+  }
+  return out;
+}
+
+export type MatrixFile = z.output<typeof MatrixSchema>;
+export type MatrixConfig = z.output<typeof ConfigSchema>;
+export type MatrixRule = z.output<typeof RuleSchema>;
+
+/** The JSON Schema shipped as schema/matrix.schema.json (a test keeps the file in sync). */
+export function matrixJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(MatrixSchema, { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
+  return {
+    ...schema,
+    $id: 'https://kmatrix.dev/schema/matrix.schema.json',
+    title: 'kmatrix matrix file (matrix.yaml)',
+  };
+}

@@ -1,0 +1,140 @@
+// Live progress of a matrix run. On a TTY: one status line redrawn in place (done, running,
+// failed, elapsed, ETA), with a line printed above it for each cell that did not pass. Not
+// on a TTY: one plain line per event that matters. Also an NDJSON event log (--events).
+import type { Writable } from 'node:stream';
+import type { RunEvent } from '../schedule/events.js';
+
+export interface RunReporter {
+  emit(e: RunEvent): void;
+  close(): void;
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+interface Counts {
+  total: number;
+  done: number;
+  failed: number;
+  running: Set<string>;
+  started: number;
+  /** Time spent per finished cell (for the ETA). */
+  workMs: number;
+  ran: number;
+  parallel: number;
+}
+
+function statusLine(c: Counts, now: number): string {
+  const elapsed = now - c.started;
+  const left = c.total - c.done;
+  let eta = '?';
+  if (left === 0) eta = '0s';
+  else if (c.ran > 0) eta = formatDuration(((c.workMs / c.ran) * left) / Math.max(1, c.parallel));
+  return `kmatrix: [${c.done}/${c.total}] running ${c.running.size}, failed ${c.failed}, elapsed ${formatDuration(elapsed)}, ETA ${eta}`;
+}
+
+function eventLine(e: RunEvent): string | undefined {
+  switch (e.type) {
+    case 'run:start':
+      return `run ${e.runId}: ${e.toRun} of ${e.total} cells to run${e.resumed ? ' (resumed)' : ''}; ${e.configJobs} config stage(s) at once, then ${e.buildJobs} build(s) x make -j${e.makeJobs}; ${e.runDir}`;
+    case 'run:note':
+      return e.message;
+    case 'cell:skip':
+      return undefined;
+    case 'cell:start':
+      return undefined;
+    case 'cell:retry':
+      return `${e.cell.label} [${e.cell.id}]: ${e.stage} attempt ${e.attempt} hit an infrastructure error, retrying: ${e.reason.split('\n')[0]}`;
+    case 'cell:done':
+      return `${e.cell.label} [${e.cell.id}]: ${e.status}${e.dedupedFrom ? ` (same config as ${e.dedupedFrom}, built once)` : ''} ${formatDuration(e.ms)}${e.reason && e.status !== 'pass' ? `: ${e.reason.split('\n')[0]}` : ''}`;
+    case 'run:interrupted':
+      return `stopped (${e.reason}); finished cells are kept: continue with kmatrix run --resume`;
+    case 'run:done':
+      return undefined;
+  }
+}
+
+export function runReporter(
+  stream: Writable & { isTTY?: boolean },
+  opts: { tty?: boolean; now?: () => number } = {},
+): RunReporter {
+  const tty = opts.tty ?? stream.isTTY === true;
+  const now = opts.now ?? Date.now;
+  const c: Counts = {
+    total: 0,
+    done: 0,
+    failed: 0,
+    running: new Set(),
+    started: now(),
+    workMs: 0,
+    ran: 0,
+    parallel: 1,
+  };
+  let drawn = false;
+  const clear = () => {
+    if (drawn) stream.write('\r\x1b[2K');
+    drawn = false;
+  };
+  const draw = () => {
+    if (!tty) return;
+    clear();
+    stream.write(statusLine(c, now()));
+    drawn = true;
+  };
+  const timer = tty ? setInterval(draw, 1000) : undefined;
+  timer?.unref();
+  return {
+    emit(e) {
+      switch (e.type) {
+        case 'run:start':
+          c.total = e.total;
+          c.started = now();
+          c.parallel = Math.max(e.buildJobs, 1);
+          break;
+        case 'cell:skip':
+          c.done++;
+          break;
+        case 'cell:start':
+          c.running.add(e.cell.id);
+          break;
+        case 'cell:done':
+          c.running.delete(e.cell.id);
+          c.done++;
+          c.ran++;
+          c.workMs += e.ms;
+          if (e.status !== 'pass') c.failed++;
+          break;
+        default:
+          break;
+      }
+      const line = eventLine(e);
+      // On a TTY, passing cells only move the status line.
+      const show = line !== undefined && (!tty || e.type !== 'cell:done' || e.status !== 'pass');
+      if (show) {
+        clear();
+        stream.write(`kmatrix: ${line}\n`);
+      }
+      if (e.type === 'run:done') {
+        clear();
+        if (timer) clearInterval(timer);
+      } else draw();
+    },
+    close() {
+      if (timer) clearInterval(timer);
+      clear();
+    },
+  };
+}
+
+/** --events FILE: every event as one JSON line, with a timestamp. */
+export function ndjsonReporter(write: (line: string) => void): RunReporter {
+  return {
+    emit: (e) => write(JSON.stringify({ t: new Date().toISOString(), ...e }) + '\n'),
+    close: () => {},
+  };
+}

@@ -1,0 +1,41 @@
+// Typed events of a matrix run. The scheduler emits them; reporters (TTY status line, plain
+// lines, --events NDJSON) render them.
+import type { CellStatus } from './result.js';
+
+export interface CellRef {
+  id: string;
+  label: string;
+}
+
+export type RunEvent =
+  | {
+      type: 'run:start';
+      runId: string;
+      runDir: string;
+      total: number;
+      toRun: number;
+      resumed: boolean;
+      configJobs: number;
+      buildJobs: number;
+      makeJobs: number;
+    }
+  | { type: 'run:note'; message: string }
+  | { type: 'cell:skip'; cell: CellRef; status: CellStatus }
+  | { type: 'cell:start'; cell: CellRef; stage: 'config' | 'build'; attempt: number }
+  | {
+      type: 'cell:retry';
+      cell: CellRef;
+      stage: 'config' | 'build';
+      attempt: number;
+      reason: string;
+    }
+  | {
+      type: 'cell:done';
+      cell: CellRef;
+      status: CellStatus;
+      ms: number;
+      dedupedFrom: string | null;
+      reason?: string;
+    }
+  | { type: 'run:interrupted'; reason: string }
+  | { type: 'run:done'; runId: string; ms: number; done: number; total: number };

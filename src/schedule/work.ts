@@ -1,0 +1,220 @@
+// The real work of a cell: the config stage is generateConfig (the tree's own Kconfig, pins
+// verified), the build stage is runBuild in a Runtime reusing that config. Expected outcomes
+// come back as values; only bugs throw.
+import { createHash } from 'node:crypto';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { findArch } from '../arch/arches.js';
+import type { BuildEvent } from '../build/events.js';
+import { runBuild } from '../build/run.js';
+import type { ConfigRequest, ConfigResult } from '../config/generate.js';
+import { errorMessage, isKmatrixError } from '../core/errors.js';
+import type { Cell } from '../matrix/cell.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { shellQuote } from '../runtime/shell-quote.js';
+import type { KernelTree } from '../source/tree.js';
+import type { ToolchainName } from '../toolchain/toolchains.js';
+import type { CellFiles } from './result.js';
+import type { BuildStage, CellWork, ConfigStage, StageContext } from './scheduler.js';
+
+export interface WorkDeps {
+  runDir: string;
+  /** The tree of a cell's source (resolved once per source and shared). */
+  tree: (source: string) => Promise<KernelTree>;
+  /** The runtime builds of a toolchain run in (selected once per toolchain). */
+  runtime: (toolchain: ToolchainName) => Promise<Runtime>;
+  generateConfig: (req: ConfigRequest, signal: AbortSignal) => Promise<ConfigResult>;
+  ccacheDir?: string;
+  onBuildEvent?: (e: BuildEvent) => void;
+}
+
+interface Handle {
+  tree: KernelTree;
+  config: ConfigResult;
+}
+
+export const CONFIG_REPRODUCER = 'reproducer.sh';
+
+export function configHash(
+  configText: string,
+  tree: Pick<KernelTree, 'cacheKey'>,
+  cell: Pick<Cell, 'arch' | 'toolchain' | 'targets'>,
+): string {
+  return createHash('sha256')
+    .update(
+      JSON.stringify([
+        tree.cacheKey,
+        cell.arch,
+        cell.toolchain,
+        [...cell.targets].sort(),
+        configText,
+      ]),
+    )
+    .digest('hex');
+}
+
+export function realWork(deps: WorkDeps): CellWork {
+  const rel = (p: string) => relative(deps.runDir, p);
+  return {
+    async config(cell: Cell, ctx: StageContext): Promise<ConfigStage> {
+      const arch = findArch(cell.arch);
+      if (!arch)
+        return {
+          kind: 'failed',
+          status: 'infra-error',
+          reason: `unknown arch ${cell.arch}`,
+          files: {},
+        };
+      let tree: KernelTree;
+      try {
+        tree = await deps.tree(cell.sourceResolved);
+      } catch (e) {
+        return {
+          kind: 'failed',
+          status: 'infra-error',
+          reason: `source ${cell.source}: ${describe(e)}`,
+          files: {},
+        };
+      }
+      let config: ConfigResult;
+      try {
+        config = await deps.generateConfig(
+          {
+            tree,
+            arch,
+            toolchain: cell.toolchain,
+            base: cell.base,
+            pins: cell.pins,
+            outDir: ctx.outDir,
+          },
+          ctx.signal,
+        );
+      } catch (e) {
+        const files = { log: join(ctx.relDir, 'kconfig.log') };
+        if (ctx.signal.aborted)
+          return {
+            kind: 'failed',
+            status: 'cancelled',
+            reason: 'config generation was stopped',
+            files: {},
+          };
+        // conf failing on this tree is a finding about the tree, not about the machine.
+        if (isKmatrixError(e) && e.code === 'kconfig-failed')
+          return { kind: 'failed', status: 'fail', reason: describe(e), files };
+        return { kind: 'failed', status: 'infra-error', reason: describe(e), files: {} };
+      }
+      const configText = await readFile(config.configPath, 'utf8');
+      const files: CellFiles = {
+        config: rel(config.configPath),
+        log: rel(join(config.outDir, 'kconfig.log')),
+        result: rel(join(config.outDir, 'kmatrix-config.json')),
+      };
+      if (!cell.build) {
+        const repro = join(config.outDir, CONFIG_REPRODUCER);
+        await writeFile(repro, configReproducer(cell, tree, config));
+        await chmod(repro, 0o755);
+        files.reproducer = rel(repro);
+      }
+      return {
+        kind: 'configured',
+        verdict: config.verdict,
+        pins: config.pins,
+        configHash: configHash(configText, tree, cell),
+        files,
+        handle: { tree, config } satisfies Handle,
+      };
+    },
+
+    async build(cell: Cell, handle: unknown, ctx): Promise<BuildStage> {
+      const { tree, config } = handle as Handle;
+      const arch = findArch(cell.arch)!;
+      let runtime: Runtime;
+      try {
+        runtime = await deps.runtime(cell.toolchain);
+      } catch (e) {
+        return {
+          status: 'infra-error',
+          reason: describe(e),
+          diagnostics: [],
+          files: {},
+          artifacts: [],
+        };
+      }
+      try {
+        const r = await runBuild(
+          {
+            tree,
+            arch,
+            toolchain: cell.toolchain,
+            base: cell.base,
+            pins: cell.pins,
+            outDir: ctx.outDir,
+            targets: cell.targets,
+            jobs: ctx.makeJobs,
+            allowUnsatisfied: cell.allowUnsatisfied,
+            timeoutMs: ctx.timeoutMs,
+            signal: ctx.signal,
+          },
+          {
+            runtime,
+            // The config stage already generated and verified it in this directory.
+            generateConfig: async () => config,
+            emit: deps.onBuildEvent ?? (() => {}),
+            ...(deps.ccacheDir ? { ccacheDir: deps.ccacheDir } : {}),
+          },
+        );
+        return {
+          status: r.status,
+          ...(r.reason ? { reason: r.reason } : {}),
+          diagnostics: r.diagnostics,
+          files: {
+            config: rel(r.files.config),
+            log: rel(r.files.log),
+            reproducer: rel(r.files.reproducer),
+            result: rel(r.files.result),
+          },
+          artifacts: r.artifacts.map((a) => rel(join(r.outDir, a))),
+        };
+      } catch (e) {
+        return {
+          status: ctx.signal.aborted ? 'cancelled' : 'infra-error',
+          reason: describe(e),
+          diagnostics: [],
+          files: {},
+          artifacts: [],
+        };
+      }
+    },
+  };
+}
+
+function describe(e: unknown): string {
+  if (isKmatrixError(e)) return e.detail ? `${e.message}\n${e.detail}` : e.message;
+  return errorMessage(e);
+}
+
+/** For config-only cells: the kmatrix config command that makes the same .config. */
+function configReproducer(cell: Cell, tree: KernelTree, c: ConfigResult): string {
+  const args = ['kmatrix', 'config', '--source', cell.sourceResolved, '--arch', cell.arch];
+  const b = cell.base;
+  if (b.kind === 'file') args.push('--base', `file:${b.path}`);
+  else args.push('--base', b.kind);
+  if (b.kind === 'randconfig') {
+    args.push('--seed', b.seed);
+    if (b.probability !== undefined) args.push('--probability', b.probability);
+  }
+  for (const p of cell.pins) args.push('--set', `${p.symbol}=${p.value}`);
+  args.push('--toolchain', cell.toolchain, '--out', '$OUT');
+  return [
+    '#!/usr/bin/env bash',
+    `# kmatrix config reproducer: ${cell.source} ${cell.arch} ${cell.variant} ${cell.toolchain} (cell ${cell.id})`,
+    `# kmatrix result: ${c.verdict}; tree ${tree.path} (${tree.version})`,
+    '# Usage: reproducer.sh [OUTPUT_DIR]   (a new or empty directory)',
+    '# kmatrix ran these make lines:',
+    ...c.commands.map((l) => `#   ${l}`),
+    'set -euo pipefail',
+    `OUT=\${1:-${shellQuote(`${c.outDir}-repro`)}}`,
+    args.map((a) => (a === '$OUT' ? '"$OUT"' : shellQuote(a))).join(' '),
+    '',
+  ].join('\n');
+}
