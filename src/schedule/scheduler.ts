@@ -115,7 +115,7 @@ export async function schedule(o: ScheduleOptions): Promise<ScheduleOutcome> {
   const results = new Map<string, CellResult>(o.done);
   const started = clock.now();
   const finish = (cell: Cell, r: Omit<CellResult, 'cellId' | 'finishedAt'>) => {
-    const full: CellResult = { cellId: cell.id, finishedAt: new Date().toISOString(), ...r };
+    const full: CellResult = { ...r, cellId: cell.id, finishedAt: new Date().toISOString() };
     results.set(cell.id, full);
     o.record(full);
     o.emit({

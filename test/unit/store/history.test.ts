@@ -1,0 +1,275 @@
+// The store and run history end to end with a fake CellWork: each cell recorded as it
+// finishes, comparison with the previous completed run by fingerprint (new failure, fixed,
+// still failing, new warning), exit codes, and --resume after an interrupted run.
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { RunEvent } from '../../../src/schedule/events.js';
+import { runMatrix, type RunMatrixOptions } from '../../../src/schedule/run-matrix.js';
+import type { BuildStage } from '../../../src/schedule/scheduler.js';
+import { compareCell, problemFingerprints } from '../../../src/store/compare.js';
+import { ResultStore } from '../../../src/store/store.js';
+import { diag, fakeWork, type FakeCellScript } from '../schedule/fake-work.js';
+
+let dir: string;
+const MATRIX = `name: hist
+sources: [/trees/linux]
+architectures: [arm64, s390]
+configs:
+  - name: tiny
+    base: tinyconfig
+  - name: def
+    base: defconfig
+    pins: [KEXEC=n]
+    build: false
+`;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kmatrix-hist-'));
+  await writeFile(join(dir, 'matrix.yaml'), MATRIX);
+});
+
+function opts(events: RunEvent[], o: Partial<RunMatrixOptions> = {}): RunMatrixOptions {
+  return {
+    matrixPath: 'matrix.yaml',
+    cwd: dir,
+    env: {},
+    resultsDir: join(dir, 'results'),
+    storePath: join(dir, 'results', 'kmatrix.db'),
+    cacheDir: join(dir, 'cache'),
+    filters: [],
+    resume: false,
+    ccache: false,
+    signal: new AbortController().signal,
+    emit: (e) => events.push(e),
+    ...o,
+  };
+}
+
+const machine = { cores: 2, memoryBytes: 8 * 2 ** 30 };
+
+/** Scripts keyed by arch/config instead of ids (ids are content hashes). */
+async function scriptsFor(
+  byLabel: Record<string, FakeCellScript>,
+): Promise<Record<string, FakeCellScript>> {
+  const { loadMatrix } = await import('../../../src/matrix/load.js');
+  const m = await loadMatrix('matrix.yaml', dir);
+  const out: Record<string, FakeCellScript> = {};
+  for (const c of m.cells) {
+    const s = byLabel[`${c.arch}/${c.config}`];
+    if (s) out[c.id] = s;
+  }
+  return out;
+}
+
+const failing = (fp: string): Partial<BuildStage> => ({
+  status: 'fail',
+  diagnostics: [diag('error', fp)],
+});
+
+describe('run history', () => {
+  it('tells new failures, still failing, fixed and new warnings apart by fingerprint; exit 0/1', async () => {
+    const run = async (byLabel: Record<string, FakeCellScript>) => {
+      const { work } = fakeWork(await scriptsFor(byLabel));
+      return runMatrix(opts([]), { work, machine });
+    };
+    const r1 = await run({
+      's390/def': {
+        config: [
+          {
+            verdict: 'unsatisfied',
+            pins: [
+              {
+                symbol: 'KEXEC',
+                requested: 'n',
+                effective: 'y',
+                status: 'overridden',
+                origin: 'm',
+              },
+            ],
+          },
+        ],
+      },
+    });
+    expect(r1.baselineRunId).toBeNull();
+    expect(r1.counts.change['new-failure']).toBe(1); // no baseline: what fails is new
+    expect(r1.exitCode).toBe(1);
+
+    const r2 = await run({
+      's390/def': {
+        config: [
+          {
+            verdict: 'unsatisfied',
+            pins: [
+              {
+                symbol: 'KEXEC',
+                requested: 'n',
+                effective: 'y',
+                status: 'overridden',
+                origin: 'm',
+              },
+            ],
+          },
+        ],
+      },
+      'arm64/tiny': { build: [failing('init-main.c:error:planted')] },
+      's390/tiny': {
+        build: [{ status: 'pass', diagnostics: [diag('warning', 'kernel-fork.c:warning:unused')] }],
+      },
+    });
+    expect(r2.baselineRunId).toBe(r1.runId);
+    const by2 = new Map(r2.cells.map((c) => [`${c.arch}/${c.config}`, c]));
+    expect(by2.get('s390/def')).toMatchObject({
+      change: 'still-failing',
+      status: 'config-unsatisfied',
+    });
+    expect(by2.get('arm64/tiny')).toMatchObject({
+      change: 'new-failure',
+      newProblems: ['init-main.c:error:planted'],
+    });
+    expect(by2.get('s390/tiny')).toMatchObject({
+      change: 'new-warning',
+      newWarnings: ['kernel-fork.c:warning:unused'],
+    });
+    expect(r2.exitCode).toBe(1);
+
+    // Same error on a moved line (same fingerprint) plus a different one: only that one is new.
+    const r3 = await run({
+      'arm64/tiny': {
+        build: [
+          {
+            status: 'fail',
+            diagnostics: [
+              diag('error', 'init-main.c:error:planted'),
+              diag('error', 'mm-slab.c:error:other'),
+            ],
+          },
+        ],
+      },
+    });
+    const by3 = new Map(r3.cells.map((c) => [`${c.arch}/${c.config}`, c]));
+    expect(by3.get('arm64/tiny')).toMatchObject({
+      change: 'new-failure',
+      newProblems: ['mm-slab.c:error:other'],
+    });
+    expect(by3.get('s390/def')).toMatchObject({
+      change: 'fixed',
+      fixedProblems: ['pin:KEXEC:overridden'],
+    });
+
+    const r4 = await run({ 'arm64/tiny': { build: [failing('init-main.c:error:planted')] } });
+    expect(
+      new Map(r4.cells.map((c) => [`${c.arch}/${c.config}`, c.change])).get('arm64/tiny'),
+    ).toBe('still-failing');
+    expect(r4.exitCode).toBe(0);
+
+    const r5 = await run({});
+    expect(r5.cells.find((c) => c.arch === 'arm64' && c.config === 'tiny')).toMatchObject({
+      change: 'fixed',
+      status: 'pass',
+    });
+    expect(r5.exitCode).toBe(0);
+    const store = new ResultStore(join(dir, 'results', 'kmatrix.db'));
+    expect(store.runsOf('name:hist').map((r) => r.state)).toEqual(Array(5).fill('completed'));
+    store.close();
+    const json = JSON.parse(await readFile(join(r5.runDir, 'results.json'), 'utf8'));
+    expect(json).toMatchObject({
+      schema: 'kmatrix.run/1',
+      runId: r5.runId,
+      baselineRunId: r4.runId,
+      exitCode: 0,
+    });
+  });
+
+  it('resumes an interrupted run without redoing finished cells; the interrupted run exits 2', async () => {
+    const ac = new AbortController();
+    const scripts = await scriptsFor({ 'arm64/tiny': { build: ['hang', {}] } });
+    const first = fakeWork(scripts);
+    const events1: RunEvent[] = [];
+    const r1 = await runMatrix(
+      opts(events1, {
+        signal: ac.signal,
+        emit: (e) => {
+          events1.push(e);
+          if (e.type === 'cell:start' && e.stage === 'build')
+            setTimeout(() => ac.abort('SIGTERM'), 20);
+        },
+      }),
+      { work: first.work, machine, clock: { now: Date.now, sleep: async () => {} } },
+    );
+    expect(r1.interrupted).toBe(true);
+    expect(r1.exitCode).toBe(2);
+    const finished = r1.cells
+      .filter((c) => c.status !== 'not-run' && c.status !== 'cancelled')
+      .map((c) => c.id);
+    expect(finished.length).toBeGreaterThan(0);
+
+    const second = fakeWork({});
+    const events2: RunEvent[] = [];
+    const r2 = await runMatrix(opts(events2, { resume: true }), { work: second.work, machine });
+    expect(r2.runId).toBe(r1.runId);
+    expect(r2.interrupted).toBe(false);
+    expect(r2.counts.status.pass).toBe(4);
+    const executed = new Set(second.calls.map((c) => c.cell));
+    for (const id of finished) expect(executed.has(id)).toBe(false);
+    expect(
+      events2
+        .filter((e) => e.type === 'cell:skip')
+        .map((e) => (e as { cell: { id: string } }).cell.id)
+        .sort(),
+    ).toEqual([...finished].sort());
+    await expect(
+      runMatrix(opts([], { resume: true }), { work: second.work, machine }),
+    ).rejects.toThrow(/no unfinished run of name:hist/);
+  });
+
+  it('rejects a filter that matches nothing', async () => {
+    const { work } = fakeWork({});
+    await expect(
+      runMatrix(opts([], { filters: ['arch=riscv64'] }), { work, machine }),
+    ).rejects.toThrow(/matches none of the 4 cells/);
+  });
+});
+
+describe('problem fingerprints', () => {
+  it('prefer specific diagnostics over make lines, and name pins and timeouts', () => {
+    const base = {
+      cellId: 'x',
+      stage: 'build' as const,
+      verdict: 'satisfied' as const,
+      pins: [],
+      counts: { errors: 0, warnings: 0 },
+      durationMs: 0,
+      configMs: 0,
+      buildMs: 0,
+      workMs: 0,
+      attempts: 1,
+      configHash: null,
+      dedupedFrom: null,
+      files: {},
+      artifacts: [],
+      finishedAt: '',
+    };
+    const mk = { ...diag('error', 'make:error:init-main.o-error-1'), kind: 'make' as const };
+    expect(
+      problemFingerprints({
+        ...base,
+        status: 'fail',
+        diagnostics: [mk, diag('error', 'a:error:b')],
+      }),
+    ).toEqual(['a:error:b']);
+    expect(problemFingerprints({ ...base, status: 'fail', diagnostics: [mk] })).toEqual([
+      'make:error:init-main.o-error-1',
+    ]);
+    expect(problemFingerprints({ ...base, status: 'timeout', diagnostics: [] })).toEqual([
+      'status:timeout:build',
+    ]);
+    expect(
+      compareCell(
+        { ...base, status: 'infra-error', diagnostics: [] },
+        { ...base, status: 'fail', diagnostics: [mk] },
+      ).change,
+    ).toBe('infra');
+  });
+});
