@@ -1,0 +1,148 @@
+// Resolve a config in a persistent O= directory of a moving worktree: make <base>, merge
+// pins, make olddefconfig, exactly what generateConfig does, but without a fresh staging
+// dir per call, so conf is only rebuilt when scripts/kconfig changed and a build in the same
+// O= dir stays incremental.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Arch } from '../arch/arches.js';
+import type { Base } from '../config/base.js';
+import { mergePins, parseDotConfig, type ConfigValues } from '../config/dotconfig.js';
+import { planSteps } from '../config/generate.js';
+import { cleanMakeEnv, formatStep, type MakeStep } from '../config/make.js';
+import { formatPinLine, type Pin } from '../config/pin.js';
+import { sameValue } from '../config/verify.js';
+import { KmatrixError } from '../core/errors.js';
+import { lastLines, type ProcessRunner } from '../process/runner.js';
+import { toolchainMakeVars, type ToolchainName } from '../toolchain/toolchains.js';
+
+export interface KconfigPlace {
+  /** Source tree (the private clone's checkout). */
+  src: string;
+  /** Persistent O= dir. */
+  out: string;
+  arch: Arch;
+  toolchain: ToolchainName;
+}
+
+export interface KconfigDeps {
+  runner: ProcessRunner;
+  env: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+}
+
+export type Resolved =
+  | { kind: 'ok'; text: string; values: ConfigValues; commands: string[] }
+  | { kind: 'failed'; step: string; output: string; commands: string[] };
+
+const ALLCONFIG = 'kmatrix.allconfig';
+
+async function make(step: MakeStep, deps: KconfigDeps) {
+  return deps.runner.run('make', step.args, {
+    env: { ...cleanMakeEnv(deps.env), ...step.env },
+    extendEnv: false,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
+}
+
+function olddefconfig(place: KconfigPlace): MakeStep {
+  return {
+    step: 'olddefconfig',
+    args: [
+      '-s',
+      '-C',
+      place.src,
+      `O=${place.out}`,
+      ...toolchainMakeVars(place.arch, place.toolchain),
+      'olddefconfig',
+    ],
+    env: {},
+  };
+}
+
+/** base + pins -> .config in place.out (the tree's own conf decides every value). */
+export async function resolveConfig(
+  place: KconfigPlace,
+  base: Base,
+  pins: readonly Pin[],
+  deps: KconfigDeps,
+  baseText?: string,
+): Promise<Resolved> {
+  await mkdir(place.out, { recursive: true });
+  const plan = planSteps(
+    {
+      arch: place.arch,
+      toolchain: place.toolchain,
+      base,
+      pins,
+      tree: { path: place.src } as never,
+    },
+    place.out,
+  );
+  const commands: string[] = [];
+  const run = async (step: MakeStep): Promise<Resolved | undefined> => {
+    commands.push(formatStep(step));
+    const r = await make(step, deps);
+    if (r.cancelled) throw new KmatrixError('command-failed', `cancelled: ${r.command}`);
+    if (r.failed)
+      return {
+        kind: 'failed',
+        step: step.step,
+        output: lastLines(r.stderr || r.stdout, 20),
+        commands,
+      };
+    return undefined;
+  };
+  const cfg = join(place.out, '.config');
+  if (base.kind === 'file') {
+    await writeFile(cfg, mergePins(baseText ?? (await readFile(base.path, 'utf8')), pins));
+  }
+  if (plan.first.env['KCONFIG_ALLCONFIG']) {
+    await writeFile(join(place.out, ALLCONFIG), pins.map(formatPinLine).join('\n') + '\n');
+  }
+  const failed = await run(plan.first);
+  if (failed) return failed;
+  if (plan.merge) {
+    await writeFile(cfg, mergePins(await readFile(cfg, 'utf8'), pins));
+    const f2 = await run(olddefconfig(place));
+    if (f2) return f2;
+  }
+  const text = await readFile(cfg, 'utf8');
+  return { kind: 'ok', text, values: parseDotConfig(text), commands };
+}
+
+/** An existing .config text -> olddefconfig closure in place.out. */
+export async function closeConfig(
+  place: KconfigPlace,
+  configText: string,
+  deps: KconfigDeps,
+): Promise<Resolved> {
+  await mkdir(place.out, { recursive: true });
+  await writeFile(join(place.out, '.config'), configText);
+  const step = olddefconfig(place);
+  const r = await make(step, deps);
+  if (r.cancelled) throw new KmatrixError('command-failed', `cancelled: ${r.command}`);
+  if (r.failed)
+    return {
+      kind: 'failed',
+      step: 'olddefconfig',
+      output: lastLines(r.stderr || r.stdout, 20),
+      commands: [formatStep(step)],
+    };
+  const text = await readFile(join(place.out, '.config'), 'utf8');
+  return { kind: 'ok', text, values: parseDotConfig(text), commands: [formatStep(step)] };
+}
+
+export interface RequireResult {
+  symbol: string;
+  required: string;
+  effective: string;
+  holds: boolean;
+}
+
+/** Each required value against a resolved config (an absent symbol reads as n). */
+export function checkRequires(requires: readonly Pin[], values: ConfigValues): RequireResult[] {
+  return requires.map((p) => {
+    const effective = values.get(p.symbol) ?? 'n';
+    return { symbol: p.symbol, required: p.value, effective, holds: sameValue(p.value, effective) };
+  });
+}

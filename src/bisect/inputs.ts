@@ -1,0 +1,122 @@
+// Which changed paths can change a bisect predicate's answer. Kept in one table with the
+// reason for each rule, because the filtered bisect is only as sound as this list.
+import type { Arch } from '../arch/arches.js';
+import type { Base } from '../config/base.js';
+
+export interface InputRule {
+  /** What the rule matches, for docs and --explain-inputs style output. */
+  pattern: string;
+  reason: string;
+  matches: (path: string, ctx: InputContext) => boolean;
+}
+
+export interface InputContext {
+  /** arch/<srcarch>/ of the arch being bisected. */
+  srcarch: string;
+  base: Base;
+}
+
+const inOwnArch = (p: string, c: InputContext) => p.startsWith(`arch/${c.srcarch}/`);
+const otherArch = (p: string, c: InputContext) => p.startsWith('arch/') && !inOwnArch(p, c);
+const baseName = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+
+/**
+ * Inputs of `make <base>` + pins + `make olddefconfig` for one arch. Everything else
+ * (C sources, headers, docs, other archs) is invisible to conf.
+ */
+export const KCONFIG_INPUT_RULES: readonly InputRule[] = [
+  {
+    pattern: 'Kconfig* (any directory except arch/<other>/)',
+    reason:
+      'the Kconfig language files themselves; every file conf sources is named Kconfig* in the trees we checked (6.1, 6.12, 7.2)',
+    matches: (p, c) => baseName(p).startsWith('Kconfig') && !otherArch(p, c),
+  },
+  {
+    pattern: 'arch/<srcarch>/Makefile*',
+    reason:
+      'included by the top Makefile for config targets: sets KBUILD_DEFCONFIG, compiler flags that toolchain probes see, and arch-specific config targets',
+    matches: (p, c) => p.startsWith(`arch/${c.srcarch}/Makefile`),
+  },
+  {
+    pattern: 'arch/<srcarch>/configs/**',
+    reason: 'defconfig files and fragments (tiny.config) read by the defconfig/tinyconfig bases',
+    matches: (p, c) => p.startsWith(`arch/${c.srcarch}/configs/`),
+  },
+  {
+    pattern: 'kernel/configs/**',
+    reason: 'generic fragments merged by tinyconfig and *.config targets',
+    matches: (p) => p.startsWith('kernel/configs/'),
+  },
+  {
+    pattern: 'Makefile (top)',
+    reason:
+      'exports what Kconfig reads: KERNELVERSION, CC/LD/CC_VERSION_TEXT, SRCARCH; runs the config targets',
+    matches: (p) => p === 'Makefile',
+  },
+  {
+    pattern: 'scripts/kconfig/**, scripts/basic/**',
+    reason: 'conf itself and fixdep, which make rebuilds when they change',
+    matches: (p) => p.startsWith('scripts/kconfig/') || p.startsWith('scripts/basic/'),
+  },
+  {
+    pattern: 'scripts/<file> (top level of scripts/ only)',
+    reason:
+      'Kconfig.include and the helpers its $(shell) probes run (cc-version.sh, ld-version.sh, as-version.sh, min-tool-version.sh...), plus Kbuild.include/Makefile.* that run the config targets',
+    matches: (p) => p.startsWith('scripts/') && !p.slice('scripts/'.length).includes('/'),
+  },
+  {
+    pattern: 'scripts/dummy-tools/**',
+    reason: 'used as the toolchain by some config targets',
+    matches: (p) => p.startsWith('scripts/dummy-tools/'),
+  },
+];
+
+/** Why a path is a Kconfig input, or undefined when it cannot change the config. */
+export function kconfigInputReason(path: string, ctx: InputContext): string | undefined {
+  for (const r of KCONFIG_INPUT_RULES) if (r.matches(path, ctx)) return r.pattern;
+  return undefined;
+}
+
+export function isKconfigInput(path: string, ctx: InputContext): boolean {
+  return kconfigInputReason(path, ctx) !== undefined;
+}
+
+/**
+ * Paths a build of `arch` never reads: documentation, other archs' trees, userspace tools,
+ * metadata. A commit touching only these cannot change a build's outcome.
+ */
+export const NON_BUILD_RULES: readonly InputRule[] = [
+  {
+    pattern: 'Documentation/**',
+    reason: 'not compiled (kernel-doc runs only for htmldocs)',
+    matches: (p) => p.startsWith('Documentation/'),
+  },
+  {
+    pattern: 'arch/<other>/**',
+    reason:
+      'another arch: its Kconfig, Makefiles and headers are only read with ARCH set to it (a cross-arch #include of arch/<other>/ would break this; none in 6.1 for arm/arm64/x86)',
+    matches: (p, c) => otherArch(p, c),
+  },
+  {
+    pattern: 'tools/testing/**, tools/perf/**',
+    reason:
+      'selftests and perf are userspace; the rest of tools/ is not listed because objtool, libsubcmd and tools/include feed kernel builds',
+    matches: (p) => p.startsWith('tools/testing/') || p.startsWith('tools/perf/'),
+  },
+  {
+    pattern: 'MAINTAINERS, CREDITS, README, .mailmap, LICENSES/**, *.rst, *.txt outside the build',
+    reason: 'metadata only',
+    matches: (p) =>
+      ['MAINTAINERS', 'CREDITS', 'README', '.mailmap', 'COPYING'].includes(p) ||
+      p.startsWith('LICENSES/') ||
+      (p.endsWith('.rst') && !p.startsWith('scripts/')),
+  },
+];
+
+export function isBuildInput(path: string, ctx: InputContext): boolean {
+  return !NON_BUILD_RULES.some((r) => r.matches(path, ctx));
+}
+
+export function inputContext(arch: Arch, base: Base): InputContext {
+  return { srcarch: arch.srcarch, base };
+}

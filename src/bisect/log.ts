@@ -1,0 +1,37 @@
+// The bisect log kmatrix writes: the format `git bisect log` prints, so `git bisect replay`
+// reaches the same first bad commit in any clone of the repository.
+import { shellQuote } from '../config/make.js';
+
+export interface LogEntry {
+  sha: string;
+  subject: string;
+  verdict: 'good' | 'bad' | 'skip';
+  /** Why, when the verdict was not tested directly (inferred from an equal commit). */
+  note?: string;
+}
+
+export function renderBisectLog(o: {
+  good: string;
+  bad: string;
+  firstParent: boolean;
+  entries: readonly LogEntry[];
+  firstBad?: { sha: string; subject: string };
+}): string {
+  const out: string[] = [];
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  out.push(
+    `git bisect start ${o.firstParent ? `${q('--first-parent')} ` : ''}${q(o.bad)} ${q(o.good)}`,
+  );
+  for (const e of o.entries) {
+    if (e.note) out.push(`# ${e.note}`);
+    out.push(`# ${e.verdict}: [${e.sha}] ${e.subject}`);
+    out.push(`git bisect ${e.verdict} ${e.sha}`);
+  }
+  if (o.firstBad) out.push(`# first bad commit: [${o.firstBad.sha}] ${o.firstBad.subject}`);
+  return out.join('\n') + '\n';
+}
+
+/** For docs and messages: how to replay. */
+export function replayHint(logFile: string): string {
+  return `git bisect replay ${shellQuote(logFile)}`;
+}

@@ -1,0 +1,72 @@
+// Human-readable bisect results: the answer first, then the evidence (verdicts, hunks,
+// explanations), then where the replayable log is.
+import { unreachable } from '../core/errors.js';
+import type { BisectResult, StepRecord } from './run.js';
+
+const short = (sha: string) => sha.slice(0, 12);
+
+function stepLine(label: string, s: StepRecord): string {
+  const how = s.tested ? 'tested' : `inferred from ${short(s.inferredFrom ?? '')}`;
+  return `  ${label.padEnd(7)} ${short(s.sha)} ${s.verdict.padEnd(4)} ${s.why} [${how}]`;
+}
+
+export function renderBisectResult(r: BisectResult, logFile?: string): string {
+  const out: string[] = [];
+  const tested = r.steps.length;
+  const summary = `${r.range.commits} commits, ${r.range.candidates} could change the answer, ${tested} tested in ${(r.durationMs / 1000).toFixed(1)}s`;
+  switch (r.kind) {
+    case 'found':
+      out.push(`first bad commit: ${short(r.firstBad.sha)} ${r.firstBad.subject}`);
+      out.push(`  ${r.firstBad.sha}  ${r.firstBad.date}  ${r.firstBad.author}`);
+      out.push(stepLine('parent', r.parent.step));
+      out.push(stepLine('commit', r.culprit));
+      out.push(`  ${summary}`);
+      if (r.hunks.length) {
+        const syms = [...new Set(r.hunks.flatMap((h) => h.symbols))];
+        out.push('', `hunks naming ${syms.join(', ')}:`);
+        for (const h of r.hunks) out.push(h.text);
+      } else if (r.predicate.kind === 'config') {
+        out.push('', 'no Kconfig hunk of this commit names a symbol of the explanation');
+      }
+      for (const [when, list] of [
+        ['before (parent)', r.explanation.before],
+        ['after (first bad)', r.explanation.after],
+      ] as const) {
+        if (list.length === 0) continue;
+        out.push('', `explanation ${when}:`);
+        for (const e of list) out.push(e.text.trimEnd().replace(/^/gm, '  '));
+      }
+      break;
+    case 'inconclusive':
+      out.push(`inconclusive: only skipped commits are left; the first bad commit is one of:`);
+      for (const c of r.candidates) out.push(`  ${short(c.sha)} ${c.subject}`);
+      out.push(`  ${summary}`);
+      break;
+    case 'endpoints':
+      out.push('endpoints do not bracket a regression:');
+      for (const p of r.problems) out.push(`  ${p}`);
+      break;
+    default:
+      unreachable(r);
+  }
+  if (r.steps.length) {
+    out.push('', 'steps:');
+    for (const s of r.steps) out.push(`  ${short(s.sha)} ${s.verdict.padEnd(4)} ${s.subject}`);
+  }
+  if (logFile) out.push('', `bisect log: ${logFile} (git bisect replay accepts it)`);
+  return out.join('\n') + '\n';
+}
+
+/** 0 found, 1 inconclusive, 3 endpoints do not bracket a regression (2: usage/infra, thrown). */
+export function bisectExitCode(r: BisectResult): 0 | 1 | 3 {
+  switch (r.kind) {
+    case 'found':
+      return 0;
+    case 'inconclusive':
+      return 1;
+    case 'endpoints':
+      return 3;
+    default:
+      return unreachable(r);
+  }
+}

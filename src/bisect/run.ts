@@ -1,0 +1,709 @@
+// kmatrix bisect: find the first commit on the first-parent chain from --good to --bad where
+// a config requirement stops holding (or a build starts failing with a given diagnostic).
+// Only commits that change an input of the predicate are tested (src/bisect/inputs.ts);
+// everything runs in private clones under the cache, never in the user's repository.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Arch } from '../arch/arches.js';
+import type { BuildEvent } from '../build/events.js';
+import type { BuildResult } from '../build/result.js';
+import { runBuild } from '../build/run.js';
+import type { BuildTarget } from '../build/targets.js';
+import { baseLabel, type Base } from '../config/base.js';
+import { parseDotConfig } from '../config/dotconfig.js';
+import type { ConfigResult } from '../config/generate.js';
+import type { Pin } from '../config/pin.js';
+import { verifyPins } from '../config/verify.js';
+import { KmatrixError, unreachable } from '../core/errors.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import {
+  explainPinInTree,
+  findDefinitionsAllArches,
+  loadKconfigModel,
+  renderExplanation,
+  type ExplanationNode,
+} from '../kconfig/index.js';
+import type { ProcessRunner } from '../process/runner.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { resolveCommit } from '../source/git.js';
+import { parseKernelVersion } from '../source/tree.js';
+import type { ToolchainName } from '../toolchain/toolchains.js';
+import {
+  checkRequires,
+  resolveConfig,
+  type KconfigPlace,
+  type RequireResult,
+} from './configure.js';
+import type { BisectEvent } from './events.js';
+import {
+  commitInfo,
+  diffText,
+  firstParent,
+  firstParentRange,
+  isAncestor,
+  PrivateClone,
+  rangePatches,
+  type CommitInfo,
+} from './git.js';
+import { hunksNaming, parseUnifiedDiff, renderHunk, symbolsChanged } from './hunks.js';
+import { inputContext, isBuildInput, isKconfigInput } from './inputs.js';
+import { renderBisectLog, type LogEntry } from './log.js';
+import { driveSearch, roundsLeft, type Verdict } from './search.js';
+
+export type Predicate =
+  | { kind: 'config'; requires: Pin[] }
+  | {
+      kind: 'build';
+      targets: BuildTarget[];
+      /** A diagnostic fingerprint or text; default: the bad endpoint's error fingerprints. */
+      match?: string;
+      jobs: number;
+      runtime: Runtime;
+      timeoutMs?: number;
+      ccacheDir?: string;
+      onBuildEvent?: (e: BuildEvent) => void;
+    };
+
+export interface BisectRequest {
+  repo: string;
+  good: string;
+  bad: string;
+  arch: Arch;
+  toolchain: ToolchainName;
+  base: Base;
+  pins: Pin[];
+  predicate: Predicate;
+  /** Parallel probes (config predicates only; builds use one worker). */
+  workers: number;
+  cacheDir: string;
+  signal?: AbortSignal;
+}
+
+export interface BisectDeps {
+  runner: ProcessRunner;
+  env: NodeJS.ProcessEnv;
+  emit: (e: BisectEvent) => void;
+}
+
+export interface StepRecord {
+  sha: string;
+  subject: string;
+  verdict: Verdict;
+  why: string;
+  /** false: decided without running the predicate (same inputs as `inferredFrom`). */
+  tested: boolean;
+  inferredFrom?: string;
+  ms: number;
+  requires?: RequireResult[];
+  /** Error diagnostics of a build step (fingerprints). */
+  errors?: string[];
+}
+
+export interface SymbolExplanation {
+  symbol: string;
+  text: string;
+  tree: ExplanationNode;
+}
+
+export interface CulpritHunk {
+  file: string;
+  header: string;
+  text: string;
+  symbols: string[];
+}
+
+interface Common {
+  schema: 'kmatrix.bisect/1';
+  repo: string;
+  good: CommitInfo;
+  bad: CommitInfo;
+  arch: string;
+  base: string;
+  toolchain: ToolchainName;
+  predicate:
+    | { kind: 'config'; requires: { symbol: string; value: string }[] }
+    | { kind: 'build'; targets: BuildTarget[]; match: string[] };
+  range: { commits: number; candidates: number };
+  steps: StepRecord[];
+  /** `git bisect replay` input. */
+  log: string;
+  durationMs: number;
+}
+
+export type BisectResult =
+  | (Common & {
+      kind: 'found';
+      firstBad: CommitInfo;
+      parent: { info: CommitInfo; step: StepRecord };
+      culprit: StepRecord;
+      hunks: CulpritHunk[];
+      explanation: { before: SymbolExplanation[]; after: SymbolExplanation[] };
+    })
+  | (Common & { kind: 'inconclusive'; candidates: CommitInfo[] })
+  | (Common & { kind: 'endpoints'; problems: string[] });
+
+interface Worker {
+  clone: PrivateClone;
+  out: string;
+}
+
+interface Evaluation extends StepRecord {
+  configText?: string;
+  diagnostics?: Diagnostic[];
+}
+
+export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<BisectResult> {
+  const started = Date.now();
+  const { runner, emit } = deps;
+  const repo = req.repo;
+  const good = await resolveCommit(runner, repo, req.good);
+  const bad = await resolveCommit(runner, repo, req.bad);
+  if (good === bad)
+    throw new KmatrixError('usage', `--good and --bad name the same commit ${good.slice(0, 12)}`);
+  if (!(await isAncestor(runner, repo, good, bad))) {
+    throw new KmatrixError(
+      'bad-ref',
+      `--good ${req.good} (${good.slice(0, 12)}) is not an ancestor of --bad ${req.bad} (${bad.slice(0, 12)}); bisect needs good to be older than bad on one history`,
+    );
+  }
+  const range = await firstParentRange(runner, repo, good, bad);
+  const ctx = inputContext(req.arch, req.base);
+  const pred = req.predicate;
+  const relevant =
+    pred.kind === 'config'
+      ? (f: string) => isKconfigInput(f, ctx)
+      : (f: string) => isBuildInput(f, ctx);
+  const candidates = range.filter((c) => c.files.some(relevant)).map((c) => c.sha);
+  if (candidates[candidates.length - 1] !== bad) candidates.push(bad);
+  const relevantFiles = new Set(range.flatMap((c) => c.files.filter(relevant)));
+  emit({
+    type: 'bisect:range',
+    commits: range.length,
+    candidates: candidates.length,
+    filter:
+      pred.kind === 'config'
+        ? `commits changing Kconfig inputs for ${req.arch.name}`
+        : `commits changing build inputs for ${req.arch.name}`,
+  });
+
+  const infos = new Map<string, CommitInfo>();
+  const info = async (sha: string) => {
+    let i = infos.get(sha);
+    if (!i) {
+      i = await commitInfo(runner, repo, sha);
+      infos.set(sha, i);
+    }
+    return i;
+  };
+  const goodInfo = await info(good);
+  const badInfo = await info(bad);
+
+  const tmp = join(req.cacheDir, 'bisect', `run-${process.pid}-${randomBytes(4).toString('hex')}`);
+  await mkdir(tmp, { recursive: true });
+  try {
+    const nWorkers = pred.kind === 'config' ? Math.max(1, req.workers) : 1;
+    const workers: Worker[] = [];
+    for (let i = 0; i < nWorkers; i++) {
+      workers.push({
+        clone: await PrivateClone.create(runner, repo, join(tmp, `src${i}`), req.signal),
+        out: join(tmp, `out${i}`),
+      });
+    }
+    emit({ type: 'bisect:worktree', dir: tmp, workers: nWorkers });
+
+    const records = new Map<string, Evaluation>();
+    const order: string[] = [];
+    let stepNo = 0;
+    let matchSet: MatchSpec | undefined =
+      pred.kind === 'build' && pred.match ? { kind: 'text', text: pred.match } : undefined;
+
+    const evaluateOne = async (
+      w: Worker,
+      sha: string,
+      role: Extract<BisectEvent, { type: 'bisect:step' }>['role'],
+      total: number,
+    ): Promise<Evaluation> => {
+      const i = await info(sha);
+      emit({ type: 'bisect:step', n: ++stepNo, total, sha, subject: i.subject, role });
+      const t0 = Date.now();
+      await w.clone.checkout(sha);
+      const e =
+        pred.kind === 'config'
+          ? await evalConfig(req, pred, w, deps)
+          : await evalBuild(req, pred, w, deps, matchSet);
+      const rec: Evaluation = { ...e, sha, subject: i.subject, tested: true, ms: Date.now() - t0 };
+      records.set(sha, rec);
+      order.push(sha);
+      emit({ type: 'bisect:verdict', sha, verdict: rec.verdict, why: rec.why, ms: rec.ms });
+      return rec;
+    };
+    const parallel = (
+      items: { sha: string; role: Extract<BisectEvent, { type: 'bisect:step' }>['role'] }[],
+      total: () => number,
+    ) =>
+      Promise.all(
+        items.map((it, k) => evaluateOne(workers[k % workers.length]!, it.sha, it.role, total())),
+      );
+
+    // 1. Endpoints. A build bisect needs the bad endpoint's diagnostics before anything else.
+    const estimate = () => stepNo + 1 + Math.ceil(Math.log2(candidates.length + 1));
+    let badRec: Evaluation;
+    let goodRec: Evaluation;
+    if (pred.kind === 'build') {
+      badRec = await evaluateOne(workers[0]!, bad, 'bad endpoint', estimate());
+      if (badRec.verdict === 'bad' && !matchSet) {
+        matchSet = defaultMatch(badRec.diagnostics ?? []);
+        badRec.why = describeBuildBad(matchSet);
+      }
+      goodRec = await evaluateOne(workers[0]!, good, 'good endpoint', estimate());
+    } else {
+      const [b, g] =
+        workers.length > 1
+          ? await parallel(
+              [
+                { sha: bad, role: 'bad endpoint' },
+                { sha: good, role: 'good endpoint' },
+              ],
+              estimate,
+            )
+          : [
+              await evaluateOne(workers[0]!, bad, 'bad endpoint', estimate()),
+              await evaluateOne(workers[0]!, good, 'good endpoint', estimate()),
+            ];
+      badRec = b!;
+      goodRec = g!;
+    }
+    const common = (): Common => ({
+      schema: 'kmatrix.bisect/1',
+      repo,
+      good: goodInfo,
+      bad: badInfo,
+      arch: req.arch.name,
+      base: baseLabel(req.base),
+      toolchain: req.toolchain,
+      predicate:
+        pred.kind === 'config'
+          ? {
+              kind: 'config',
+              requires: pred.requires.map((p) => ({ symbol: p.symbol, value: p.value })),
+            }
+          : { kind: 'build', targets: pred.targets, match: matchLabels(matchSet) },
+      range: { commits: range.length, candidates: candidates.length },
+      steps: order.map((s) => publicStep(records.get(s)!)),
+      log: '',
+      durationMs: Date.now() - started,
+    });
+    const problems: string[] = [];
+    if (goodRec.verdict !== 'good')
+      problems.push(`--good ${goodInfo.sha.slice(0, 12)} is ${goodRec.verdict}: ${goodRec.why}`);
+    if (badRec.verdict !== 'bad')
+      problems.push(`--bad ${badInfo.sha.slice(0, 12)} is ${badRec.verdict}: ${badRec.why}`);
+    if (problems.length > 0) {
+      const c = common();
+      return { ...c, kind: 'endpoints', problems, log: logFor(c.steps, good, bad) };
+    }
+
+    // 2. Suspects: candidates whose Kconfig hunks name a symbol of the explanation at the
+    //    bad endpoint. Testing a suspect and the candidate before it often ends the search
+    //    in one round; if not, their verdicts still narrow the range.
+    const verdicts = new Map<number, Verdict>();
+    verdicts.set(candidates.length - 1, 'bad');
+    const suspects: number[] = [];
+    if (pred.kind === 'config' && candidates.length > 2) {
+      const w = workers.find((x) => x.clone.head === bad) ?? workers[0]!;
+      await w.clone.checkout(bad);
+      const failing = (badRec.requires ?? []).filter((r) => !r.holds);
+      const after = await explainAt(req, w.clone.dir, badRec.configText ?? '', failing, pred);
+      const symbols = new Set([
+        ...pred.requires.map((p) => p.symbol),
+        ...after.flatMap((x) => treeSymbols(x.tree)),
+      ]);
+      const files = [...relevantFiles];
+      if (files.length <= 4000) {
+        const patches = await rangePatches(runner, repo, good, bad, files);
+        const scored: { index: number; score: number }[] = [];
+        candidates.forEach((sha, index) => {
+          const patch = patches.get(sha);
+          if (!patch || index === candidates.length - 1) return;
+          let score = 0;
+          for (const h of parseUnifiedDiff(patch)) {
+            for (const s of symbolsChanged(h, symbols))
+              score += pred.requires.some((p) => p.symbol === s) ? 3 : 1;
+          }
+          if (score > 0) scored.push({ index, score });
+        });
+        scored.sort((a, b) => b.score - a.score || b.index - a.index);
+        suspects.push(...scored.slice(0, 2).map((s) => s.index));
+        emit({
+          type: 'bisect:suspects',
+          symbols: [...symbols].sort(),
+          commits: suspects.map((i) => candidates[i]!),
+        });
+      }
+    }
+
+    // 3. The search proper.
+    const { outcome: o } = await driveSearch(
+      candidates.length,
+      verdicts,
+      workers.length,
+      suspects,
+      async (probes, role, st) => {
+        const total = () => stepNo + probes.length + roundsLeft(st, workers.length);
+        const recs = await parallel(
+          probes.map((p) => ({ sha: candidates[p]!, role })),
+          total,
+        );
+        return recs.map((r) => r.verdict);
+      },
+    );
+    if (o.kind === 'inconclusive') {
+      const c = common();
+      return {
+        ...c,
+        kind: 'inconclusive',
+        candidates: await Promise.all(o.candidates.map((i) => info(candidates[i]!))),
+        log: logFor(c.steps, good, bad),
+      };
+    }
+
+    // 4. The answer: the first bad commit, its parent's verdict (tested or inferred), and for
+    //    config predicates the explanation before/after and the hunks that name its symbols.
+    const firstBadSha = candidates[o.index]!;
+    const firstBad = await info(firstBadSha);
+    const culprit = records.get(firstBadSha)!;
+    const parentSha = (await firstParent(runner, repo, firstBadSha)) ?? good;
+    const lastGoodSha = o.lastGood < 0 ? good : candidates[o.lastGood]!;
+    let parentStep: Evaluation | undefined = records.get(parentSha);
+    if (!parentStep) {
+      const src = records.get(lastGoodSha)!;
+      parentStep = {
+        ...src,
+        sha: parentSha,
+        subject: (await info(parentSha)).subject,
+        tested: false,
+        inferredFrom: lastGoodSha,
+        why: `${src.why} (inferred: no ${pred.kind === 'config' ? 'Kconfig' : 'build'} input changed since ${lastGoodSha.slice(0, 12)})`,
+      };
+    }
+    let hunks: CulpritHunk[] = [];
+    let explanation: { before: SymbolExplanation[]; after: SymbolExplanation[] } = {
+      before: [],
+      after: [],
+    };
+    if (pred.kind === 'config') {
+      const failing = (culprit.requires ?? []).filter((r) => !r.holds);
+      const w = workers[0]!;
+      await w.clone.checkout(firstBadSha);
+      const after = await explainAt(req, w.clone.dir, culprit.configText ?? '', failing, pred);
+      await w.clone.checkout(parentSha);
+      const beforeReq = (parentStep.requires ?? []).filter((r) =>
+        failing.some((f) => f.symbol === r.symbol),
+      );
+      const before = await explainAt(
+        req,
+        w.clone.dir,
+        parentStep.configText ?? '',
+        beforeReq,
+        pred,
+      );
+      explanation = { before, after };
+      const symbols = new Set([
+        ...failing.map((f) => f.symbol),
+        ...after.flatMap((x) => treeSymbols(x.tree)),
+        ...before.flatMap((x) => treeSymbols(x.tree)),
+      ]);
+      const changed = range.find((c) => c.sha === firstBadSha)?.files.filter(relevant) ?? [];
+      const diff = await diffText(runner, repo, parentSha, firstBadSha, changed);
+      hunks = hunksNaming(parseUnifiedDiff(diff), symbols).map(({ hunk, symbols: s }) => ({
+        file: hunk.file,
+        header: hunk.header,
+        text: renderHunk(hunk),
+        symbols: s,
+      }));
+    }
+    const c = common();
+    const extra: LogEntry[] = parentStep.tested
+      ? []
+      : [
+          {
+            sha: parentSha,
+            subject: parentStep.subject,
+            verdict: parentStep.verdict,
+            note: `inferred from ${lastGoodSha}: no ${pred.kind === 'config' ? 'Kconfig' : 'build'} input changed in between`,
+          },
+        ];
+    return {
+      ...c,
+      kind: 'found',
+      firstBad,
+      parent: { info: await info(parentSha), step: publicStep(parentStep) },
+      culprit: publicStep(culprit),
+      hunks,
+      explanation,
+      log: logFor(c.steps, good, bad, extra, firstBad),
+    };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+function publicStep(e: Evaluation): StepRecord {
+  const { configText: _c, diagnostics: _d, ...rest } = e;
+  return rest;
+}
+
+function logFor(
+  steps: readonly StepRecord[],
+  good: string,
+  bad: string,
+  extra: LogEntry[] = [],
+  firstBad?: CommitInfo,
+): string {
+  return renderBisectLog({
+    good,
+    bad,
+    firstParent: true,
+    entries: [
+      ...steps.map((s) => ({ sha: s.sha, subject: s.subject, verdict: s.verdict })),
+      ...extra,
+    ],
+    ...(firstBad ? { firstBad } : {}),
+  });
+}
+
+function treeSymbols(n: ExplanationNode): string[] {
+  const out = new Set<string>();
+  const walk = (x: ExplanationNode) => {
+    if (/^[A-Za-z0-9_]+$/.test(x.symbol)) out.add(x.symbol);
+    const r = x.reason;
+    if ((r.kind === 'selects' || r.kind === 'implies') && /^[A-Za-z0-9_]+$/.test(r.target))
+      out.add(r.target);
+    x.children.forEach(walk);
+  };
+  walk(n);
+  return [...out];
+}
+
+async function explainAt(
+  req: BisectRequest,
+  src: string,
+  configText: string,
+  reqs: readonly RequireResult[],
+  pred: Extract<Predicate, { kind: 'config' }>,
+): Promise<SymbolExplanation[]> {
+  if (reqs.length === 0 || configText === '') return [];
+  // Not modelFor(): its cache is keyed by path, and this path's content moves.
+  const model = await loadKconfigModel({ srcTree: src, arch: req.arch });
+  const values = parseDotConfig(configText);
+  const pins = new Map([...req.pins, ...pred.requires].map((p) => [p.symbol, p.value]));
+  const out: SymbolExplanation[] = [];
+  for (const r of reqs) {
+    const status = !model.isDefined(r.symbol)
+      ? 'unavailable'
+      : r.holds
+        ? 'holds'
+        : r.effective === 'n'
+          ? 'dropped'
+          : 'overridden';
+    const tree = await explainPinInTree(
+      src,
+      model,
+      values,
+      { symbol: r.symbol, requested: r.required, effective: r.effective, status },
+      pins,
+      findDefinitionsAllArches,
+    );
+    out.push({ symbol: r.symbol, text: renderExplanation(tree), tree });
+  }
+  return out;
+}
+
+async function evalConfig(
+  req: BisectRequest,
+  pred: Extract<Predicate, { kind: 'config' }>,
+  w: Worker,
+  deps: BisectDeps,
+): Promise<Omit<Evaluation, 'sha' | 'subject' | 'tested' | 'ms'>> {
+  const place: KconfigPlace = {
+    src: w.clone.dir,
+    out: w.out,
+    arch: req.arch,
+    toolchain: req.toolchain,
+  };
+  const r = await resolveConfig(place, req.base, req.pins, {
+    runner: deps.runner,
+    env: deps.env,
+    ...(req.signal ? { signal: req.signal } : {}),
+  });
+  if (r.kind === 'failed')
+    return { verdict: 'skip', why: `make ${r.step} failed: ${r.output.split('\n').pop() ?? ''}` };
+  const requires = checkRequires(pred.requires, r.values);
+  const broken = requires.filter((x) => !x.holds);
+  return {
+    verdict: broken.length ? 'bad' : 'good',
+    why: broken.length
+      ? broken.map((b) => `${b.symbol}=${b.effective} (required ${b.required})`).join(', ')
+      : requires.map((b) => `${b.symbol}=${b.effective}`).join(', '),
+    requires,
+    configText: r.text,
+  };
+}
+
+type MatchSpec =
+  | { kind: 'text'; text: string }
+  | { kind: 'fingerprints'; fingerprints: string[] }
+  | { kind: 'any-failure' };
+
+function errorDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {
+  const real = ds.filter((d) => d.severity === 'error' && d.kind !== 'make');
+  return real.length ? real : ds.filter((d) => d.severity === 'error');
+}
+
+function defaultMatch(ds: readonly Diagnostic[]): MatchSpec {
+  const errs = errorDiagnostics(ds);
+  return errs.length
+    ? { kind: 'fingerprints', fingerprints: [...new Set(errs.map((d) => d.fingerprint))] }
+    : { kind: 'any-failure' };
+}
+
+function matchLabels(m: MatchSpec | undefined): string[] {
+  if (!m) return [];
+  switch (m.kind) {
+    case 'text':
+      return [m.text];
+    case 'fingerprints':
+      return m.fingerprints;
+    case 'any-failure':
+      return ['(any build failure)'];
+    default:
+      return unreachable(m);
+  }
+}
+
+function describeBuildBad(m: MatchSpec): string {
+  return `fails with ${matchLabels(m).join(', ')}`;
+}
+
+export function diagnosticMatches(d: Diagnostic, m: MatchSpec): boolean {
+  switch (m.kind) {
+    case 'text':
+      return /:(error|warning):/.test(m.text)
+        ? d.fingerprint === m.text
+        : d.message.includes(m.text) || d.fingerprint.includes(m.text) || d.file.includes(m.text);
+    case 'fingerprints':
+      return m.fingerprints.includes(d.fingerprint);
+    case 'any-failure':
+      return true;
+    default:
+      return unreachable(m);
+  }
+}
+
+async function evalBuild(
+  req: BisectRequest,
+  pred: Extract<Predicate, { kind: 'build' }>,
+  w: Worker,
+  deps: BisectDeps,
+  match: MatchSpec | undefined,
+): Promise<Omit<Evaluation, 'sha' | 'subject' | 'tested' | 'ms'>> {
+  const src = w.clone.dir;
+  const version = parseKernelVersion(await readFile(join(src, 'Makefile'), 'utf8'));
+  const tree = {
+    spec: { kind: 'path' as const, path: src },
+    path: src,
+    version,
+    label: `bisect-${(w.clone.head ?? '').slice(0, 12)}`,
+    cacheKey: `bisect-${w.clone.head ?? ''}`,
+  };
+  const place: KconfigPlace = { src, out: w.out, arch: req.arch, toolchain: req.toolchain };
+  const kdeps = {
+    runner: deps.runner,
+    env: deps.env,
+    ...(req.signal ? { signal: req.signal } : {}),
+  };
+  const result: BuildResult = await runBuild(
+    {
+      tree,
+      arch: req.arch,
+      toolchain: req.toolchain,
+      base: req.base,
+      pins: req.pins,
+      outDir: w.out,
+      targets: pred.targets,
+      jobs: pred.jobs,
+      allowUnsatisfied: false,
+      ...(pred.timeoutMs ? { timeoutMs: pred.timeoutMs } : {}),
+      ...(req.signal ? { signal: req.signal } : {}),
+    },
+    {
+      runtime: pred.runtime,
+      emit: pred.onBuildEvent ?? (() => {}),
+      ...(pred.ccacheDir ? { ccacheDir: pred.ccacheDir } : {}),
+      generateConfig: async (creq): Promise<ConfigResult> => {
+        const t0 = Date.now();
+        const r = await resolveConfig(place, creq.base, creq.pins, kdeps);
+        if (r.kind === 'failed')
+          throw new KmatrixError('kconfig-failed', `make ${r.step} failed`, r.output);
+        const pinN = new Set(creq.pins.filter((p) => p.value === 'n').map((p) => p.symbol));
+        const v = verifyPins(creq.pins, r.values, {
+          isDefined: (s) => r.values.has(s) || pinN.has(s),
+        });
+        return {
+          verdict: v.verdict,
+          arch: req.arch.name,
+          base: baseLabel(creq.base),
+          seed: creq.base.kind === 'randconfig' ? creq.base.seed : null,
+          probability: null,
+          toolchain: req.toolchain,
+          source: { spec: src, label: tree.label, version, path: src },
+          configPath: join(w.out, '.config'),
+          outDir: w.out,
+          pins: v.pins,
+          kconfigWarnings: [],
+          commands: r.commands,
+          durationMs: Date.now() - t0,
+        };
+      },
+    },
+  );
+  const errs = errorDiagnostics(result.diagnostics);
+  const fps = [...new Set(errs.map((d) => d.fingerprint))];
+  switch (result.status) {
+    case 'pass':
+      return { verdict: 'good', why: 'builds', errors: [] };
+    case 'fail': {
+      const m = match ?? defaultMatch(result.diagnostics);
+      const hit = errs.filter((d) => diagnosticMatches(d, m));
+      if (hit.length || (m.kind === 'any-failure' && errs.length === 0))
+        return {
+          verdict: 'bad',
+          why: `fails with ${hit.length ? [...new Set(hit.map((d) => d.fingerprint))].join(', ') : 'a failure'}`,
+          errors: fps,
+          diagnostics: result.diagnostics,
+        };
+      return {
+        verdict: 'skip',
+        why: `fails with other diagnostics: ${fps.slice(0, 3).join(', ') || '(none parsed)'}`,
+        errors: fps,
+        diagnostics: result.diagnostics,
+      };
+    }
+    case 'config-unsatisfied':
+      return { verdict: 'skip', why: `pins do not hold: ${result.reason ?? ''}` };
+    case 'timeout':
+      return { verdict: 'skip', why: result.reason ?? 'timeout' };
+    case 'infra-error':
+      if (result.reason?.startsWith('config generation failed'))
+        return { verdict: 'skip', why: result.reason.split('\n')[0] ?? '' };
+      throw new KmatrixError(
+        'command-failed',
+        `build infrastructure failed: ${result.reason ?? ''}`,
+      );
+    case 'cancelled':
+      throw new KmatrixError('command-failed', 'cancelled');
+    default:
+      return unreachable(result.status);
+  }
+}

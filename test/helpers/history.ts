@@ -1,0 +1,157 @@
+// Git histories for bisect tests and benchmarks, built at test time from a real kernel tree:
+// one commit with the tree (whole, or only its Kconfig inputs), then planned commits
+// written with `git fast-import` (hundreds per second, no index refreshes).
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { copyKconfigSubset } from './kernel-subset.js';
+
+export interface Edit {
+  path: string;
+  /** New content; null deletes the file. */
+  content: string | null;
+}
+
+export interface PlannedCommit {
+  message: string;
+  /** Edits, computed from the current content of the history's files. */
+  edits: (read: (path: string) => Promise<string>) => Promise<Edit[]> | Edit[];
+}
+
+export interface History {
+  dir: string;
+  /** Base commit first, then one sha per planned commit. */
+  shas: string[];
+}
+
+const GIT_ENV = {
+  GIT_AUTHOR_NAME: 'kmatrix test',
+  GIT_AUTHOR_EMAIL: 'test@kmatrix.invalid',
+  GIT_COMMITTER_NAME: 'kmatrix test',
+  GIT_COMMITTER_EMAIL: 'test@kmatrix.invalid',
+};
+
+export const git = (dir: string, args: string[], input?: string) =>
+  execa('git', ['-C', dir, ...args], {
+    env: GIT_ENV,
+    ...(input !== undefined ? { input } : {}),
+    maxBuffer: 256 * 1024 * 1024,
+  });
+
+/** A repository at `dir` whose first commit is `tree` (all of it, or its Kconfig subset). */
+export async function baseRepo(tree: string, dir: string, subset: boolean): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  if (subset) await copyKconfigSubset(tree, dir);
+  else await execa('cp', ['-a', `${tree}/.`, dir]);
+  // Debian's top-level .gitignore ignores everything at the top level (its packaging rule).
+  await writeFile(join(dir, '.gitignore'), '');
+  await execa('rm', ['-f', join(dir, '.kmatrix-source')]);
+  await git(dir, ['init', '-q', '-b', 'main']);
+  // No background auto-gc: tests compare the repository's .git before and after a bisect.
+  await git(dir, ['config', 'gc.auto', '0']);
+  await git(dir, ['config', 'maintenance.auto', 'false']);
+  await git(dir, ['add', '-A']);
+  await git(dir, [
+    'commit',
+    '-q',
+    '--no-verify',
+    '--date=2024-01-01T00:00:00Z',
+    '-m',
+    'base: Debian tree',
+  ]);
+  return (await git(dir, ['rev-parse', 'HEAD'])).stdout.trim();
+}
+
+/** Append planned commits to `dir`'s main branch and check the result out. */
+export async function appendCommits(
+  dir: string,
+  commits: readonly PlannedCommit[],
+): Promise<string[]> {
+  const overlay = new Map<string, string | null>();
+  const read = async (path: string) => {
+    const o = overlay.get(path);
+    if (o === null) throw new Error(`${path} was deleted earlier in the history`);
+    if (o !== undefined) return o;
+    const r = await execa('git', ['-C', dir, 'show', `HEAD:${path}`], {
+      stripFinalNewline: false,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return r.stdout;
+  };
+  const parts: string[] = [];
+  let t = Date.parse('2024-01-02T00:00:00Z') / 1000;
+  const head = (await git(dir, ['rev-parse', 'HEAD'])).stdout.trim();
+  let mark = 0;
+  for (const c of commits) {
+    const edits = await c.edits(read);
+    mark++;
+    t += 3600;
+    const msg = Buffer.from(c.message + '\n');
+    parts.push(
+      `commit refs/heads/main\nmark :${mark}\nauthor kmatrix test <test@kmatrix.invalid> ${t} +0000\ncommitter kmatrix test <test@kmatrix.invalid> ${t} +0000\ndata ${msg.length}\n${msg.toString()}`,
+    );
+    if (mark === 1) parts.push(`from ${head}\n`);
+    for (const e of edits) {
+      overlay.set(e.path, e.content);
+      if (e.content === null) parts.push(`D ${e.path}\n`);
+      else {
+        const body = Buffer.from(e.content);
+        parts.push(`M 100644 inline ${e.path}\ndata ${body.length}\n${e.content}\n`);
+      }
+    }
+    parts.push('\n');
+  }
+  await git(dir, ['fast-import', '--quiet', '--force'], parts.join(''));
+  await git(dir, ['reset', '-q', '--hard', 'main']);
+  const log = await git(dir, ['rev-list', '--reverse', `${head}..main`]);
+  return log.stdout.trim().split('\n').filter(Boolean);
+}
+
+export async function createHistory(o: {
+  tree: string;
+  dir: string;
+  subset: boolean;
+  commits: readonly PlannedCommit[];
+}): Promise<History> {
+  const base = await baseRepo(o.tree, o.dir, o.subset);
+  const shas = await appendCommits(o.dir, o.commits);
+  return { dir: o.dir, shas: [base, ...shas] };
+}
+
+/** Replace the first occurrence of `from` in a file (throws if absent: the plan is wrong). */
+export function replaceIn(path: string, from: string, to: string): PlannedCommit['edits'] {
+  return async (read) => {
+    const text = await read(path);
+    if (!text.includes(from)) throw new Error(`${path} does not contain ${JSON.stringify(from)}`);
+    return [{ path, content: text.replace(from, to) }];
+  };
+}
+
+/** Append a line to a file. */
+export function appendTo(path: string, line: string): PlannedCommit['edits'] {
+  return async (read) => [{ path, content: (await read(path).catch(() => '')) + line + '\n' }];
+}
+
+/** A state snapshot of a user's repo, to prove a bisect left it alone. */
+export async function repoState(dir: string): Promise<Record<string, string>> {
+  const run = async (args: string[]) => {
+    const r = await execa('git', ['-C', dir, ...args], { reject: false });
+    return `${r.exitCode}:${r.stdout.trim()}`;
+  };
+  const gitDir = (await git(dir, ['rev-parse', '--absolute-git-dir'])).stdout.trim();
+  const indexStat = await execa('stat', ['-c', '%s %Y', join(gitDir, 'index')]);
+  return {
+    head: await run(['rev-parse', 'HEAD']),
+    symbolic: await run(['symbolic-ref', '-q', 'HEAD']),
+    status: await run(['status', '--porcelain']),
+    refs: await run(['for-each-ref', '--format=%(refname) %(objectname)']),
+    bisect: await run(['bisect', 'log']),
+    worktrees: await run(['worktree', 'list', '--porcelain']),
+    index: indexStat.stdout.trim(),
+    gitDirEntries: (await execa('ls', ['-A', gitDir])).stdout,
+  };
+}
+
+export async function fileText(path: string): Promise<string> {
+  return readFile(path, 'utf8');
+}
