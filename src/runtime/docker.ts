@@ -35,6 +35,8 @@ export interface DockerRuntimeOptions {
   cpus?: number;
   /** uid:gid the command runs as; defaults to the caller's. */
   user?: string;
+  /** Extra container labels (a matrix run id, a test run id) to find its containers by. */
+  labels?: Record<string, string>;
 }
 
 export function callerUser(): string | undefined {
@@ -121,7 +123,11 @@ export class DockerRuntime implements Runtime {
         Tty: false,
         AttachStdout: true,
         AttachStderr: true,
-        Labels: { [MANAGED_LABEL]: 'true', 'org.kmatrix.argv0': cmd.argv[0] ?? '' },
+        Labels: {
+          ...this.opts.labels,
+          [MANAGED_LABEL]: 'true',
+          'org.kmatrix.argv0': cmd.argv[0] ?? '',
+        },
         HostConfig: {
           Binds: this.binds(ws),
           NetworkMode: 'none',

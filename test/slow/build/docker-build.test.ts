@@ -14,7 +14,7 @@ import { DockerRuntime } from '../../../src/runtime/docker.js';
 import { LocalRuntime } from '../../../src/runtime/local.js';
 import type { KernelTree } from '../../../src/source/tree.js';
 import { treePath } from '../../helpers/trees.js';
-import { kmatrixContainers, requireDaemon } from '../runtime/docker-helpers.js';
+import { TEST_RUN_LABELS, kmatrixContainers, requireDaemon } from '../runtime/docker-helpers.js';
 import { buildCell, pathTree } from './helpers.js';
 
 let docker: Docker;
@@ -32,6 +32,7 @@ beforeAll(async () => {
     imageId: img.id,
     dockerHost: d.host,
     serverVersion: d.version,
+    labels: TEST_RUN_LABELS,
     memoryBytes: 4 * 2 ** 30,
   });
   tree = await pathTree(treePath('6.1'));

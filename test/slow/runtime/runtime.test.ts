@@ -11,7 +11,7 @@ import { execaRunner } from '../../../src/process/runner.js';
 import { DockerRuntime } from '../../../src/runtime/docker.js';
 import { LocalRuntime } from '../../../src/runtime/local.js';
 import type { Runtime, Workspace } from '../../../src/runtime/runtime.js';
-import { kmatrixContainers, requireDaemon } from './docker-helpers.js';
+import { TEST_RUN_LABELS, kmatrixContainers, requireDaemon } from './docker-helpers.js';
 
 let docker: Docker;
 let dockerRt: DockerRuntime;
@@ -28,6 +28,7 @@ beforeAll(async () => {
     imageId: img.id,
     dockerHost: d.host,
     serverVersion: d.version,
+    labels: TEST_RUN_LABELS,
     memoryBytes: 2 * 2 ** 30,
   });
   work = await mkdtemp(join(tmpdir(), 'kmatrix-rt-'));
@@ -105,6 +106,7 @@ describe('docker runtime', () => {
       imageId: 'sha256:' + '0'.repeat(64),
       dockerHost: '',
       serverVersion: '',
+      labels: TEST_RUN_LABELS,
     });
     const o = await gone.run(ws, { argv: ['true'] });
     expect(o.kind).toBe('infra-error');
