@@ -39,7 +39,7 @@ export function renderRepro(r: ReproResult): string {
   for (const d of r.plan.makeVarDecisions)
     if (d.action === 'ignore' || d.action === 'reject')
       out.push(
-        `    ${d.action === 'reject' ? 'rejected' : 'ignored'} ${clean(`${d.name}=${d.value}`, 60)}: ${d.why}`,
+        `    ${d.action === 'reject' ? 'rejected' : 'ignored'} ${clean(`${d.name}=${d.value}`, 120)}: ${d.why}`,
       );
 
   if (r.verdict === 'cannot-run') {
