@@ -189,6 +189,39 @@ describe('parseReport: recent reports (2023-2025)', () => {
   });
 });
 
+describe('linker complaints', () => {
+  it('reads binutils basename lines with the object path, and ld.lld undefined symbols', () => {
+    const r = parseReport(`config: arm-randconfig-004-20250716 (https://x/config)
+compiler: arm-linux-gnueabi-gcc (GCC) 8.5.0
+
+All errors (new ones prefixed by >>):
+
+   arm-linux-gnueabi-ld: drivers/phy/rockchip/phy-rockchip-typec.o: in function \`tcphy_orien_sw_set':
+>> phy-rockchip-typec.c:(.text.tcphy_orien_sw_set+0x4): undefined reference to \`typec_switch_get_drvdata'
+>> ld.lld: error: undefined symbol: kexec_crash_image
+   >>> referenced by kexec_core.c:1043 (kernel/kexec_core.c:1043)
+   >>>               kernel/kexec_core.o:(kexec_crash_loaded) in archive vmlinux.a
+`);
+    expect(r.issues.map((i) => [i.file, i.line, i.message, i.function, i.new])).toEqual([
+      [
+        'drivers/phy/rockchip/phy-rockchip-typec.c',
+        undefined,
+        "undefined reference to 'typec_switch_get_drvdata'",
+        'tcphy_orien_sw_set',
+        true,
+      ],
+      [
+        'kernel/kexec_core.c',
+        1043,
+        'undefined symbol: kexec_crash_image',
+        'kexec_crash_loaded',
+        true,
+      ],
+    ]);
+    expect(r.unparsed).toEqual([]);
+  });
+});
+
 describe('fingerprints agree with the build-log parser', () => {
   it('gives a reported error the fingerprint a build log line gets', () => {
     const r = parseReport(fixture('2022-gcc-arm-make-cross-dir.txt'));
