@@ -27,6 +27,8 @@ export interface KconfigPlace {
 export interface KconfigDeps {
   runner: ProcessRunner;
   env: NodeJS.ProcessEnv;
+  /** Put first on PATH for config steps (the probe cache's compiler wrapper). */
+  pathPrefix?: string;
   signal?: AbortSignal;
 }
 
@@ -37,8 +39,10 @@ export type Resolved =
 const ALLCONFIG = 'kmatrix.allconfig';
 
 async function make(step: MakeStep, deps: KconfigDeps) {
+  const env = cleanMakeEnv(deps.env);
+  if (deps.pathPrefix) env['PATH'] = `${deps.pathPrefix}:${env['PATH'] ?? ''}`;
   return deps.runner.run('make', step.args, {
-    env: { ...cleanMakeEnv(deps.env), ...step.env },
+    env: { ...env, ...step.env },
     extendEnv: false,
     ...(deps.signal ? { signal: deps.signal } : {}),
   });

@@ -28,13 +28,15 @@ import type { ProcessRunner } from '../process/runner.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { resolveCommit } from '../source/git.js';
 import { parseKernelVersion } from '../source/tree.js';
-import type { ToolchainName } from '../toolchain/toolchains.js';
+import { compilerCommand, type ToolchainName } from '../toolchain/toolchains.js';
 import {
   checkRequires,
   resolveConfig,
+  type KconfigDeps,
   type KconfigPlace,
   type RequireResult,
 } from './configure.js';
+import { createProbeCache } from './probe-cache.js';
 import type { BisectEvent } from './events.js';
 import {
   commitInfo,
@@ -211,6 +213,16 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
       });
     }
     emit({ type: 'bisect:worktree', dir: tmp, workers: nWorkers });
+    const pathPrefix = await createProbeCache(
+      join(tmp, 'probes'),
+      compilerCommand(req.arch, req.toolchain),
+    );
+    const kdeps: KconfigDeps = {
+      runner,
+      env: deps.env,
+      ...(pathPrefix ? { pathPrefix } : {}),
+      ...(req.signal ? { signal: req.signal } : {}),
+    };
 
     const records = new Map<string, Evaluation>();
     const order: string[] = [];
@@ -230,8 +242,8 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
       await w.clone.checkout(sha);
       const e =
         pred.kind === 'config'
-          ? await evalConfig(req, pred, w, deps)
-          : await evalBuild(req, pred, w, deps, matchSet);
+          ? await evalConfig(req, pred, w, kdeps)
+          : await evalBuild(req, pred, w, kdeps, matchSet);
       const rec: Evaluation = { ...e, sha, subject: i.subject, tested: true, ms: Date.now() - t0 };
       records.set(sha, rec);
       order.push(sha);
@@ -450,8 +462,18 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
 }
 
 function publicStep(e: Evaluation): StepRecord {
-  const { configText: _c, diagnostics: _d, ...rest } = e;
-  return rest;
+  const out: StepRecord = {
+    sha: e.sha,
+    subject: e.subject,
+    verdict: e.verdict,
+    why: e.why,
+    tested: e.tested,
+    ms: e.ms,
+  };
+  if (e.inferredFrom) out.inferredFrom = e.inferredFrom;
+  if (e.requires) out.requires = e.requires;
+  if (e.errors) out.errors = e.errors;
+  return out;
 }
 
 function logFor(
@@ -524,7 +546,7 @@ async function evalConfig(
   req: BisectRequest,
   pred: Extract<Predicate, { kind: 'config' }>,
   w: Worker,
-  deps: BisectDeps,
+  kdeps: KconfigDeps,
 ): Promise<Omit<Evaluation, 'sha' | 'subject' | 'tested' | 'ms'>> {
   const place: KconfigPlace = {
     src: w.clone.dir,
@@ -532,11 +554,7 @@ async function evalConfig(
     arch: req.arch,
     toolchain: req.toolchain,
   };
-  const r = await resolveConfig(place, req.base, req.pins, {
-    runner: deps.runner,
-    env: deps.env,
-    ...(req.signal ? { signal: req.signal } : {}),
-  });
+  const r = await resolveConfig(place, req.base, req.pins, kdeps);
   if (r.kind === 'failed')
     return { verdict: 'skip', why: `make ${r.step} failed: ${r.output.split('\n').pop() ?? ''}` };
   const requires = checkRequires(pred.requires, r.values);
@@ -605,7 +623,7 @@ async function evalBuild(
   req: BisectRequest,
   pred: Extract<Predicate, { kind: 'build' }>,
   w: Worker,
-  deps: BisectDeps,
+  kdeps: KconfigDeps,
   match: MatchSpec | undefined,
 ): Promise<Omit<Evaluation, 'sha' | 'subject' | 'tested' | 'ms'>> {
   const src = w.clone.dir;
@@ -618,11 +636,6 @@ async function evalBuild(
     cacheKey: `bisect-${w.clone.head ?? ''}`,
   };
   const place: KconfigPlace = { src, out: w.out, arch: req.arch, toolchain: req.toolchain };
-  const kdeps = {
-    runner: deps.runner,
-    env: deps.env,
-    ...(req.signal ? { signal: req.signal } : {}),
-  };
   const result: BuildResult = await runBuild(
     {
       tree,
