@@ -243,7 +243,21 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
       const e =
         pred.kind === 'config'
           ? await evalConfig(req, pred, w, kdeps)
-          : await evalBuild(req, pred, w, kdeps, matchSet);
+          : await evalBuild(
+              {
+                src: w.clone.dir,
+                out: w.out,
+                label: `bisect-${sha.slice(0, 12)}`,
+                arch: req.arch,
+                toolchain: req.toolchain,
+                base: req.base,
+                pins: req.pins,
+                ...(req.signal ? { signal: req.signal } : {}),
+              },
+              pred,
+              kdeps,
+              matchSet,
+            );
       const rec: Evaluation = { ...e, sha, subject: i.subject, tested: true, ms: Date.now() - t0 };
       records.set(sha, rec);
       order.push(sha);
@@ -569,7 +583,7 @@ async function evalConfig(
   };
 }
 
-type MatchSpec =
+export type MatchSpec =
   | { kind: 'text'; text: string }
   | { kind: 'fingerprints'; fingerprints: string[] }
   | { kind: 'any-failure' };
@@ -579,14 +593,14 @@ function errorDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {
   return real.length ? real : ds.filter((d) => d.severity === 'error');
 }
 
-function defaultMatch(ds: readonly Diagnostic[]): MatchSpec {
+export function defaultMatch(ds: readonly Diagnostic[]): MatchSpec {
   const errs = errorDiagnostics(ds);
   return errs.length
     ? { kind: 'fingerprints', fingerprints: [...new Set(errs.map((d) => d.fingerprint))] }
     : { kind: 'any-failure' };
 }
 
-function matchLabels(m: MatchSpec | undefined): string[] {
+export function matchLabels(m: MatchSpec | undefined): string[] {
   if (!m) return [];
   switch (m.kind) {
     case 'text':
@@ -619,23 +633,39 @@ export function diagnosticMatches(d: Diagnostic, m: MatchSpec): boolean {
   }
 }
 
-async function evalBuild(
-  req: BisectRequest,
+export interface BuildAt {
+  src: string;
+  out: string;
+  label: string;
+  arch: Arch;
+  toolchain: ToolchainName;
+  base: Base;
+  pins: readonly Pin[];
+  /** For a file base: its text (config-bisect's candidate configs never touch the disk). */
+  baseText?: string;
+  signal?: AbortSignal;
+}
+
+export type BuildVerdict = Omit<Evaluation, 'sha' | 'subject' | 'tested' | 'ms'>;
+
+/** One build in a persistent O= dir, judged against `match`. */
+export async function evalBuild(
+  at: BuildAt,
   pred: Extract<Predicate, { kind: 'build' }>,
-  w: Worker,
   kdeps: KconfigDeps,
   match: MatchSpec | undefined,
-): Promise<Omit<Evaluation, 'sha' | 'subject' | 'tested' | 'ms'>> {
-  const src = w.clone.dir;
+): Promise<BuildVerdict> {
+  const src = at.src;
   const version = parseKernelVersion(await readFile(join(src, 'Makefile'), 'utf8'));
   const tree = {
     spec: { kind: 'path' as const, path: src },
     path: src,
     version,
-    label: `bisect-${(w.clone.head ?? '').slice(0, 12)}`,
-    cacheKey: `bisect-${w.clone.head ?? ''}`,
+    label: at.label,
+    cacheKey: at.label,
   };
-  const place: KconfigPlace = { src, out: w.out, arch: req.arch, toolchain: req.toolchain };
+  const place: KconfigPlace = { src, out: at.out, arch: at.arch, toolchain: at.toolchain };
+  const req = at;
   const result: BuildResult = await runBuild(
     {
       tree,
@@ -643,7 +673,7 @@ async function evalBuild(
       toolchain: req.toolchain,
       base: req.base,
       pins: req.pins,
-      outDir: w.out,
+      outDir: at.out,
       targets: pred.targets,
       jobs: pred.jobs,
       allowUnsatisfied: false,
@@ -656,7 +686,7 @@ async function evalBuild(
       ...(pred.ccacheDir ? { ccacheDir: pred.ccacheDir } : {}),
       generateConfig: async (creq): Promise<ConfigResult> => {
         const t0 = Date.now();
-        const r = await resolveConfig(place, creq.base, creq.pins, kdeps);
+        const r = await resolveConfig(place, creq.base, creq.pins, kdeps, at.baseText);
         if (r.kind === 'failed')
           throw new KmatrixError('kconfig-failed', `make ${r.step} failed`, r.output);
         const pinN = new Set(creq.pins.filter((p) => p.value === 'n').map((p) => p.symbol));
@@ -671,8 +701,8 @@ async function evalBuild(
           probability: null,
           toolchain: req.toolchain,
           source: { spec: src, label: tree.label, version, path: src },
-          configPath: join(w.out, '.config'),
-          outDir: w.out,
+          configPath: join(at.out, '.config'),
+          outDir: at.out,
           pins: v.pins,
           kconfigWarnings: [],
           commands: r.commands,
