@@ -264,13 +264,19 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
       emit({ type: 'bisect:verdict', sha, verdict: rec.verdict, why: rec.why, ms: rec.ms });
       return rec;
     };
-    const parallel = (
+    // allSettled: when one step fails (or is cancelled), wait for the others to stop before
+    // the run dir is removed, so no process writes into it afterwards.
+    const parallel = async (
       items: { sha: string; role: Extract<BisectEvent, { type: 'bisect:step' }>['role'] }[],
       total: () => number,
-    ) =>
-      Promise.all(
+    ): Promise<Evaluation[]> => {
+      const settled = await Promise.allSettled(
         items.map((it, k) => evaluateOne(workers[k % workers.length]!, it.sha, it.role, total())),
       );
+      const failed = settled.find((x) => x.status === 'rejected');
+      if (failed) throw failed.reason;
+      return settled.map((x) => (x as PromiseFulfilledResult<Evaluation>).value);
+    };
 
     // 1. Endpoints. A build bisect needs the bad endpoint's diagnostics before anything else.
     const estimate = () => stepNo + 1 + Math.ceil(Math.log2(candidates.length + 1));

@@ -163,3 +163,42 @@ describe('kmatrix bisect --require (6.1 x86_64, Kconfig subset)', () => {
     expect(run.stdout).toContain(`${h.shas[20]} is the first bad commit`);
   });
 });
+
+describe('kmatrix bisect interrupted', () => {
+  it('SIGINT leaves no temp dirs and no processes behind', async () => {
+    const cache2 = join(work, 'cache-int');
+    const child = execa(
+      process.execPath,
+      [
+        CLI,
+        'bisect',
+        '--repo',
+        h.dir,
+        '--good',
+        h.shas[0]!,
+        '--bad',
+        'main',
+        '--arch',
+        'x86_64',
+        ...PINS,
+      ],
+      { cwd: work, env: { ...process.env, KMATRIX_CACHE: cache2 }, reject: false },
+    );
+    let seen = '';
+    await new Promise<void>((res) => {
+      child.stderr!.on('data', (d: Buffer) => {
+        seen += d.toString();
+        if (seen.includes('step 2 of')) res();
+      });
+    });
+    // Let make and conf start, then interrupt.
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/cancelled/);
+    expect(await readdir(join(cache2, 'bisect'))).toEqual([]);
+    const ps = await execa('ps', ['-eo', 'args']);
+    expect(ps.stdout).not.toContain(join(cache2, 'bisect'));
+  });
+});
