@@ -202,6 +202,56 @@ configs:
     d.close();
   });
 
+  it('stops cleanly on SIGINT mid-build: exit 2, no container left, finished cells kept', async () => {
+    const dir = await work('sigint');
+    await writeFile(
+      join(dir, 'matrix.yaml'),
+      `name: sigint
+sources: [${treePath('6.1')}]
+architectures: [arm64]
+runtime: docker
+configs:
+  - name: tiny
+    base: tinyconfig
+  - name: def
+    base: defconfig
+    build: false
+`,
+    );
+    const child = kmatrixBackground(dir, [
+      'run',
+      '--results',
+      'res',
+      '--events',
+      'ev.ndjson',
+      '--json',
+    ]);
+    let building = false;
+    for (let i = 0; i < 1200 && !building; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      building = (await events(join(dir, 'ev.ndjson'))).some(
+        (e) => e.type === 'cell:start' && e.stage === 'build',
+      );
+    }
+    expect(building).toBe(true);
+    await new Promise((r) => setTimeout(r, 3000)); // let the container start compiling
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode, String(r.stderr)).toBe(2);
+    expect(String(r.stderr)).toMatch(
+      /stopped \(SIGINT\); finished cells are kept: continue with kmatrix run --resume/,
+    );
+    const s = JSON.parse(String(r.stdout));
+    expect(s.interrupted).toBe(true);
+    expect(
+      s.cells.map((c: { config: string; status: string }) => `${c.config}:${c.status}`).sort(),
+    ).toEqual(['def:pass', 'tiny:cancelled']);
+    expect(await kmatrixContainers(docker)).toEqual([]);
+    const d = new Database(join(dir, 'res', 'kmatrix.db'), { readonly: true });
+    expect(d.prepare('SELECT state FROM runs').all()).toEqual([{ state: 'interrupted' }]);
+    d.close();
+  });
+
   it('reports a planted compile error as a new failure, then as fixed (by fingerprint)', async () => {
     const dir = await work('planted');
     const tree = join(dir, 'linux');
