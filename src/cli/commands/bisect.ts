@@ -11,7 +11,7 @@ import { DEFAULT_TARGETS, parseDuration, parseTargets } from '../../build/target
 import { parsePins } from '../../config/pin.js';
 import { KmatrixError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../fsutil/atomic.js';
-import { execaRunner } from '../../process/runner.js';
+import { bisectRunner } from '../../bisect/runner.js';
 import { RUNTIME_KINDS } from '../../runtime/runtime.js';
 import { selectRuntime, type RuntimeChoice } from '../../runtime/select.js';
 import { TOOLCHAINS } from '../../toolchain/toolchains.js';
@@ -119,7 +119,7 @@ export function registerBisect(program: Command, io: CliIo, setExit: (code: numb
         const selected = await selectRuntime(parseRuntime(raw.runtime), {
           env: io.env,
           toolchain: opts.toolchain,
-          runner: execaRunner,
+          runner: bisectRunner,
         });
         say(selected.note);
         predicate = {
@@ -162,7 +162,7 @@ export function registerBisect(program: Command, io: CliIo, setExit: (code: numb
             cacheDir: opts.cacheDir,
             signal,
           },
-          { runner: execaRunner, env: io.env, emit: (e) => say(bisectEventLine(e)) },
+          { runner: bisectRunner, env: io.env, emit: (e) => say(bisectEventLine(e)) },
         ),
       );
       const logFile = raw.log ? resolve(io.cwd, raw.log) : undefined;

@@ -15,7 +15,7 @@ import { DEFAULT_TARGETS, parseDuration, parseTargets } from '../../build/target
 import { parsePins } from '../../config/pin.js';
 import { KmatrixError, unreachable } from '../../core/errors.js';
 import { defaultCacheDir } from '../../fsutil/cache.js';
-import { execaRunner } from '../../process/runner.js';
+import { bisectRunner } from '../../bisect/runner.js';
 import { progressReporter } from '../../report/progress.js';
 import { RUNTIME_KINDS } from '../../runtime/runtime.js';
 import { selectRuntime, type RuntimeChoice } from '../../runtime/select.js';
@@ -154,7 +154,7 @@ export function registerConfigBisect(
         const selected = await selectRuntime(parseRuntime(raw.runtime), {
           env: io.env,
           toolchain,
-          runner: execaRunner,
+          runner: bisectRunner,
         });
         io.stderr.write(`kmatrix: ${selected.note}\n`);
         const jobs = raw.jobs ? Number(raw.jobs) : availableParallelism();
@@ -173,7 +173,7 @@ export function registerConfigBisect(
         predicate = { kind: 'config', requires: parsePins(raw.require, '--require') };
       }
       const tree = await resolveSource(parseSourceSpec(raw.source), {
-        runner: execaRunner,
+        runner: bisectRunner,
         cacheDir,
         cwd: io.cwd,
         emit: progressReporter(io.stderr),
@@ -182,7 +182,7 @@ export function registerConfigBisect(
         configBisect(
           { tree, arch, toolchain, goodText, badText, predicate, cacheDir, signal },
           {
-            runner: execaRunner,
+            runner: bisectRunner,
             env: io.env,
             emit: (e) => io.stderr.write(`kmatrix: ${eventLine(e)}\n`),
           },
