@@ -151,6 +151,33 @@ export async function rangePatches(
   return out;
 }
 
+/** `git diff --name-status` between two commits, renames as delete + add. */
+export async function changedPaths(
+  runner: ProcessRunner,
+  repo: string,
+  from: string,
+  to: string,
+): Promise<{ status: string; path: string }[]> {
+  const out = await git(runner, [
+    '-C',
+    repo,
+    '-c',
+    'core.quotePath=false',
+    'diff',
+    '--no-renames',
+    '--name-status',
+    from,
+    to,
+  ]);
+  return out
+    .split('\n')
+    .filter((l) => l.includes('\t'))
+    .map((l) => {
+      const [status, path] = l.split('\t');
+      return { status: (status ?? '').slice(0, 1), path: path ?? '' };
+    });
+}
+
 /** A private clone of `repo` at `dir`, sharing its objects; its checkout moves per step. */
 export class PrivateClone {
   private current: string | undefined;

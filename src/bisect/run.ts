@@ -11,7 +11,7 @@ import type { BuildResult } from '../build/result.js';
 import { runBuild } from '../build/run.js';
 import type { BuildTarget } from '../build/targets.js';
 import { baseLabel, type Base } from '../config/base.js';
-import { parseDotConfig } from '../config/dotconfig.js';
+import { parseDotConfig, type ConfigValues } from '../config/dotconfig.js';
 import type { ConfigResult } from '../config/generate.js';
 import type { Pin } from '../config/pin.js';
 import { verifyPins } from '../config/verify.js';
@@ -39,6 +39,7 @@ import {
 import { createProbeCache } from './probe-cache.js';
 import type { BisectEvent } from './events.js';
 import {
+  changedPaths,
   commitInfo,
   diffText,
   firstParent,
@@ -48,6 +49,7 @@ import {
   rangePatches,
   type CommitInfo,
 } from './git.js';
+import { collectDeps, decideWithoutBuild } from './unbuilt.js';
 import { hunksNaming, parseUnifiedDiff, renderHunk, symbolsChanged } from './hunks.js';
 import { inputContext, isBuildInput, isKconfigInput } from './inputs.js';
 import { renderBisectLog, type LogEntry } from './log.js';
@@ -148,6 +150,8 @@ export type BisectResult =
 interface Worker {
   clone: PrivateClone;
   out: string;
+  /** Builds that passed here, newest first: what a later step may be decided against. */
+  passes: { sha: string; values: ConfigValues; deps: Set<string> }[];
 }
 
 interface Evaluation extends StepRecord {
@@ -210,6 +214,7 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
       workers.push({
         clone: await PrivateClone.create(runner, repo, join(tmp, `src${i}`), req.signal),
         out: join(tmp, `out${i}`),
+        passes: [],
       });
     }
     emit({ type: 'bisect:worktree', dir: tmp, workers: nWorkers });
@@ -240,8 +245,11 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
       emit({ type: 'bisect:step', n: ++stepNo, total, sha, subject: i.subject, role });
       const t0 = Date.now();
       await w.clone.checkout(sha);
-      const e =
-        pred.kind === 'config'
+      const unbuilt =
+        pred.kind === 'build' ? await tryWithoutBuild(req, w, sha, kdeps, runner) : undefined;
+      const e = unbuilt
+        ? unbuilt
+        : pred.kind === 'config'
           ? await evalConfig(req, pred, w, kdeps)
           : await evalBuild(
               {
@@ -258,7 +266,22 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
               kdeps,
               matchSet,
             );
-      const rec: Evaluation = { ...e, sha, subject: i.subject, tested: true, ms: Date.now() - t0 };
+      if (pred.kind === 'build' && !unbuilt && e.verdict === 'good') {
+        // Collected right away: later (failing) builds in the same O= dir rewrite .cmd files.
+        const text = await readFile(join(w.out, '.config'), 'utf8');
+        w.passes.unshift({
+          sha,
+          values: parseDotConfig(text),
+          deps: await collectDeps(w.out, w.clone.dir),
+        });
+      }
+      const rec: Evaluation = {
+        tested: true,
+        ...e,
+        sha,
+        subject: i.subject,
+        ms: Date.now() - t0,
+      };
       records.set(sha, rec);
       order.push(sha);
       emit({ type: 'bisect:verdict', sha, verdict: rec.verdict, why: rec.why, ms: rec.ms });
@@ -653,6 +676,41 @@ export interface BuildAt {
 }
 
 export type BuildVerdict = Omit<Evaluation, 'sha' | 'subject' | 'tested' | 'ms'>;
+
+/**
+ * A build step decided from the worker's last passing build (src/bisect/unbuilt.ts has
+ * the rule), or undefined when it has to be built.
+ */
+async function tryWithoutBuild(
+  req: BisectRequest,
+  w: Worker,
+  sha: string,
+  kdeps: KconfigDeps,
+  runner: ProcessRunner,
+): Promise<(BuildVerdict & { tested: false; inferredFrom: string }) | undefined> {
+  for (const ref of w.passes.slice(0, 3)) {
+    const changed = await changedPaths(runner, w.clone.dir, ref.sha, sha);
+    if (!decideWithoutBuild({ sameConfig: true, changed, deps: ref.deps }).decided) continue;
+    const r = await resolveConfig(
+      { src: w.clone.dir, out: w.out, arch: req.arch, toolchain: req.toolchain },
+      req.base,
+      req.pins,
+      kdeps,
+    );
+    if (r.kind === 'failed') return undefined;
+    const same =
+      r.values.size === ref.values.size && [...r.values].every(([k, v]) => ref.values.get(k) === v);
+    const d = decideWithoutBuild({ sameConfig: same, changed, deps: ref.deps });
+    if (!d.decided) return undefined;
+    return {
+      verdict: 'good',
+      why: `passes without a build: ${d.why} by ${ref.sha.slice(0, 12)}`,
+      tested: false,
+      inferredFrom: ref.sha,
+    };
+  }
+  return undefined;
+}
 
 /** One build in a persistent O= dir, judged against `match`. */
 export async function evalBuild(
