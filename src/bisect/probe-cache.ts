@@ -6,6 +6,7 @@
 // can make an entry stale. Anything that may write a file someone reads is passed through.
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { which } from '../process/runner.js';
 
 /** The wrapper script (POSIX sh; dash starts in ~1 ms, gcc+cc1+as take ~25 ms). */
@@ -58,6 +59,121 @@ exit "$rc"
 }
 
 /**
+ * The same rules as a small C program: one exec per probe instead of a shell, sed, md5sum
+ * and cats. Built with the host gcc (needed for conf anyway); the sh version is the fallback.
+ */
+export const PROBE_WRAPPER_C = String.raw`#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+static unsigned long long h = 1469598103934665603ULL;
+static void hash(const void *p, size_t n) {
+  const unsigned char *c = p;
+  for (size_t i = 0; i < n; i++) { h ^= c[i]; h *= 1099511628211ULL; }
+}
+static void hash_arg(const char *p) {
+  for (;;) {
+    const char *t = strstr(p, ".tmp_");
+    if (!t) { hash(p, strlen(p)); break; }
+    hash(p, (size_t)(t - p) + 5);
+    p = t + 5;
+    while (*p >= '0' && *p <= '9') p++;
+    hash("N", 1);
+  }
+  hash("", 1);
+}
+static void copy(const char *path, int fd) {
+  int in = open(path, O_RDONLY);
+  if (in < 0) return;
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(in, buf, sizeof buf)) > 0) if (write(fd, buf, (size_t)n) < 0) break;
+  close(in);
+}
+int main(int argc, char **argv) {
+  int has_out = 0, special = 0, use_stdin = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "-o") && i + 1 < argc) {
+      const char *o = argv[i + 1];
+      if (strcmp(o, "/dev/null") && strncmp(o, ".tmp_", 5) && !strstr(o, "/.tmp_")) goto pass;
+      has_out = 1;
+      i++;
+      continue;
+    }
+    if (!strcmp(a, "-")) use_stdin = 1;
+    if (!strcmp(a, "-E") || !strcmp(a, "--version") || !strcmp(a, "-v") ||
+        !strcmp(a, "-dumpversion") || !strcmp(a, "-dumpmachine") || !strncmp(a, "-print-", 7))
+      special = 1;
+  }
+  if (!has_out && !special) goto pass;
+  char *in = NULL;
+  size_t len = 0, cap = 0;
+  if (use_stdin) {
+    ssize_t n;
+    do {
+      if (len + 65536 > cap) { cap = cap * 2 + 65536; in = realloc(in, cap); if (!in) goto pass; }
+      n = read(0, in + len, 65536);
+      if (n > 0) len += (size_t)n;
+    } while (n > 0);
+  }
+  for (int i = 1; i < argc; i++) hash_arg(argv[i]);
+  hash("--stdin--", 9);
+  if (len) hash(in, len);
+  char key[4096], tmp[4200], fin[4200];
+  snprintf(key, sizeof key, "%s/%016llx", CACHE, h);
+  snprintf(fin, sizeof fin, "%s.rc", key);
+  FILE *f = fopen(fin, "r");
+  if (f) {
+    int rc = 1;
+    if (fscanf(f, "%d", &rc) != 1) rc = 1;
+    fclose(f);
+    snprintf(fin, sizeof fin, "%s.out", key); copy(fin, 1);
+    snprintf(fin, sizeof fin, "%s.err", key); copy(fin, 2);
+    return rc;
+  }
+  int pid = (int)getpid();
+  char inp[4200], outp[4200], errp[4200];
+  snprintf(inp, sizeof inp, "%s.in.%d", key, pid);
+  snprintf(outp, sizeof outp, "%s.out.%d", key, pid);
+  snprintf(errp, sizeof errp, "%s.err.%d", key, pid);
+  int fi = open(inp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fi < 0) goto pass;
+  if (len && write(fi, in, len) < 0) { close(fi); goto pass; }
+  close(fi);
+  pid_t c = fork();
+  if (c == 0) {
+    int a = open(inp, O_RDONLY), b = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644),
+        e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (a < 0 || b < 0 || e < 0) _exit(127);
+    dup2(a, 0); dup2(b, 1); dup2(e, 2);
+    argv[0] = REAL;
+    execv(REAL, argv);
+    _exit(127);
+  }
+  int st = 0, rc;
+  if (c < 0 || waitpid(c, &st, 0) < 0) rc = 127;
+  else rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  unlink(inp);
+  copy(outp, 1);
+  copy(errp, 2);
+  snprintf(fin, sizeof fin, "%s.out", key); rename(outp, fin);
+  snprintf(fin, sizeof fin, "%s.err", key); rename(errp, fin);
+  snprintf(tmp, sizeof tmp, "%s.rc.%d", key, pid);
+  f = fopen(tmp, "w");
+  if (f) { fprintf(f, "%d\n", rc); fclose(f); snprintf(fin, sizeof fin, "%s.rc", key); rename(tmp, fin); }
+  return rc;
+pass:
+  argv[0] = REAL;
+  execv(REAL, argv);
+  perror(REAL);
+  return 127;
+}
+`;
+
+/**
  * Write the wrapper for `compiler` (as make will call it, e.g. x86_64-linux-gnu-gcc) into
  * dir/bin; returns the directory to put first on PATH, or undefined when the compiler is
  * not on PATH (then config steps run without the cache and fail as they would anyway).
@@ -70,7 +186,17 @@ export async function createProbeCache(dir: string, compiler: string): Promise<s
   await mkdir(bin, { recursive: true });
   await mkdir(store, { recursive: true });
   const wrapper = join(bin, compiler);
-  await writeFile(wrapper, probeWrapperScript(real, store));
-  await chmod(wrapper, 0o755);
+  const cFile = join(dir, 'probe-wrapper.c');
+  await writeFile(cFile, PROBE_WRAPPER_C);
+  const cStr = (s: string) => JSON.stringify(s);
+  const built = await execa(
+    'gcc',
+    ['-O2', '-o', wrapper, cFile, `-DREAL=${cStr(real)}`, `-DCACHE=${cStr(store)}`],
+    { reject: false, cleanup: false },
+  );
+  if (built.failed) {
+    await writeFile(wrapper, probeWrapperScript(real, store));
+    await chmod(wrapper, 0o755);
+  }
   return bin;
 }
