@@ -23,10 +23,7 @@ interface Counts {
   failed: number;
   running: Set<string>;
   started: number;
-  /** Time spent per finished cell (for the ETA). */
-  workMs: number;
   ran: number;
-  parallel: number;
 }
 
 function statusLine(c: Counts, now: number): string {
@@ -34,7 +31,9 @@ function statusLine(c: Counts, now: number): string {
   const left = c.total - c.done;
   let eta = '?';
   if (left === 0) eta = '0s';
-  else if (c.ran > 0) eta = formatDuration(((c.workMs / c.ran) * left) / Math.max(1, c.parallel));
+  // Throughput so far (cells finished by this process per elapsed time) covers any mix of
+  // config stages and builds at their own parallelism.
+  else if (c.ran > 0) eta = formatDuration((elapsed / c.ran) * left);
   return `kmatrix: [${c.done}/${c.total}] running ${c.running.size}, failed ${c.failed}, elapsed ${formatDuration(elapsed)}, ETA ${eta}`;
 }
 
@@ -71,9 +70,7 @@ export function runReporter(
     failed: 0,
     running: new Set(),
     started: now(),
-    workMs: 0,
     ran: 0,
-    parallel: 1,
   };
   let drawn = false;
   const clear = () => {
@@ -94,7 +91,6 @@ export function runReporter(
         case 'run:start':
           c.total = e.total;
           c.started = now();
-          c.parallel = Math.max(e.buildJobs, 1);
           break;
         case 'cell:skip':
           c.done++;
@@ -106,7 +102,6 @@ export function runReporter(
           c.running.delete(e.cell.id);
           c.done++;
           c.ran++;
-          c.workMs += e.ms;
           if (e.status !== 'pass') c.failed++;
           break;
         default:

@@ -158,7 +158,7 @@ describe('progress', () => {
     const out = chunks.join('');
     expect(out).toContain('\r\x1b[2Kkmatrix: [1/4] running 0, failed 0, elapsed 10s, ETA 30s');
     expect(out).toContain(
-      'fail 10s\nkmatrix: [2/4] running 0, failed 1, elapsed 10s, ETA 20s\r\x1b[2K',
+      'fail 10s\nkmatrix: [2/4] running 0, failed 1, elapsed 10s, ETA 10s\r\x1b[2K',
     );
     expect(out).toContain('bbb]: fail 10s\n');
     expect(out).not.toContain('aaa]: pass');
