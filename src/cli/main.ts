@@ -3,8 +3,10 @@
 import { Command, CommanderError } from 'commander';
 import { isKmatrixError, errorMessage } from '../core/errors.js';
 import type { CliIo } from './io.js';
+import { registerBisect } from './commands/bisect.js';
 import { registerBuild } from './commands/build.js';
 import { registerConfig } from './commands/config.js';
+import { registerConfigBisect } from './commands/config-bisect.js';
 import { registerExplain } from './commands/explain.js';
 import { registerImages } from './commands/images.js';
 import { registerRun } from './commands/run.js';
@@ -28,6 +30,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   registerExplain(program, io, setExit);
   registerBuild(program, io, setExit);
   registerImages(program, io, setExit);
+  registerBisect(program, io, setExit);
+  registerConfigBisect(program, io, setExit);
   registerRun(program, io, setExit);
   registerRepro(program, io, setExit);
 
