@@ -1,11 +1,11 @@
 // The built CLI as a user runs it: a docker build's JSON and exit code, a pin that did not
 // hold (exit 1, nothing built), and the infrastructure faults (no daemon, no image: exit 2
 // with a message that says what to do).
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { treePath } from '../../helpers/trees.js';
 import { requireDaemon } from '../runtime/docker-helpers.js';
 
@@ -19,6 +19,10 @@ function kmatrix(args: string[], env: Record<string, string> = {}) {
 beforeAll(async () => {
   await requireDaemon();
   work = await mkdtemp(join(tmpdir(), 'kmatrix-build-cli-'));
+});
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
 });
 
 describe('kmatrix build (end to end)', () => {
