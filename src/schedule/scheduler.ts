@@ -103,7 +103,6 @@ export interface ScheduleOutcome {
 interface Configured {
   cell: Cell;
   stage: Extract<ConfigStage, { kind: 'configured' }>;
-  started: number;
   configMs: number;
   attempts: number;
 }
@@ -131,8 +130,9 @@ export async function schedule(o: ScheduleOptions): Promise<ScheduleOutcome> {
     const relDir = join('cells', cell.id);
     return { relDir, outDir: join(o.runDir, relDir) };
   };
-  const stageSignal = (cellStart: number) => {
-    const left = Math.max(1, o.timeoutMs - (clock.now() - cellStart));
+  // A cell's time covers its own work: config stage plus build, not the wait in the build queue.
+  const stageSignal = (since: number, spentBefore = 0) => {
+    const left = Math.max(1, o.timeoutMs - spentBefore - (clock.now() - since));
     const timer = AbortSignal.timeout(left);
     return { signal: AbortSignal.any([o.signal, timer]), timer, left };
   };
@@ -250,7 +250,7 @@ export async function schedule(o: ScheduleOptions): Promise<ScheduleOutcome> {
           });
           return;
         }
-        configured.push({ cell, stage, started: cellStart, configMs, attempts: attempt });
+        configured.push({ cell, stage, configMs, attempts: attempt });
         return;
       }
     });
@@ -309,10 +309,11 @@ export async function schedule(o: ScheduleOptions): Promise<ScheduleOutcome> {
       let workMs = lead.configMs;
       let buildMs = 0;
       let out: BuildStage;
+      const buildStart = clock.now();
       for (;;) {
         attempt++;
         o.emit({ type: 'cell:start', cell: ref(lead.cell), stage: 'build', attempt });
-        const { signal, timer, left } = stageSignal(lead.started);
+        const { signal, timer, left } = stageSignal(buildStart, lead.configMs);
         const t0 = clock.now();
         try {
           out = await o.work.build(lead.cell, lead.stage.handle, {
@@ -357,7 +358,7 @@ export async function schedule(o: ScheduleOptions): Promise<ScheduleOutcome> {
         errors: out.diagnostics.filter((d) => d.severity === 'error').length,
         warnings: out.diagnostics.filter((d) => d.severity === 'warning').length,
       };
-      const durationMs = clock.now() - lead.started;
+      const durationMs = lead.configMs + (clock.now() - buildStart);
       finish(lead.cell, {
         status: out.status,
         ...(out.reason ? { reason: out.reason } : {}),

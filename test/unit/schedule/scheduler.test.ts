@@ -142,6 +142,20 @@ describe('schedule', () => {
     expect(calls.filter((c) => c.stage === 'build' && c.cell === 'slow')).toHaveLength(1);
   });
 
+  it("does not count the wait in the build queue against a cell's time", async () => {
+    const { opts, recorded } = setup(
+      [cell('a'), cell('b'), cell('c')],
+      { a: { delayMs: 150 }, b: { delayMs: 150 }, c: { delayMs: 150 } },
+      {
+        timeoutMs: 400,
+        sizing: { configJobs: 3, buildJobs: 1, makeJobs: 2 },
+      },
+    );
+    await schedule(opts);
+    expect(recorded.map((r) => r.status)).toEqual(['pass', 'pass', 'pass']);
+    for (const r of recorded) expect(r.durationMs).toBeLessThan(400);
+  });
+
   it('stops cleanly on abort: running cells cancelled, queued ones never started, finished ones kept', async () => {
     const ac = new AbortController();
     const cells = [
