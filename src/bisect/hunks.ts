@@ -48,10 +48,19 @@ export function symbolsInHunk(h: Hunk, symbols: ReadonlySet<string>): string[] {
   return [...found].sort();
 }
 
-/** Symbols named on the changed (+/-) lines only: a stronger signal for ranking suspects. */
+/**
+ * Symbols named on the changed (+/-) lines, comments left out: a stronger signal for ranking
+ * suspects than any mention.
+ */
 export function symbolsChanged(h: Hunk, symbols: ReadonlySet<string>): string[] {
   return symbolsInHunk(
-    { ...h, header: '', lines: h.lines.filter((l) => l.startsWith('+') || l.startsWith('-')) },
+    {
+      ...h,
+      header: '',
+      lines: h.lines.filter(
+        (l) => (l.startsWith('+') || l.startsWith('-')) && !/^[+-]\s*#/.test(l),
+      ),
+    },
     symbols,
   );
 }

@@ -359,43 +359,46 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
       return { ...c, kind: 'endpoints', problems, log: logFor(c.steps, good, bad) };
     }
 
-    // 2. Suspects: candidates whose Kconfig hunks name a symbol of the explanation at the
-    //    bad endpoint. Testing a suspect and the candidate before it often ends the search
-    //    in one round; if not, their verdicts still narrow the range.
+    // 2. Suspects: candidates whose Kconfig hunks change a line naming a required symbol
+    //    or, when none does, a symbol of the explanation at the bad endpoint (the model is
+    //    only loaded then). Testing a suspect and the candidate before it often ends the
+    //    search in one round; if not, their verdicts still narrow the range.
     const verdicts = new Map<number, Verdict>();
     verdicts.set(candidates.length - 1, 'bad');
     const suspects: number[] = [];
-    if (pred.kind === 'config' && candidates.length > 2) {
-      const w = workers.find((x) => x.clone.head === bad) ?? workers[0]!;
-      await w.clone.checkout(bad);
-      const failing = (badRec.requires ?? []).filter((r) => !r.holds);
-      const after = await explainAt(req, w.clone.dir, badRec.configText ?? '', failing, pred);
-      const symbols = new Set([
-        ...pred.requires.map((p) => p.symbol),
-        ...after.flatMap((x) => treeSymbols(x.tree)),
-      ]);
-      const files = [...relevantFiles];
-      if (files.length <= 4000) {
-        const patches = await rangePatches(runner, repo, good, bad, files);
+    const files = [...relevantFiles];
+    if (pred.kind === 'config' && candidates.length > 2 && files.length <= 4000) {
+      const patches = await rangePatches(runner, repo, good, bad, files);
+      const required = new Set(pred.requires.map((p) => p.symbol));
+      const rank = (symbols: ReadonlySet<string>) => {
         const scored: { index: number; score: number }[] = [];
         candidates.forEach((sha, index) => {
           const patch = patches.get(sha);
           if (!patch || index === candidates.length - 1) return;
           let score = 0;
-          for (const h of parseUnifiedDiff(patch)) {
-            for (const s of symbolsChanged(h, symbols))
-              score += pred.requires.some((p) => p.symbol === s) ? 3 : 1;
-          }
+          for (const h of parseUnifiedDiff(patch))
+            for (const s of symbolsChanged(h, symbols)) score += required.has(s) ? 3 : 1;
           if (score > 0) scored.push({ index, score });
         });
         scored.sort((a, b) => b.score - a.score || b.index - a.index);
-        suspects.push(...scored.slice(0, 2).map((s) => s.index));
-        emit({
-          type: 'bisect:suspects',
-          symbols: [...symbols].sort(),
-          commits: suspects.map((i) => candidates[i]!),
-        });
+        return scored.slice(0, 2).map((x) => x.index);
+      };
+      let symbols: Set<string> = required;
+      let found = rank(symbols);
+      if (found.length === 0) {
+        const w = workers.find((x) => x.clone.head === bad) ?? workers[0]!;
+        await w.clone.checkout(bad);
+        const failing = (badRec.requires ?? []).filter((r) => !r.holds);
+        const after = await explainAt(req, w.clone.dir, badRec.configText ?? '', failing, pred);
+        symbols = new Set([...required, ...after.flatMap((x) => treeSymbols(x.tree))]);
+        found = rank(symbols);
       }
+      suspects.push(...found);
+      emit({
+        type: 'bisect:suspects',
+        symbols: [...symbols].sort(),
+        commits: suspects.map((i) => candidates[i]!),
+      });
     }
 
     // 3. The search proper.

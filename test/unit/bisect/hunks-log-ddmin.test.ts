@@ -90,3 +90,16 @@ describe('ddmin', () => {
     expect(r).toEqual({ minimal: [], tests: 1, reproduced: false });
   });
 });
+
+describe('symbolsChanged', () => {
+  it('ignores comment lines', () => {
+    const [h] = parseUnifiedDiff(
+      'diff --git a/K b/K\n--- a/K\n+++ b/K\n@@ -1 +1,3 @@\n config A\n+# KEXEC is fine\n+\tselect KEXEC\n',
+    );
+    expect(symbolsChanged(h!, new Set(['KEXEC', 'A']))).toEqual(['KEXEC']);
+    const [c] = parseUnifiedDiff(
+      'diff --git a/K b/K\n--- a/K\n+++ b/K\n@@ -1 +1,2 @@\n x\n+# KEXEC\n',
+    );
+    expect(symbolsChanged(c!, new Set(['KEXEC']))).toEqual([]);
+  });
+});
