@@ -103,6 +103,9 @@ export async function appendCommits(
   }
   await git(dir, ['fast-import', '--quiet', '--force'], parts.join(''));
   await git(dir, ['reset', '-q', '--hard', 'main']);
+  // Settle racily-clean index entries now, so a later `git status` has nothing to rewrite.
+  await new Promise((r) => setTimeout(r, 1100));
+  await git(dir, ['update-index', '-q', '--really-refresh']);
   const log = await git(dir, ['rev-list', '--reverse', `${head}..main`]);
   return log.stdout.trim().split('\n').filter(Boolean);
 }
@@ -134,20 +137,21 @@ export function appendTo(path: string, line: string): PlannedCommit['edits'] {
 
 /** A state snapshot of a user's repo, to prove a bisect left it alone. */
 export async function repoState(dir: string): Promise<Record<string, string>> {
+  // --no-optional-locks: `git status` must not refresh (rewrite) the index while we look.
   const run = async (args: string[]) => {
-    const r = await execa('git', ['-C', dir, ...args], { reject: false });
+    const r = await execa('git', ['--no-optional-locks', '-C', dir, ...args], { reject: false });
     return `${r.exitCode}:${r.stdout.trim()}`;
   };
   const gitDir = (await git(dir, ['rev-parse', '--absolute-git-dir'])).stdout.trim();
-  const indexStat = await execa('stat', ['-c', '%s %Y', join(gitDir, 'index')]);
+  const indexStat = await execa('stat', ['-c', '%s %Y %i', join(gitDir, 'index')]);
   return {
+    index: indexStat.stdout.trim(),
     head: await run(['rev-parse', 'HEAD']),
     symbolic: await run(['symbolic-ref', '-q', 'HEAD']),
     status: await run(['status', '--porcelain']),
     refs: await run(['for-each-ref', '--format=%(refname) %(objectname)']),
     bisect: await run(['bisect', 'log']),
     worktrees: await run(['worktree', 'list', '--porcelain']),
-    index: indexStat.stdout.trim(),
     gitDirEntries: (await execa('ls', ['-A', gitDir])).stdout,
   };
 }
