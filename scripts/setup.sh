@@ -25,6 +25,9 @@ packages=(
   gcc-i686-linux-gnu gcc-arm-linux-gnueabi gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu
   gcc-s390x-linux-gnu gcc-riscv64-linux-gnu gcc-powerpc64le-linux-gnu gcc-mips-linux-gnu
   clang lld llvm
+  # each cross compiler's libc headers: Kconfig's CC_CAN_LINK must agree with the images
+  libc6-dev-i386-cross libc6-dev-armhf-cross libc6-dev-armel-cross libc6-dev-arm64-cross
+  libc6-dev-s390x-cross libc6-dev-riscv64-cross libc6-dev-ppc64el-cross libc6-dev-mips-cross
   # the HTML report is checked in a real headless browser
   chromium
 )

@@ -5,7 +5,7 @@ import { KmatrixError } from '../core/errors.js';
 
 export type BuildTarget = 'kernel' | 'modules' | 'dtbs';
 export const BUILD_TARGETS: readonly BuildTarget[] = ['kernel', 'modules', 'dtbs'];
-export const DEFAULT_TARGETS: readonly BuildTarget[] = ['kernel', 'modules'];
+export const DEFAULT_TARGETS: readonly BuildTarget[] = ['kernel'];
 
 export function parseTargets(text: string): BuildTarget[] {
   const out: BuildTarget[] = [];
