@@ -2,7 +2,7 @@
 // in a fresh O= directory, then verify every pin. The result is a value: a pin that did not
 // hold is an `unsatisfied` verdict, not an error.
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Arch } from '../arch/arches.js';
 import { KmatrixError } from '../core/errors.js';
@@ -181,8 +181,14 @@ async function baseCachePath(req: ConfigRequest, deps: ConfigDeps): Promise<stri
   if (req.base.kind !== 'defconfig' && req.base.kind !== 'tinyconfig') return undefined;
   const cc = await compilerVersionText(deps.runner, req.arch, req.toolchain);
   if (!cc) return undefined;
+  // Kconfig's toolchain probes also see installed libraries and headers (CC_CAN_LINK needs a
+  // libc): any package change on the host invalidates the reuse.
+  const dpkg = await stat('/var/lib/dpkg/status').then(
+    (s) => `${s.mtimeMs}:${s.size}`,
+    () => 'no-dpkg',
+  );
   const key = createHash('sha256')
-    .update(`${req.arch.name}\0${req.toolchain}\0${req.base.kind}\0${cc}`)
+    .update(`${req.arch.name}\0${req.toolchain}\0${req.base.kind}\0${cc}\0${dpkg}`)
     .digest('hex')
     .slice(0, 16);
   return join(

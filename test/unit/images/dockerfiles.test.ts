@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { ARCHES } from '../../../src/arch/arches.js';
-import { bookwormMirror, crossLibcPackage, imageSpec } from '../../../src/images/spec.js';
+import { bookwormMirror, imageSpec } from '../../../src/images/spec.js';
 
 async function argDefault(dir: string, name: string): Promise<string | undefined> {
   const text = await readFile(
