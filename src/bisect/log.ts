@@ -1,6 +1,6 @@
 // The bisect log kmatrix writes: the format `git bisect log` prints, so `git bisect replay`
 // reaches the same first bad commit in any clone of the repository.
-import { shellQuote } from '../config/make.js';
+import { shellQuote } from '../process/shell-quote.js';
 
 export interface LogEntry {
   sha: string;

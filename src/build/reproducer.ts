@@ -1,7 +1,7 @@
 // reproducer.sh: a standalone bash script that rebuilds a cell by hand with the same
 // image, mounts and make lines (or the same local make lines). Everything is quoted;
 // the .config travels inside the script so it needs nothing from kmatrix.
-import { shellQuote } from '../runtime/shell-quote.js';
+import { shellQuote } from '../process/shell-quote.js';
 
 /** Stands in for the output dir in runtime.reproduce(); replaced by "$OUT". */
 export const OUT_PLACEHOLDER = '@@KMATRIX_OUT@@';

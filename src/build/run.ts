@@ -10,7 +10,7 @@ import type { Pin } from '../config/pin.js';
 import { isKmatrixError } from '../core/errors.js';
 import { countBySeverity, parseBuildLog } from '../diagnostics/parse.js';
 import type { Runtime, RunOutcome, Workspace } from '../runtime/runtime.js';
-import { shellJoin, shellQuote } from '../runtime/shell-quote.js';
+import { shellJoin, shellQuote } from '../process/shell-quote.js';
 import { formatSourceSpec } from '../source/spec.js';
 import type { KernelTree } from '../source/tree.js';
 import { compilerCommand, toolchainMakeVars, type ToolchainName } from '../toolchain/toolchains.js';

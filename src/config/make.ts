@@ -1,5 +1,6 @@
 // How kmatrix calls the kernel's make for configuration: a clean, explicit environment
 // (no stray KCONFIG_*, ARCH, CROSS_COMPILE from the caller's shell) and argv, never a shell.
+import { shellQuote } from '../process/shell-quote.js';
 
 const STRIPPED =
   /^(KCONFIG_|KBUILD_|ARCH$|SRCARCH$|CROSS_COMPILE$|LLVM$|LLVM_IAS$|CC$|LD$|O$|MAKEFLAGS$|MAKELEVEL$|MFLAGS$|GNUMAKEFLAGS$)/;
@@ -27,8 +28,4 @@ export interface MakeStep {
 export function formatStep(s: MakeStep): string {
   const env = Object.entries(s.env).map(([k, v]) => `${k}=${shellQuote(v)}`);
   return [...env, 'make', ...s.args.map(shellQuote)].join(' ');
-}
-
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_./:=+,@%-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

@@ -71,7 +71,7 @@ export async function removeDeadStaging(final: string): Promise<string[]> {
   return removed;
 }
 
-function pidAlive(pid: number): boolean {
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

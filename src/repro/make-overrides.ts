@@ -11,7 +11,7 @@ import type {
   RuntimePaths,
   Workspace,
 } from '../runtime/runtime.js';
-import { shellJoin } from '../runtime/shell-quote.js';
+import { shellJoin } from '../process/shell-quote.js';
 
 export interface MakeOverrides {
   /** Checked NAME=value strings, inserted before the goal. */

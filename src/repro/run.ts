@@ -13,7 +13,7 @@ import type { BuildTarget } from '../build/targets.js';
 import type { ConfigRequest, ConfigResult } from '../config/generate.js';
 import { isKmatrixError } from '../core/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { shellJoin } from '../runtime/shell-quote.js';
+import { shellJoin } from '../process/shell-quote.js';
 import { formatSourceSpec, type SourceSpec } from '../source/spec.js';
 import type { KernelTree } from '../source/tree.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';

@@ -5,7 +5,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
-import { shellJoin } from './shell-quote.js';
+import { shellJoin } from '../process/shell-quote.js';
 import {
   tail,
   type RunCommand,

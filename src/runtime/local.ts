@@ -1,7 +1,7 @@
 // The local runtime: make runs on this machine with the host's toolchains, through the
 // injected ProcessRunner (execa, never a shell). Same outcomes as the docker runtime.
 import type { ProcessRunner } from '../process/runner.js';
-import { shellJoin, shellQuote } from './shell-quote.js';
+import { shellJoin, shellQuote } from '../process/shell-quote.js';
 import {
   tail,
   type RunCommand,

@@ -10,6 +10,7 @@ import { parseDuration } from '../build/targets.js';
 import { generateConfig } from '../config/generate.js';
 import { symbolLookup } from '../config/kconfig-bridge.js';
 import { KmatrixError } from '../core/errors.js';
+import { pidAlive } from '../fsutil/atomic.js';
 import type { KmatrixEvent } from '../core/events.js';
 import { applyFilters, parseFilter } from '../matrix/filter.js';
 import { loadMatrix } from '../matrix/load.js';
@@ -65,15 +66,6 @@ export function newRunId(now: Date = new Date()): string {
   const d = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}`;
   const t = `${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
   return `${d}-${t}-${randomBytes(2).toString('hex')}`;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export async function runMatrix(

@@ -11,7 +11,7 @@ import type { ConfigRequest, ConfigResult } from '../config/generate.js';
 import { errorMessage, isKmatrixError } from '../core/errors.js';
 import type { Cell } from '../matrix/cell.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { shellQuote } from '../runtime/shell-quote.js';
+import { shellQuote } from '../process/shell-quote.js';
 import type { KernelTree } from '../source/tree.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
 import type { CellFiles } from './result.js';

@@ -15,7 +15,7 @@ import {
   parseTargets,
   planTargets,
 } from '../../../src/build/targets.js';
-import { shellJoin, shellQuote } from '../../../src/runtime/shell-quote.js';
+import { shellJoin, shellQuote } from '../../../src/process/shell-quote.js';
 
 const arm = findArch('armhf')!;
 const s390 = findArch('s390')!;
