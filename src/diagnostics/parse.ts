@@ -23,7 +23,8 @@ const RE = {
     `^(?:\\S*ld(?:\\.bfd|\\.lld)?: )?(\\S+\\.o): in function ${Q}(.+?)${QE}:$`,
   ),
   undefinedRef: new RegExp(
-    `^(?:\\S*ld(?:\\.bfd)?: )?(?:(\\S+?):(?:\\(([^)]*)\\)|(\\d+)): )?(undefined reference to ${Q}.+?${QE})$`,
+    // file:(section), file:line:(section) (with debug info) or file:line
+    `^(?:\\S*ld(?:\\.bfd)?: )?(?:(\\S+?):(?:(\\d+):)?(?:\\(([^)]*)\\)|(\\d+)): )?(undefined reference to ${Q}.+?${QE})$`,
   ),
   ldOther: /^(\S*?-?ld(?:\.bfd|\.lld)?): (?:(error|warning): )?(.*)$/,
   lldRefBy: /^>>> referenced by (\S+?)(?::(\d+))?(?: \((\S+?)(?::\d+)?\))?$/,
@@ -160,8 +161,8 @@ export function parseBuildLog(log: string, opts: ParseOptions = {}): Diagnostic[
         severity: 'error',
         kind: 'linker',
         file,
-        ...(m[3] ? { line: Number(m[3]) } : {}),
-        message: m[4]!.replace(/[`‘]/g, "'").replace(/’/g, "'"),
+        ...(m[2] || m[4] ? { line: Number(m[2] ?? m[4]) } : {}),
+        message: m[5]!.replace(/[`‘]/g, "'").replace(/’/g, "'"),
         ...(ldContext ? { function: ldContext.fn } : {}),
       });
       continue;

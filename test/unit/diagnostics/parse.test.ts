@@ -244,3 +244,17 @@ describe('messageSlug', () => {
     );
   });
 });
+
+describe('linker lines with debug info', () => {
+  it('keeps the line out of the file, so the fingerprint survives line shifts', () => {
+    const at = (line: number) =>
+      parseBuildLog(
+        `arm-linux-gnueabi-ld: kernel/kallsyms.o: in function \`kallsyms_lookup':\nkernel/kallsyms.c:${line}:(.text+0x1c4): undefined reference to \`crash_notes'\n`,
+      );
+    const [a] = at(125);
+    const [b] = at(140);
+    expect(a).toMatchObject({ kind: 'linker', file: 'kernel/kallsyms.c', line: 125 });
+    expect(b?.line).toBe(140);
+    expect(a?.fingerprint).toBe(b?.fingerprint);
+  });
+});
