@@ -179,9 +179,15 @@ describe('CRASH_DUMP=y KEXEC=n KEXEC_FILE=y on armhf, linux-6.1', () => {
       (c) =>
         `${c.reason.kind === 'defined-at' ? c.reason.arch : '?'} ${c.location?.file}:${c.location?.line}`,
     );
-    expect(sites).toContain('s390 arch/s390/Kconfig:485');
-    expect(sites).toContain('arm64 arch/arm64/Kconfig:1549');
-    expect(sites).toContain('x86 arch/x86/Kconfig:2023');
+    // Line numbers move between 6.1 point releases: read them from the tree under test.
+    const at = (file: string) =>
+      readFileSync(join(TREES['6.1'], file), 'utf8')
+        .split('\n')
+        .findIndex((l) => l === 'config KEXEC_FILE') + 1;
+    expect(sites).toContain(`s390 arch/s390/Kconfig:${at('arch/s390/Kconfig')}`);
+    expect(sites).toContain(`arm64 arch/arm64/Kconfig:${at('arch/arm64/Kconfig')}`);
+    expect(sites).toContain(`x86 arch/x86/Kconfig:${at('arch/x86/Kconfig')}`);
+    expect(at('arch/arm64/Kconfig')).toBeGreaterThan(0);
     expect(sites.some((l) => l.startsWith('arm '))).toBe(false);
   });
 });
