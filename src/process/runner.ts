@@ -32,36 +32,46 @@ export interface ProcessRunner {
   run(file: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
 }
 
-export const execaRunner: ProcessRunner = {
-  async run(file, args, options = {}) {
-    const r = await execa(file, args, {
-      cwd: options.cwd,
-      env: options.env,
-      extendEnv: options.extendEnv ?? true,
-      input: options.input,
-      cancelSignal: options.signal,
-      timeout: options.timeoutMs,
-      reject: false,
-      stripFinalNewline: false,
-      ...(options.logFile
-        ? {
-            stdout: ['pipe', { file: options.logFile, append: true }] as const,
-            stderr: ['pipe', { file: options.logFile, append: true }] as const,
-          }
-        : {}),
-    });
-    return {
-      command: r.command,
-      exitCode: r.exitCode,
-      signal: r.signal,
-      stdout: String(r.stdout ?? ''),
-      stderr: String(r.stderr ?? ''),
-      timedOut: r.timedOut,
-      cancelled: r.isCanceled,
-      failed: r.failed,
-    };
-  },
-};
+/**
+ * A ProcessRunner over execa. `cleanup: false` drops execa's signal-exit hooks, for commands
+ * that handle SIGINT/SIGTERM themselves and cancel children through AbortSignal (see
+ * src/bisect/runner.ts for why that matters).
+ */
+export function createExecaRunner(opts: { cleanup: boolean }): ProcessRunner {
+  return {
+    async run(file, args, options = {}) {
+      const r = await execa(file, args, {
+        cwd: options.cwd,
+        env: options.env,
+        extendEnv: options.extendEnv ?? true,
+        input: options.input,
+        cancelSignal: options.signal,
+        timeout: options.timeoutMs,
+        reject: false,
+        cleanup: opts.cleanup,
+        stripFinalNewline: false,
+        ...(options.logFile
+          ? {
+              stdout: ['pipe', { file: options.logFile, append: true }] as const,
+              stderr: ['pipe', { file: options.logFile, append: true }] as const,
+            }
+          : {}),
+      });
+      return {
+        command: r.command,
+        exitCode: r.exitCode,
+        signal: r.signal,
+        stdout: String(r.stdout ?? ''),
+        stderr: String(r.stderr ?? ''),
+        timedOut: r.timedOut,
+        cancelled: r.isCanceled,
+        failed: r.failed,
+      };
+    },
+  };
+}
+
+export const execaRunner: ProcessRunner = createExecaRunner({ cleanup: true });
 
 /** Run and throw a KmatrixError (code given) when the command fails. */
 export async function runChecked(
