@@ -1,7 +1,9 @@
 // Finding a Docker daemon that answers: DOCKER_HOST when set, else the usual socket and
 // the one scripts/docker-up.sh starts. Returns a connected dockerode client or the
 // reasons each candidate failed (an unreachable daemon is data, not a crash).
-import Docker from 'dockerode';
+// dockerode is loaded on first connect: it costs ~150 ms of startup that commands working
+// on the host (config, explain, bisect --require) should not pay.
+import type Docker from 'dockerode';
 
 /** The socket scripts/docker-up.sh starts dockerd on. */
 export const KMATRIX_DOCKER_SOCK = '/run/kmatrix-docker.sock';
@@ -49,6 +51,7 @@ export async function connectDocker(
   pingTimeoutMs = 5_000,
 ): Promise<DockerConnection> {
   const tried: { host: string; reason: string }[] = [];
+  const { default: Docker } = await import('dockerode');
   for (const host of dockerCandidates(env)) {
     const endpoint = parseDockerHost(host);
     if ('error' in endpoint) {

@@ -267,4 +267,4 @@ export class ResultStore {
   }
 }
 
-export const STORE_FILE = 'kmatrix.db';
+export { STORE_FILE } from './file.js';

@@ -10,13 +10,11 @@ import { KmatrixError } from '../../core/errors.js';
 import { defaultCacheDir } from '../../fsutil/cache.js';
 import { cellLabel } from '../../matrix/cell.js';
 import { applyFilters, parseFilter } from '../../matrix/filter.js';
-import { loadMatrix } from '../../matrix/load.js';
 import { ndjsonReporter, runReporter, type RunReporter } from '../../report/run-progress.js';
 import { renderRunText } from '../../report/run-summary.js';
 import { RUNTIME_KINDS } from '../../runtime/runtime.js';
 import type { RuntimeChoice } from '../../runtime/select.js';
-import { defaultResultsDir, runMatrix } from '../../schedule/run-matrix.js';
-import { STORE_FILE } from '../../store/store.js';
+import { STORE_FILE } from '../../store/file.js';
 import type { CliIo } from '../io.js';
 
 interface RawRunOptions {
@@ -95,6 +93,11 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
     .option('--list', 'print the cells (id and label) the run would have and exit')
     .option('--json', 'print the run summary (results.json) on stdout')
     .action(async (matrix: string, raw: RawRunOptions) => {
+      // Loaded here, not at startup: yaml, zod and better-sqlite3 are for this command only.
+      const [{ loadMatrix }, { defaultResultsDir, runMatrix }] = await Promise.all([
+        import('../../matrix/load.js'),
+        import('../../schedule/run-matrix.js'),
+      ]);
       if (raw.list) {
         const loaded = await loadMatrix(matrix, io.cwd);
         const cells = applyFilters(loaded.cells, raw.filter.map(parseFilter));
