@@ -14,10 +14,17 @@ export interface InputContext {
   /** arch/<srcarch>/ of the arch being bisected. */
   srcarch: string;
   base: Base;
+  /**
+   * Kconfig files under another arch's directory that this arch's conf still reads:
+   * crypto/Kconfig sources arch/<every arch>/crypto/Kconfig and drivers/ras/Kconfig
+   * sources arch/x86/ras/Kconfig, each inside an `if`, but conf parses them all.
+   */
+  sourced: ReadonlySet<string>;
 }
 
 const inOwnArch = (p: string, c: InputContext) => p.startsWith(`arch/${c.srcarch}/`);
-const otherArch = (p: string, c: InputContext) => p.startsWith('arch/') && !inOwnArch(p, c);
+const otherArch = (p: string, c: InputContext) =>
+  p.startsWith('arch/') && !inOwnArch(p, c) && !c.sourced.has(p);
 const baseName = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 
 /**
@@ -26,16 +33,29 @@ const baseName = (p: string) => p.slice(p.lastIndexOf('/') + 1);
  */
 export const KCONFIG_INPUT_RULES: readonly InputRule[] = [
   {
-    pattern: 'Kconfig* (any directory except arch/<other>/)',
+    pattern: 'Kconfig* (any directory except arch/<other>/, unless sourced from outside it)',
     reason:
-      'the Kconfig language files themselves; every file conf sources is named Kconfig* in the trees we checked (6.1, 6.12, 7.2)',
+      "the Kconfig language files themselves; every file conf sources is named Kconfig* in the trees we checked (6.1, 6.12, 7.2); another arch's Kconfig file counts when a file outside that arch sources it (arch/*/crypto/Kconfig, arch/x86/ras/Kconfig)",
     matches: (p, c) => baseName(p).startsWith('Kconfig') && !otherArch(p, c),
   },
   {
-    pattern: 'arch/<srcarch>/Makefile*',
+    pattern: 'arch/<srcarch>/Makefile*, arch/<srcarch>/Kbuild*',
     reason:
-      'included by the top Makefile for config targets: sets KBUILD_DEFCONFIG, compiler flags that toolchain probes see, and arch-specific config targets',
-    matches: (p, c) => p.startsWith(`arch/${c.srcarch}/Makefile`),
+      'included by the top Makefile for config targets: sets KBUILD_DEFCONFIG, compiler flags that toolchain probes see, and arch-specific config targets (mips includes Kbuild.platforms)',
+    matches: (p, c) =>
+      p.startsWith(`arch/${c.srcarch}/Makefile`) || p.startsWith(`arch/${c.srcarch}/Kbuild`),
+  },
+  {
+    pattern: 'arch/<srcarch>/tools/**',
+    reason:
+      'helpers run by Kconfig $(shell) probes: powerpc gcc-check-mprofile-kernel.sh, s390 gcc-thunk-extern.sh, mips generic-board-config.sh',
+    matches: (p, c) => p.startsWith(`arch/${c.srcarch}/tools/`),
+  },
+  {
+    pattern: 'include/linux/compiler*.h (powerpc only)',
+    reason:
+      "powerpc's gcc-check-mprofile-kernel.sh probe compiles against $(srctree)/include, reading include/linux/compiler*.h",
+    matches: (p, c) => c.srcarch === 'powerpc' && /^include\/linux\/compiler[^/]*\.h$/.test(p),
   },
   {
     pattern: 'arch/<srcarch>/configs/**',
@@ -94,7 +114,7 @@ export const NON_BUILD_RULES: readonly InputRule[] = [
   {
     pattern: 'arch/<other>/**',
     reason:
-      'another arch: its Kconfig, Makefiles and headers are only read with ARCH set to it (a cross-arch #include of arch/<other>/ would break this; none in 6.1 for arm/arm64/x86)',
+      'another arch: its Kconfig, Makefiles and headers are only read with ARCH set to it (a cross-arch #include of arch/<other>/ would break this; none in 6.1 for arm/arm64/x86); its Kconfig files sourced from outside it (InputContext.sourced) do count',
     matches: (p, c) => otherArch(p, c),
   },
   {
@@ -117,6 +137,50 @@ export function isBuildInput(path: string, ctx: InputContext): boolean {
   return !NON_BUILD_RULES.some((r) => r.matches(path, ctx));
 }
 
-export function inputContext(arch: Arch, base: Base): InputContext {
-  return { srcarch: arch.srcarch, base };
+export function inputContext(
+  arch: Arch,
+  base: Base,
+  sourced: ReadonlySet<string> = new Set(),
+): InputContext {
+  return { srcarch: arch.srcarch, base, sourced };
+}
+
+/** `git grep -n` output line: [<rev>:]<path>:<line>:<text>. */
+const SOURCE_LINE = /^(?:[0-9a-f]{7,64}:)?([^:]+):\d+:\s*o?source\s+"(arch\/[^"$]+)"/;
+
+/** The `git grep` that finds every `source "arch/..."` line (see sourcedFromOutside). */
+export const SOURCE_GREP = [
+  'grep',
+  '-n',
+  '-I',
+  '-E',
+  '-e',
+  '^[[:space:]]*o?source[[:space:]]+"arch/',
+] as const;
+export const SOURCE_GREP_PATHS = ['--', 'Kconfig*', '**/Kconfig*'] as const;
+
+/**
+ * Files under arch/<other>/ that conf for `srcarch` parses: named by a literal `source`
+ * line in a file it parses, starting from files outside arch/<other>/ and following
+ * sources within arch/ transitively. `grepOutput` is `git grep -n` of SOURCE_GREP.
+ */
+export function sourcedFromOutside(grepOutput: string, srcarch: string): Set<string> {
+  const edges = new Map<string, string[]>();
+  for (const line of grepOutput.split('\n')) {
+    const m = SOURCE_LINE.exec(line);
+    if (!m) continue;
+    const [, from, to] = m as unknown as [string, string, string];
+    edges.set(from, [...(edges.get(from) ?? []), to]);
+  }
+  const isOther = (p: string) => p.startsWith('arch/') && !p.startsWith(`arch/${srcarch}/`);
+  const out = new Set<string>();
+  const queue = [...edges.keys()].filter((f) => !isOther(f));
+  while (queue.length > 0) {
+    for (const to of edges.get(queue.pop()!) ?? []) {
+      if (!isOther(to) || out.has(to)) continue;
+      out.add(to);
+      queue.push(to);
+    }
+  }
+  return out;
 }

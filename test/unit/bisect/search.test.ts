@@ -11,7 +11,7 @@ import {
   type Verdict,
 } from '../../../src/bisect/search.js';
 
-const ctx = { srcarch: 'x86', base: { kind: 'defconfig' as const } };
+const ctx = { srcarch: 'x86', base: { kind: 'defconfig' as const }, sourced: new Set<string>() };
 
 describe('searchOutcome / nextProbes', () => {
   it('bisects a plain range in the middle', () => {
