@@ -30,6 +30,8 @@ export interface KconfigDeps {
   /** Put first on PATH for config steps (the probe cache's compiler wrapper). */
   pathPrefix?: string;
   signal?: AbortSignal;
+  /** make -j: the first run in a fresh O= dir builds conf, which parallelizes. */
+  jobs?: number;
 }
 
 export type Resolved =
@@ -41,7 +43,8 @@ const ALLCONFIG = 'kmatrix.allconfig';
 async function make(step: MakeStep, deps: KconfigDeps) {
   const env = cleanMakeEnv(deps.env);
   if (deps.pathPrefix) env['PATH'] = `${deps.pathPrefix}:${env['PATH'] ?? ''}`;
-  return deps.runner.run('make', step.args, {
+  const args = deps.jobs && deps.jobs > 1 ? [`-j${deps.jobs}`, ...step.args] : step.args;
+  return deps.runner.run('make', args, {
     env: { ...env, ...step.env },
     extendEnv: false,
     ...(deps.signal ? { signal: deps.signal } : {}),

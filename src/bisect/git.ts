@@ -1,7 +1,8 @@
 // Git for bisect: read-only queries on the user's repository and a private clone in the
 // cache whose checkout moves between commits. Nothing here writes to the user's .git: the
 // clone borrows its objects through `--shared` (an alternates file in the clone).
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { KmatrixError } from '../core/errors.js';
 import { lastLines, type ProcessRunner, type RunOptions } from '../process/runner.js';
 
@@ -151,6 +152,36 @@ export async function rangePatches(
   return out;
 }
 
+/**
+ * `git grep` over the trees of some commits, one process per commit (git greps a tree on one
+ * thread). No match is an empty answer, not an error.
+ */
+export async function grepTrees(
+  runner: ProcessRunner,
+  repo: string,
+  revs: readonly string[],
+  grepArgs: readonly string[],
+  paths: readonly string[],
+): Promise<string> {
+  const outs = await Promise.all(
+    revs.map(async (rev) => {
+      const r = await runner.run(
+        'git',
+        ['-C', repo, '-c', 'core.quotePath=false', ...grepArgs, rev, ...paths],
+        { env: { LC_ALL: 'C' } },
+      );
+      if (r.failed && r.exitCode !== 1)
+        throw new KmatrixError(
+          'command-failed',
+          `git failed: ${r.command}`,
+          lastLines(r.stderr, 20),
+        );
+      return r.stdout;
+    }),
+  );
+  return outs.join('');
+}
+
 /** `git diff --name-status` between two commits, renames as delete + add. */
 export async function changedPaths(
   runner: ProcessRunner,
@@ -178,8 +209,16 @@ export async function changedPaths(
     });
 }
 
+/** A directory holding some commit's files, moved from commit to commit by a bisect. */
+export interface Worktree {
+  readonly dir: string;
+  readonly head: string | undefined;
+  checkout(sha: string): Promise<void>;
+  remove(): Promise<void>;
+}
+
 /** A private clone of `repo` at `dir`, sharing its objects; its checkout moves per step. */
-export class PrivateClone {
+export class PrivateClone implements Worktree {
   private current: string | undefined;
   private constructor(
     private readonly runner: ProcessRunner,
@@ -226,5 +265,108 @@ export class PrivateClone {
 
   async remove(): Promise<void> {
     await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+interface Entry {
+  mode: string;
+  oid: string;
+}
+
+/**
+ * Only the files a predicate can read (`keep`), written straight from `repo`'s objects: a
+ * config bisect needs ~2,000 Kconfig inputs of a kernel's ~80,000 files, and creating files
+ * is what a checkout spends its time on. The user's repository is only read: the entries to
+ * write go through a throwaway index file next to `dir` (GIT_INDEX_FILE), then
+ * `git checkout-index` writes them with their modes. Moving to another commit rewrites the
+ * entries whose blob or mode differ and deletes the ones that are gone.
+ */
+export class InputTree implements Worktree {
+  private current: string | undefined;
+  private entries = new Map<string, Entry>();
+  private constructor(
+    private readonly runner: ProcessRunner,
+    private readonly repo: string,
+    readonly dir: string,
+    private readonly index: string,
+    private readonly keep: (path: string) => boolean,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  static async create(
+    runner: ProcessRunner,
+    repo: string,
+    dir: string,
+    keep: (path: string) => boolean,
+    signal?: AbortSignal,
+  ): Promise<InputTree> {
+    await mkdir(dir, { recursive: true });
+    return new InputTree(runner, repo, dir, `${dir}.index`, keep, signal);
+  }
+
+  get head(): string | undefined {
+    return this.current;
+  }
+
+  /** path -> "<mode> <blob id>" of every file written for the current commit. */
+  blobs(): Map<string, string> {
+    return new Map([...this.entries].map(([p, e]) => [p, `${e.mode} ${e.oid}`]));
+  }
+
+  private opts(extra: RunOptions = {}): RunOptions {
+    return { ...extra, ...(this.signal ? { signal: this.signal } : {}) };
+  }
+
+  async checkout(sha: string): Promise<void> {
+    if (this.current === sha) return;
+    const listing = await git(
+      this.runner,
+      ['-C', this.repo, '-c', 'core.quotePath=false', 'ls-tree', '-r', '-z', '--full-tree', sha],
+      this.opts(),
+    );
+    const next = new Map<string, Entry>();
+    for (const rec of listing.split('\0')) {
+      const tab = rec.indexOf('\t');
+      if (tab < 0) continue;
+      const path = rec.slice(tab + 1);
+      const [mode, type, oid] = rec.slice(0, tab).split(' ');
+      // Submodules (commit entries) have no content here.
+      if (type !== 'blob' || !mode || !oid || !this.keep(path)) continue;
+      next.set(path, { mode, oid });
+    }
+    const gone = [...this.entries.keys()].filter((p) => !next.has(p));
+    const changed: string[] = [];
+    for (const [path, e] of next) {
+      const old = this.entries.get(path);
+      if (!old || old.oid !== e.oid || old.mode !== e.mode) changed.push(path);
+    }
+    await Promise.all(gone.map((p) => rm(join(this.dir, p), { force: true })));
+    if (changed.length > 0) {
+      await rm(this.index, { force: true });
+      const env = { GIT_INDEX_FILE: this.index };
+      const info = changed.map((p) => `${next.get(p)!.mode} ${next.get(p)!.oid}\t${p}`);
+      await git(
+        this.runner,
+        ['-C', this.repo, 'update-index', '--index-info'],
+        this.opts({ env, input: info.join('\n') + '\n' }),
+      );
+      // Deleting first: checkout-index -f does not replace a symlink or directory that
+      // stands where a file now goes.
+      await Promise.all(
+        changed.map((p) => rm(join(this.dir, p), { recursive: true, force: true })),
+      );
+      await git(
+        this.runner,
+        ['-C', this.repo, `--work-tree=${this.dir}`, 'checkout-index', '--all', '--force'],
+        this.opts({ env }),
+      );
+    }
+    this.entries = next;
+    this.current = sha;
+  }
+
+  async remove(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+    await rm(this.index, { force: true });
   }
 }

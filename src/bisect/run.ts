@@ -3,6 +3,7 @@
 // Only commits that change an input of the predicate are tested (src/bisect/inputs.ts);
 // everything runs in private clones under the cache, never in the user's repository.
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Arch } from '../arch/arches.js';
@@ -17,13 +18,7 @@ import type { Pin } from '../config/pin.js';
 import { verifyPins } from '../config/verify.js';
 import { KmatrixError, unreachable } from '../core/errors.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import {
-  explainPinInTree,
-  findDefinitionsAllArches,
-  loadKconfigModel,
-  renderExplanation,
-  type ExplanationNode,
-} from '../kconfig/index.js';
+import type { ExplanationNode } from '../kconfig/index.js';
 import type { ProcessRunner } from '../process/runner.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { resolveCommit } from '../source/git.js';
@@ -36,7 +31,14 @@ import {
   type KconfigPlace,
   type RequireResult,
 } from './configure.js';
+import {
+  explainAt,
+  explainInWorker,
+  type ExplainJob,
+  type SymbolExplanation,
+} from './explain-at.js';
 import { createProbeCache } from './probe-cache.js';
+import { OUT_IN_TREE, shareConf } from './share-conf.js';
 import type { BisectEvent } from './events.js';
 import {
   changedPaths,
@@ -44,14 +46,24 @@ import {
   diffText,
   firstParent,
   firstParentRange,
+  grepTrees,
+  InputTree,
   isAncestor,
   PrivateClone,
   rangePatches,
   type CommitInfo,
+  type Worktree,
 } from './git.js';
 import { collectDeps, decideWithoutBuild } from './unbuilt.js';
 import { hunksNaming, parseUnifiedDiff, renderHunk, symbolsChanged } from './hunks.js';
-import { inputContext, isBuildInput, isKconfigInput } from './inputs.js';
+import {
+  inputContext,
+  isBuildInput,
+  isKconfigInput,
+  SOURCE_GREP,
+  SOURCE_GREP_PATHS,
+  sourcedFromOutside,
+} from './inputs.js';
 import { renderBisectLog, type LogEntry } from './log.js';
 import { driveSearch, roundsLeft, type Verdict } from './search.js';
 
@@ -104,11 +116,7 @@ export interface StepRecord {
   errors?: string[];
 }
 
-export interface SymbolExplanation {
-  symbol: string;
-  text: string;
-  tree: ExplanationNode;
-}
+export type { SymbolExplanation } from './explain-at.js';
 
 export interface CulpritHunk {
   file: string;
@@ -148,7 +156,8 @@ export type BisectResult =
   | (Common & { kind: 'endpoints'; problems: string[] });
 
 interface Worker {
-  clone: PrivateClone;
+  /** Config predicates: only the Kconfig inputs (InputTree); builds: a full clone. */
+  clone: Worktree;
   out: string;
   /** Builds that passed here, newest first: what a later step may be decided against. */
   passes: { sha: string; values: ConfigValues; deps: Set<string> }[];
@@ -174,7 +183,11 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
     );
   }
   const range = await firstParentRange(runner, repo, good, bad);
-  const ctx = inputContext(req.arch, req.base);
+  const sourced = sourcedFromOutside(
+    await grepTrees(runner, repo, [good, bad], SOURCE_GREP, SOURCE_GREP_PATHS),
+    req.arch.srcarch,
+  );
+  const ctx = inputContext(req.arch, req.base, sourced);
   const pred = req.predicate;
   const relevant =
     pred.kind === 'config'
@@ -211,9 +224,14 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
     const nWorkers = pred.kind === 'config' ? Math.max(1, req.workers) : 1;
     const workers: Worker[] = [];
     for (let i = 0; i < nWorkers; i++) {
+      const dir = join(tmp, `src${i}`);
       workers.push({
-        clone: await PrivateClone.create(runner, repo, join(tmp, `src${i}`), req.signal),
-        out: join(tmp, `out${i}`),
+        // Config workers keep O= inside the tree: see src/bisect/share-conf.ts.
+        out: pred.kind === 'config' ? join(dir, OUT_IN_TREE) : join(tmp, `out${i}`),
+        clone:
+          pred.kind === 'config'
+            ? await InputTree.create(runner, repo, dir, relevant, req.signal)
+            : await PrivateClone.create(runner, repo, dir, req.signal),
         passes: [],
       });
     }
@@ -240,17 +258,19 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
       sha: string,
       role: Extract<BisectEvent, { type: 'bisect:step' }>['role'],
       total: number,
+      opts: { jobs?: number; before?: () => Promise<unknown> } = {},
     ): Promise<Evaluation> => {
       const i = await info(sha);
       emit({ type: 'bisect:step', n: ++stepNo, total, sha, subject: i.subject, role });
       const t0 = Date.now();
       await w.clone.checkout(sha);
+      await opts.before?.();
       const unbuilt =
         pred.kind === 'build' ? await tryWithoutBuild(req, w, sha, kdeps, runner) : undefined;
       const e = unbuilt
         ? unbuilt
         : pred.kind === 'config'
-          ? await evalConfig(req, pred, w, kdeps)
+          ? await evalConfig(req, pred, w, opts.jobs ? { ...kdeps, jobs: opts.jobs } : kdeps)
           : await evalBuild(
               {
                 src: w.clone.dir,
@@ -312,22 +332,37 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
         badRec.why = describeBuildBad(matchSet);
       }
       goodRec = await evaluateOne(workers[0]!, good, 'good endpoint', estimate());
+    } else if (workers.length > 1) {
+      // The bad endpoint's worker builds conf with every core; the good endpoint's worker
+      // copies it as soon as it is linked (src/bisect/share-conf.ts).
+      const [w0, w1] = workers as [Worker, Worker];
+      const pBad = evaluateOne(w0, bad, 'bad endpoint', estimate(), {
+        jobs: availableParallelism(),
+      });
+      const pGood = evaluateOne(w1, good, 'good endpoint', estimate(), {
+        before: () =>
+          w0.clone instanceof InputTree && w1.clone instanceof InputTree
+            ? shareConf({
+                fromOut: w0.out,
+                toOut: w1.out,
+                fromBlobs: () => (w0.clone as InputTree).blobs(),
+                toBlobs: () => (w1.clone as InputTree).blobs(),
+                building: pBad,
+              })
+            : Promise.resolve(),
+      });
+      const settled = await Promise.allSettled([pBad, pGood]);
+      const failed = settled.find((x) => x.status === 'rejected');
+      if (failed) throw failed.reason;
+      [badRec, goodRec] = settled.map((x) => (x as PromiseFulfilledResult<Evaluation>).value) as [
+        Evaluation,
+        Evaluation,
+      ];
     } else {
-      const [b, g] =
-        workers.length > 1
-          ? await parallel(
-              [
-                { sha: bad, role: 'bad endpoint' },
-                { sha: good, role: 'good endpoint' },
-              ],
-              estimate,
-            )
-          : [
-              await evaluateOne(workers[0]!, bad, 'bad endpoint', estimate()),
-              await evaluateOne(workers[0]!, good, 'good endpoint', estimate()),
-            ];
-      badRec = b!;
-      goodRec = g!;
+      badRec = await evaluateOne(workers[0]!, bad, 'bad endpoint', estimate(), {
+        jobs: availableParallelism(),
+      });
+      goodRec = await evaluateOne(workers[0]!, good, 'good endpoint', estimate());
     }
     const common = (): Common => ({
       schema: 'kmatrix.bisect/1',
@@ -389,7 +424,7 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
         const w = workers.find((x) => x.clone.head === bad) ?? workers[0]!;
         await w.clone.checkout(bad);
         const failing = (badRec.requires ?? []).filter((r) => !r.holds);
-        const after = await explainAt(req, w.clone.dir, badRec.configText ?? '', failing, pred);
+        const after = await explainAt(job(req, pred, w.clone.dir, badRec.configText, failing));
         symbols = new Set([...required, ...after.flatMap((x) => treeSymbols(x.tree))]);
         found = rank(symbols);
       }
@@ -452,20 +487,32 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
     };
     if (pred.kind === 'config') {
       const failing = (culprit.requires ?? []).filter((r) => !r.holds);
-      const w = workers[0]!;
-      await w.clone.checkout(firstBadSha);
-      const after = await explainAt(req, w.clone.dir, culprit.configText ?? '', failing, pred);
-      await w.clone.checkout(parentSha);
       const beforeReq = (parentStep.requires ?? []).filter((r) =>
         failing.some((f) => f.symbol === r.symbol),
       );
-      const before = await explainAt(
-        req,
-        w.clone.dir,
-        parentStep.configText ?? '',
-        beforeReq,
-        pred,
-      );
+      // With two workers, one tree at the first bad commit and one at its parent (the last
+      // search round usually left them there), explained at the same time.
+      const wAfter = workers.find((x) => x.clone.head === firstBadSha) ?? workers[0]!;
+      const wBefore =
+        workers.find((x) => x !== wAfter && x.clone.head === parentSha) ??
+        workers.find((x) => x !== wAfter);
+      await wAfter.clone.checkout(firstBadSha);
+      const afterJob = job(req, pred, wAfter.clone.dir, culprit.configText, failing);
+      let before: SymbolExplanation[];
+      let after: SymbolExplanation[];
+      if (wBefore) {
+        await wBefore.clone.checkout(parentSha);
+        [after, before] = await Promise.all([
+          explainInWorker(afterJob),
+          explainAt(job(req, pred, wBefore.clone.dir, parentStep.configText, beforeReq)),
+        ]);
+      } else {
+        after = await explainAt(afterJob);
+        await wAfter.clone.checkout(parentSha);
+        before = await explainAt(
+          job(req, pred, wAfter.clone.dir, parentStep.configText, beforeReq),
+        );
+      }
       explanation = { before, after };
       const symbols = new Set([
         ...failing.map((f) => f.symbol),
@@ -541,6 +588,22 @@ function logFor(
   });
 }
 
+function job(
+  req: BisectRequest,
+  pred: Extract<Predicate, { kind: 'config' }>,
+  src: string,
+  configText: string | undefined,
+  reqs: readonly RequireResult[],
+): ExplainJob {
+  return {
+    src,
+    arch: req.arch.name,
+    configText: configText ?? '',
+    reqs,
+    pins: [...req.pins, ...pred.requires].map((p) => [p.symbol, p.value]),
+  };
+}
+
 function treeSymbols(n: ExplanationNode): string[] {
   const out = new Set<string>();
   const walk = (x: ExplanationNode) => {
@@ -552,40 +615,6 @@ function treeSymbols(n: ExplanationNode): string[] {
   };
   walk(n);
   return [...out];
-}
-
-async function explainAt(
-  req: BisectRequest,
-  src: string,
-  configText: string,
-  reqs: readonly RequireResult[],
-  pred: Extract<Predicate, { kind: 'config' }>,
-): Promise<SymbolExplanation[]> {
-  if (reqs.length === 0 || configText === '') return [];
-  // Not modelFor(): its cache is keyed by path, and this path's content moves.
-  const model = await loadKconfigModel({ srcTree: src, arch: req.arch });
-  const values = parseDotConfig(configText);
-  const pins = new Map([...req.pins, ...pred.requires].map((p) => [p.symbol, p.value]));
-  const out: SymbolExplanation[] = [];
-  for (const r of reqs) {
-    const status = !model.isDefined(r.symbol)
-      ? 'unavailable'
-      : r.holds
-        ? 'holds'
-        : r.effective === 'n'
-          ? 'dropped'
-          : 'overridden';
-    const tree = await explainPinInTree(
-      src,
-      model,
-      values,
-      { symbol: r.symbol, requested: r.required, effective: r.effective, status },
-      pins,
-      findDefinitionsAllArches,
-    );
-    out.push({ symbol: r.symbol, text: renderExplanation(tree), tree });
-  }
-  return out;
 }
 
 async function evalConfig(
