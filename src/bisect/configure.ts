@@ -32,6 +32,14 @@ export interface KconfigDeps {
   signal?: AbortSignal;
   /** make -j: the first run in a fresh O= dir builds conf, which parallelizes. */
   jobs?: number;
+  /**
+   * HOSTCFLAGS for the host programs (conf, fixdep). A config bisect passes -O0: it builds
+   * conf in a fresh O= dir, and compiling it at -O0 takes half the CPU of the default -O2,
+   * while conf's own run time hardly changes (its toolchain probes dominate). No Kconfig file
+   * reads HOSTCFLAGS (checked on 6.1, 6.12, 7.2), so the resolved .config is the same. Build
+   * bisects leave it alone: their build would rebuild conf and fixdep with other flags.
+   */
+  hostCflags?: string;
 }
 
 export type Resolved =
@@ -43,7 +51,11 @@ const ALLCONFIG = 'kmatrix.allconfig';
 async function make(step: MakeStep, deps: KconfigDeps) {
   const env = cleanMakeEnv(deps.env);
   if (deps.pathPrefix) env['PATH'] = `${deps.pathPrefix}:${env['PATH'] ?? ''}`;
-  const args = deps.jobs && deps.jobs > 1 ? [`-j${deps.jobs}`, ...step.args] : step.args;
+  const args = [
+    ...(deps.jobs && deps.jobs > 1 ? [`-j${deps.jobs}`] : []),
+    ...step.args,
+    ...(deps.hostCflags !== undefined ? [`HOSTCFLAGS=${deps.hostCflags}`] : []),
+  ];
   return deps.runner.run('make', args, {
     env: { ...env, ...step.env },
     extendEnv: false,

@@ -350,11 +350,7 @@ export class InputTree implements Worktree {
         ['-C', this.repo, 'update-index', '--index-info'],
         this.opts({ env, input: info.join('\n') + '\n' }),
       );
-      // Deleting first: checkout-index -f does not replace a symlink or directory that
-      // stands where a file now goes.
-      await Promise.all(
-        changed.map((p) => rm(join(this.dir, p), { recursive: true, force: true })),
-      );
+      // --force replaces whatever stands at a path (a file, a symlink, a directory).
       await git(
         this.runner,
         ['-C', this.repo, `--work-tree=${this.dir}`, 'checkout-index', '--all', '--force'],

@@ -23,8 +23,9 @@ export interface InputContext {
 }
 
 const inOwnArch = (p: string, c: InputContext) => p.startsWith(`arch/${c.srcarch}/`);
+/** Under arch/<dir>/ for another arch (arch/Kconfig itself is generic). */
 const otherArch = (p: string, c: InputContext) =>
-  p.startsWith('arch/') && !inOwnArch(p, c) && !c.sourced.has(p);
+  /^arch\/[^/]+\//.test(p) && !inOwnArch(p, c) && !c.sourced.has(p);
 const baseName = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 
 /**
@@ -74,9 +75,13 @@ export const KCONFIG_INPUT_RULES: readonly InputRule[] = [
     matches: (p) => p === 'Makefile',
   },
   {
-    pattern: 'scripts/kconfig/**, scripts/basic/**',
-    reason: 'conf itself and fixdep, which make rebuilds when they change',
-    matches: (p) => p.startsWith('scripts/kconfig/') || p.startsWith('scripts/basic/'),
+    pattern: 'scripts/kconfig/**, scripts/basic/**, scripts/include/**',
+    reason:
+      'conf itself and fixdep, which make rebuilds when they change; since 6.7 they include list.h, hashtable.h, xalloc.h from scripts/include (the top Makefile puts it on the host -I path)',
+    matches: (p) =>
+      p.startsWith('scripts/kconfig/') ||
+      p.startsWith('scripts/basic/') ||
+      p.startsWith('scripts/include/'),
   },
   {
     pattern: 'scripts/<file> (top level of scripts/ only)',
@@ -148,15 +153,12 @@ export function inputContext(
 /** `git grep -n` output line: [<rev>:]<path>:<line>:<text>. */
 const SOURCE_LINE = /^(?:[0-9a-f]{7,64}:)?([^:]+):\d+:\s*o?source\s+"(arch\/[^"$]+)"/;
 
-/** The `git grep` that finds every `source "arch/..."` line (see sourcedFromOutside). */
-export const SOURCE_GREP = [
-  'grep',
-  '-n',
-  '-I',
-  '-E',
-  '-e',
-  '^[[:space:]]*o?source[[:space:]]+"arch/',
-] as const;
+/**
+ * The `git grep` that finds every `source "arch/..."` line (see sourcedFromOutside). A fixed
+ * string (also matching `osource`, and comments, which SOURCE_LINE then drops) greps ~2x
+ * faster than the regex.
+ */
+export const SOURCE_GREP = ['grep', '-n', '-I', '-F', '-e', 'source "arch/'] as const;
 export const SOURCE_GREP_PATHS = ['--', 'Kconfig*', '**/Kconfig*'] as const;
 
 /**
@@ -172,7 +174,7 @@ export function sourcedFromOutside(grepOutput: string, srcarch: string): Set<str
     const [, from, to] = m as unknown as [string, string, string];
     edges.set(from, [...(edges.get(from) ?? []), to]);
   }
-  const isOther = (p: string) => p.startsWith('arch/') && !p.startsWith(`arch/${srcarch}/`);
+  const isOther = (p: string) => /^arch\/[^/]+\//.test(p) && !p.startsWith(`arch/${srcarch}/`);
   const out = new Set<string>();
   const queue = [...edges.keys()].filter((f) => !isOther(f));
   while (queue.length > 0) {

@@ -37,6 +37,8 @@ import {
   type ExplainJob,
   type SymbolExplanation,
 } from './explain-at.js';
+import { removeDeadRuns } from '../fsutil/atomic.js';
+import { scratchDir } from '../fsutil/scratch.js';
 import { createProbeCache } from './probe-cache.js';
 import { OUT_IN_TREE, shareConf } from './share-conf.js';
 import type { BisectEvent } from './events.js';
@@ -95,6 +97,9 @@ export interface BisectRequest {
   cacheDir: string;
   signal?: AbortSignal;
 }
+
+/** Room a config bisect wants on tmpfs: ~25 MB of Kconfig inputs and O= dir per worker. */
+const CONFIG_SCRATCH_BYTES = 512 * 1024 * 1024;
 
 export interface BisectDeps {
   runner: ProcessRunner;
@@ -172,8 +177,10 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
   const started = Date.now();
   const { runner, emit } = deps;
   const repo = req.repo;
-  const good = await resolveCommit(runner, repo, req.good);
-  const bad = await resolveCommit(runner, repo, req.bad);
+  const [good, bad] = await Promise.all([
+    resolveCommit(runner, repo, req.good),
+    resolveCommit(runner, repo, req.bad),
+  ]);
   if (good === bad)
     throw new KmatrixError('usage', `--good and --bad name the same commit ${good.slice(0, 12)}`);
   if (!(await isAncestor(runner, repo, good, bad))) {
@@ -183,10 +190,20 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
     );
   }
   const range = await firstParentRange(runner, repo, good, bad);
-  const sourced = sourcedFromOutside(
-    await grepTrees(runner, repo, [good, bad], SOURCE_GREP, SOURCE_GREP_PATHS),
-    req.arch.srcarch,
-  );
+  // `source "arch/..."` lines at both endpoints. At good, only the Kconfig files the range
+  // changes can differ from bad, so only those are read there.
+  const changedKconfig = [
+    ...new Set(range.flatMap((c) => c.files.filter((f) => /(^|\/)Kconfig[^/]*$/.test(f)))),
+  ];
+  const [atBad, atGood] = await Promise.all([
+    grepTrees(runner, repo, [bad], SOURCE_GREP, SOURCE_GREP_PATHS),
+    changedKconfig.length > 0 && changedKconfig.length < 5000
+      ? grepTrees(runner, repo, [good], SOURCE_GREP, ['--', ...changedKconfig])
+      : changedKconfig.length > 0
+        ? grepTrees(runner, repo, [good], SOURCE_GREP, SOURCE_GREP_PATHS)
+        : '',
+  ]);
+  const sourced = sourcedFromOutside(atBad + atGood, req.arch.srcarch);
   const ctx = inputContext(req.arch, req.base, sourced);
   const pred = req.predicate;
   const relevant =
@@ -215,14 +232,22 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
     }
     return i;
   };
-  const goodInfo = await info(good);
-  const badInfo = await info(bad);
+  const [goodInfo, badInfo] = await Promise.all([info(good), info(bad)]);
 
-  const tmp = join(req.cacheDir, 'bisect', `run-${process.pid}-${randomBytes(4).toString('hex')}`);
+  // A config bisect's trees are thousands of small files written and deleted within
+  // seconds: on tmpfs when there is one (src/fsutil/scratch.ts). Builds stay on disk.
+  const base = join(
+    pred.kind === 'config'
+      ? (await scratchDir(deps.env, req.cacheDir, CONFIG_SCRATCH_BYTES)).dir
+      : req.cacheDir,
+    'bisect',
+  );
+  await removeDeadRuns(base, 'run-');
+  const tmp = join(base, `run-${process.pid}-${randomBytes(4).toString('hex')}`);
   await mkdir(tmp, { recursive: true });
+  const workers: Worker[] = [];
   try {
     const nWorkers = pred.kind === 'config' ? Math.max(1, req.workers) : 1;
-    const workers: Worker[] = [];
     for (let i = 0; i < nWorkers; i++) {
       const dir = join(tmp, `src${i}`);
       workers.push({
@@ -236,16 +261,19 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
       });
     }
     emit({ type: 'bisect:worktree', dir: tmp, workers: nWorkers });
-    const pathPrefix = await createProbeCache(
+    // The probe cache's wrapper is compiled while the first trees are written.
+    const kdepsReady: Promise<KconfigDeps> = createProbeCache(
       join(tmp, 'probes'),
       compilerCommand(req.arch, req.toolchain),
-    );
-    const kdeps: KconfigDeps = {
+    ).then((pathPrefix) => ({
       runner,
       env: deps.env,
       ...(pathPrefix ? { pathPrefix } : {}),
       ...(req.signal ? { signal: req.signal } : {}),
-    };
+      ...(pred.kind === 'config' ? { hostCflags: '-O0' } : {}),
+    }));
+    // Awaited by every step; also here, so a failure is never an unhandled rejection.
+    kdepsReady.catch(() => undefined);
 
     const records = new Map<string, Evaluation>();
     const order: string[] = [];
@@ -264,6 +292,7 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
       emit({ type: 'bisect:step', n: ++stepNo, total, sha, subject: i.subject, role });
       const t0 = Date.now();
       await w.clone.checkout(sha);
+      const kdeps = await kdepsReady;
       await opts.before?.();
       const unbuilt =
         pred.kind === 'build' ? await tryWithoutBuild(req, w, sha, kdeps, runner) : undefined;
@@ -502,10 +531,8 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
       let after: SymbolExplanation[];
       if (wBefore) {
         await wBefore.clone.checkout(parentSha);
-        [after, before] = await Promise.all([
-          explainInWorker(afterJob),
-          explainAt(job(req, pred, wBefore.clone.dir, parentStep.configText, beforeReq)),
-        ]);
+        const beforeJob = job(req, pred, wBefore.clone.dir, parentStep.configText, beforeReq);
+        [after, before] = await Promise.all([explainInWorker(afterJob), explainAt(beforeJob)]);
       } else {
         after = await explainAt(afterJob);
         await wAfter.clone.checkout(parentSha);
@@ -550,7 +577,9 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
       log: logFor(c.steps, good, bad, extra, firstBad),
     };
   } finally {
-    await rm(tmp, { recursive: true, force: true });
+    // rm -rf: 4x faster than fs.rm on thousands of small files.
+    const r = await runner.run('rm', ['-rf', '--', tmp]);
+    if (r.failed) await rm(tmp, { recursive: true, force: true });
   }
 }
 

@@ -58,13 +58,17 @@ export async function writeFileAtomic(path: string, data: string): Promise<void>
 
 /** Staging dirs left by a process that died (kill -9, power loss) are garbage: remove them. */
 export async function removeDeadStaging(final: string): Promise<string[]> {
-  const prefix = `.${basename(final)}.tmp-`;
+  return removeDeadRuns(dirname(final), `.${basename(final)}.tmp-`);
+}
+
+/** Remove `<prefix><pid>-*` entries of `dir` whose process is gone (a killed run's leftovers). */
+export async function removeDeadRuns(dir: string, prefix: string): Promise<string[]> {
   const removed: string[] = [];
-  for (const entry of await readdir(dirname(final)).catch(() => [] as string[])) {
+  for (const entry of await readdir(dir).catch(() => [] as string[])) {
     if (!entry.startsWith(prefix)) continue;
     const pid = Number(entry.slice(prefix.length).split('-')[0]);
-    if (Number.isInteger(pid) && pid > 0 && !pidAlive(pid)) {
-      await rm(join(dirname(final), entry), { recursive: true, force: true });
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !pidAlive(pid)) {
+      await rm(join(dir, entry), { recursive: true, force: true });
       removed.push(entry);
     }
   }
