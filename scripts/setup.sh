@@ -18,7 +18,7 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 
 packages=(
   # kernel build dependencies and Kconfig host tools
-  make gcc flex bison bc libssl-dev libelf-dev cpio kmod xz-utils python3 perl rsync ccache
+  make gcc flex bison bc libssl-dev libelf-dev cpio kmod xz-utils python3 perl rsync ccache strace
   # sources: git histories, Debian source packages, debootstrap for the base image
   git ca-certificates apt-utils debootstrap
   # cross compilers for every arch in src/arch/arches.ts, and the LLVM toolchain
