@@ -3,6 +3,7 @@
 // "CRASH_DUMP selects KEXEC" planted at commit 400. Run after `npm run build`:
 //   node bench/bisect-config.mjs [tree]   (default $KMATRIX_TEST_TREE_6_1)
 // Both sides start cold (no built conf, fresh output dirs) and must find the same commit.
+// KMATRIX_BENCH_RUNS (default 3) pairs of runs; the ratio is median over median.
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -124,63 +125,89 @@ const shas = await buildHistory();
 const good = shas[0];
 const culprit = shas[CULPRIT];
 
-// plain git bisect run
-const plain = join(work, 'plain');
-await execa('git', ['clone', '-q', repo, plain]);
-const script = join(work, 'pred.sh');
-await writeFile(
-  script,
-  `#!/bin/sh
-o=${work}/plain-out
+// Both sides, RUNS times, interleaved (plain, kmatrix, plain, ...): these machines are noisy,
+// so the ratio is taken between the medians. Every run starts cold: a fresh clone and O= dir
+// for plain, a fresh KMATRIX_CACHE for kmatrix.
+const RUNS = Number(process.env.KMATRIX_BENCH_RUNS ?? 3);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function plainRun(n) {
+  const plain = join(work, `plain${n}`);
+  await execa('git', ['clone', '-q', repo, plain]);
+  const script = join(work, `pred${n}.sh`);
+  await writeFile(
+    script,
+    `#!/bin/sh
+o=${work}/plain-out${n}
 make -s -C ${plain} O=$o ARCH=x86 defconfig >/dev/null 2>&1 || exit 125
 printf 'CONFIG_CRASH_DUMP=y\\n# CONFIG_KEXEC is not set\\n' >> $o/.config
 make -s -C ${plain} O=$o ARCH=x86 olddefconfig >/dev/null 2>&1 || exit 125
 grep -q '^# CONFIG_KEXEC is not set' $o/.config
 `,
-);
-await chmod(script, 0o755);
-let t = performance.now();
-await git(plain, ['bisect', 'start', 'main', good]);
-const run = await execa('git', ['-C', plain, 'bisect', 'run', script], { reject: false });
-const plainMs = performance.now() - t;
-const plainSteps = (run.stdout.match(/^running /gm) ?? []).length;
-if (!run.stdout.includes(`${culprit} is the first bad commit`))
-  throw new Error(`git bisect run missed:\n${run.stdout}`);
+  );
+  await chmod(script, 0o755);
+  const t = performance.now();
+  await git(plain, ['bisect', 'start', 'main', good]);
+  const run = await execa('git', ['-C', plain, 'bisect', 'run', script], { reject: false });
+  const ms = performance.now() - t;
+  if (!run.stdout.includes(`${culprit} is the first bad commit`))
+    throw new Error(`git bisect run missed:\n${run.stdout}`);
+  return { ms, steps: (run.stdout.match(/^running /gm) ?? []).length };
+}
 
-// kmatrix bisect
-const cache = join(work, 'cache');
-t = performance.now();
-const k = await execa(
-  process.execPath,
-  [
-    CLI,
-    'bisect',
-    '--repo',
-    repo,
-    '--good',
-    good,
-    '--bad',
-    'main',
-    '--arch',
-    'x86_64',
-    '--set',
-    'CRASH_DUMP=y',
-    '--set',
-    'KEXEC=n',
-    '--json',
-  ],
-  { env: { ...process.env, KMATRIX_CACHE: cache }, reject: false },
-);
-const kmMs = performance.now() - t;
-if (k.exitCode !== 0) throw new Error(`kmatrix bisect failed (${k.exitCode}):\n${k.stderr}`);
-const out = JSON.parse(k.stdout);
-if (out.firstBad.sha !== culprit)
-  throw new Error(`kmatrix found ${out.firstBad.sha}, expected ${culprit}`);
+async function kmatrixRun(n) {
+  const cache = join(work, `cache${n}`);
+  const t = performance.now();
+  const k = await execa(
+    process.execPath,
+    [
+      CLI,
+      'bisect',
+      '--repo',
+      repo,
+      '--good',
+      good,
+      '--bad',
+      'main',
+      '--arch',
+      'x86_64',
+      '--set',
+      'CRASH_DUMP=y',
+      '--set',
+      'KEXEC=n',
+      '--json',
+    ],
+    { env: { ...process.env, KMATRIX_CACHE: cache }, reject: false },
+  );
+  const ms = performance.now() - t;
+  if (k.exitCode !== 0) throw new Error(`kmatrix bisect failed (${k.exitCode}):\n${k.stderr}`);
+  const out = JSON.parse(k.stdout);
+  if (out.firstBad.sha !== culprit)
+    throw new Error(`kmatrix found ${out.firstBad.sha}, expected ${culprit}`);
+  const where = /private worktrees \(\d+\) in (\S+)/.exec(k.stderr)?.[1] ?? '?';
+  return { ms, steps: out.steps.length, out, where };
+}
 
-console.log(`git bisect run:  ${(plainMs / 1000).toFixed(1)}s, ${plainSteps} steps`);
+const plainMs = [];
+const kmMs = [];
+let plainSteps = 0;
+let last;
+for (let i = 0; i < RUNS; i++) {
+  const p = await plainRun(i);
+  const k = await kmatrixRun(i);
+  plainMs.push(p.ms);
+  kmMs.push(k.ms);
+  plainSteps = p.steps;
+  last = k;
+  console.log(
+    `run ${i + 1}: git bisect run ${(p.ms / 1000).toFixed(1)}s, kmatrix ${(k.ms / 1000).toFixed(1)}s, ratio ${(k.ms / p.ms).toFixed(2)}`,
+  );
+}
+const s = (ms) => `${(ms / 1000).toFixed(1)}s`;
+console.log(`git bisect run:  median ${s(median(plainMs))} of ${RUNS}, ${plainSteps} steps`);
 console.log(
-  `kmatrix bisect:  ${(kmMs / 1000).toFixed(1)}s, ${out.steps.length} steps (${out.range.candidates} candidates of ${out.range.commits})`,
+  `kmatrix bisect:  median ${s(median(kmMs))} of ${RUNS}, ${last.steps} steps (${last.out.range.candidates} candidates of ${last.out.range.commits}), scratch ${last.where.replace(/\/run-.*/, '')}`,
 );
-console.log(`ratio: ${(kmMs / plainMs).toFixed(2)}`);
+console.log(`ratio: ${(median(kmMs) / median(plainMs)).toFixed(2)}`);
 if (process.env.KMATRIX_BENCH_KEEP) console.log(`kept ${work}`);
 else await rm(work, { recursive: true, force: true });

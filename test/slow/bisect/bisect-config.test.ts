@@ -1,7 +1,7 @@
 // kmatrix bisect --require on a Kconfig-subset history of Debian's 6.1 tree: finds the
 // planted "CRASH_DUMP selects KEXEC" commit, shows its hunk and the explanation, writes a
 // log that a real `git bisect replay` accepts, and leaves the user's repository alone.
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -78,8 +78,10 @@ describe('kmatrix bisect --require (6.1 x86_64, Kconfig subset)', () => {
 
     // The user's repository: same HEAD, index, status, refs; not bisecting; no worktrees.
     expect(await repoState(h.dir)).toEqual(before);
-    // Nothing left in the cache's bisect dir.
-    expect(await readdir(join(cache, 'bisect'))).toEqual([]);
+    // The input trees lived on tmpfs (this machine has /dev/shm) and are gone.
+    const runDir = /private worktrees \(\d+\) in (\S+)/.exec(r.stderr)?.[1];
+    expect(runDir).toMatch(/^\/dev\/shm\/kmatrix-\d+\/bisect\/run-\d+-[0-9a-f]+$/);
+    await expect(stat(runDir!)).rejects.toThrow(/ENOENT/);
 
     // git bisect replay in a throwaway clone reaches the same commit.
     const clone = join(work, 'replay');
@@ -167,6 +169,7 @@ describe('kmatrix bisect --require (6.1 x86_64, Kconfig subset)', () => {
 describe('kmatrix bisect interrupted', () => {
   it('SIGINT leaves no temp dirs and no processes behind', async () => {
     const cache2 = join(work, 'cache-int');
+    const scratch = join(work, 'scratch-int');
     const child = execa(
       process.execPath,
       [
@@ -182,7 +185,11 @@ describe('kmatrix bisect interrupted', () => {
         'x86_64',
         ...PINS,
       ],
-      { cwd: work, env: { ...process.env, KMATRIX_CACHE: cache2 }, reject: false },
+      {
+        cwd: work,
+        env: { ...process.env, KMATRIX_CACHE: cache2, KMATRIX_SCRATCH: scratch },
+        reject: false,
+      },
     );
     let seen = '';
     await new Promise<void>((res) => {
@@ -197,8 +204,9 @@ describe('kmatrix bisect interrupted', () => {
     const r = await child;
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/cancelled/);
-    expect(await readdir(join(cache2, 'bisect'))).toEqual([]);
+    expect(seen).toContain(` in ${join(scratch, 'bisect')}/run-`);
+    expect(await readdir(join(scratch, 'bisect'))).toEqual([]);
     const ps = await execa('ps', ['-eo', 'args']);
-    expect(ps.stdout).not.toContain(join(cache2, 'bisect'));
+    expect(ps.stdout).not.toContain(join(scratch, 'bisect'));
   });
 });
