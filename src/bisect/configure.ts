@@ -2,7 +2,7 @@
 // pins, make olddefconfig, exactly what generateConfig does, but without a fresh staging
 // dir per call, so conf is only rebuilt when scripts/kconfig changed and a build in the same
 // O= dir stays incremental.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Arch } from '../arch/arches.js';
 import type { Base } from '../config/base.js';
@@ -40,6 +40,14 @@ export interface KconfigDeps {
    * bisects leave it alone: their build would rebuild conf and fixdep with other flags.
    */
   hostCflags?: string;
+  /**
+   * Run the olddefconfig after the pins are merged as conf itself, with the command line
+   * and environment make gave conf in the step before (saved by the probe cache's wrapper,
+   * see KMATRIX_CONF_ENV in probe-cache.ts). That is exactly what `make olddefconfig` runs
+   * in the same O= dir at the same commit, less make's own ~0.2 s of Makefile parsing and
+   * probes. Falls back to make when nothing was saved.
+   */
+  directOlddefconfig?: boolean;
 }
 
 export type Resolved =
@@ -47,10 +55,12 @@ export type Resolved =
   | { kind: 'failed'; step: string; output: string; commands: string[] };
 
 const ALLCONFIG = 'kmatrix.allconfig';
+const CONF_ENV = '.kmatrix-conf-env';
 
-async function make(step: MakeStep, deps: KconfigDeps) {
+async function make(step: MakeStep, deps: KconfigDeps, confEnv?: string) {
   const env = cleanMakeEnv(deps.env);
   if (deps.pathPrefix) env['PATH'] = `${deps.pathPrefix}:${env['PATH'] ?? ''}`;
+  if (confEnv) env['KMATRIX_CONF_ENV'] = confEnv;
   const args = [
     ...(deps.jobs && deps.jobs > 1 ? [`-j${deps.jobs}`] : []),
     ...step.args,
@@ -98,9 +108,10 @@ export async function resolveConfig(
     place.out,
   );
   const commands: string[] = [];
-  const run = async (step: MakeStep): Promise<Resolved | undefined> => {
+  const confEnv = deps.directOlddefconfig ? join(place.out, CONF_ENV) : undefined;
+  const run = async (step: MakeStep, save?: string): Promise<Resolved | undefined> => {
     commands.push(formatStep(step));
-    const r = await make(step, deps);
+    const r = save ? await make(step, deps, save) : await make(step, deps);
     if (r.cancelled) throw new KmatrixError('command-failed', `cancelled: ${r.command}`);
     if (r.failed)
       return {
@@ -118,15 +129,79 @@ export async function resolveConfig(
   if (plan.first.env['KCONFIG_ALLCONFIG']) {
     await writeFile(join(place.out, ALLCONFIG), pins.map(formatPinLine).join('\n') + '\n');
   }
-  const failed = await run(plan.first);
+  if (confEnv)
+    await Promise.all([rm(confEnv, { force: true }), rm(`${confEnv}.argv`, { force: true })]);
+  const failed = await run(plan.first, plan.merge ? confEnv : undefined);
   if (failed) return failed;
   if (plan.merge) {
     await writeFile(cfg, mergePins(await readFile(cfg, 'utf8'), pins));
-    const f2 = await run(olddefconfig(place));
+    const saved = confEnv ? await savedConf(confEnv) : undefined;
+    const f2 = saved
+      ? await runConf(place, saved, deps, commands, olddefconfig(place))
+      : await run(olddefconfig(place));
     if (f2) return f2;
   }
   const text = await readFile(cfg, 'utf8');
   return { kind: 'ok', text, values: parseDotConfig(text), commands };
+}
+
+interface SavedConf {
+  /** conf's Kconfig argument (its last). */
+  kconfig: string;
+  env: Record<string, string>;
+}
+
+/** What the probe wrapper saved of conf's first run in a make, if it is usable here. */
+async function savedConf(file: string): Promise<SavedConf | undefined> {
+  const [argv, env] = await Promise.all([
+    readFile(`${file}.argv`, 'utf8').catch(() => undefined),
+    readFile(file, 'utf8').catch(() => undefined),
+  ]);
+  if (argv === undefined || env === undefined) return undefined;
+  const args = argv.split('\0').filter((a) => a !== '');
+  const kconfig = args[args.length - 1];
+  // Only the plain `conf [-s] --<mode> Kconfig` form make uses for single config targets.
+  if (args.length < 3 || !args[0]!.endsWith('scripts/kconfig/conf') || !kconfig) return undefined;
+  if (kconfig.startsWith('-') || !args.slice(1, -1).every((a) => a.startsWith('-')))
+    return undefined;
+  const vars: Record<string, string> = {};
+  for (const kv of env.split('\0')) {
+    const eq = kv.indexOf('=');
+    if (eq > 0) vars[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  // all*config targets hand conf a KCONFIG_ALLCONFIG that olddefconfig must not see.
+  if (vars['KCONFIG_ALLCONFIG'] !== undefined || !vars['srctree']) return undefined;
+  delete vars['KMATRIX_CONF_ENV'];
+  return { kconfig, env: vars };
+}
+
+async function runConf(
+  place: KconfigPlace,
+  saved: SavedConf,
+  deps: KconfigDeps,
+  commands: string[],
+  equivalent: MakeStep,
+): Promise<Resolved | undefined> {
+  commands.push(formatStep(equivalent));
+  const r = await deps.runner.run(
+    join(place.out, 'scripts/kconfig/conf'),
+    ['-s', '--olddefconfig', saved.kconfig],
+    {
+      cwd: place.out,
+      env: saved.env,
+      extendEnv: false,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    },
+  );
+  if (r.cancelled) throw new KmatrixError('command-failed', `cancelled: ${r.command}`);
+  if (r.failed)
+    return {
+      kind: 'failed',
+      step: 'olddefconfig',
+      output: lastLines(r.stderr || r.stdout, 20),
+      commands,
+    };
+  return undefined;
 }
 
 /** An existing .config text -> olddefconfig closure in place.out. */

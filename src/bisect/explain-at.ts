@@ -61,26 +61,41 @@ export async function explainAt(job: ExplainJob): Promise<SymbolExplanation[]> {
   return out;
 }
 
-/** explainAt in a worker thread (src/bisect/explain-worker.ts). */
-export function explainInWorker(job: ExplainJob): Promise<SymbolExplanation[]> {
-  if (job.reqs.length === 0 || job.configText === '') return Promise.resolve([]);
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./explain-worker.js', import.meta.url), {
-      workerData: job,
+/**
+ * explainAt in a worker thread. Spawned early (while git is read), the thread has its
+ * modules loaded by the time the answer needs it; it never keeps the process alive.
+ */
+export class ExplainThread {
+  private readonly worker: Worker;
+  private readonly result: Promise<SymbolExplanation[]>;
+  private constructor() {
+    this.worker = new Worker(new URL('./explain-worker.js', import.meta.url));
+    this.worker.unref();
+    this.result = new Promise((resolve, reject) => {
+      this.worker.once('message', (m: { ok: SymbolExplanation[] } | { error: string }) => {
+        if ('ok' in m) resolve(m.ok);
+        else reject(new KmatrixError('kconfig-failed', m.error));
+      });
+      this.worker.once('error', reject);
+      this.worker.once('exit', (code) =>
+        reject(new KmatrixError('kconfig-failed', `explain thread exited (${code})`)),
+      );
     });
-    let settled = false;
-    worker.once('message', (m: { ok: SymbolExplanation[] } | { error: string }) => {
-      settled = true;
-      if ('ok' in m) resolve(m.ok);
-      else reject(new KmatrixError('kconfig-failed', m.error));
-      void worker.terminate();
-    });
-    worker.once('error', (e) => {
-      settled = true;
-      reject(e);
-    });
-    worker.once('exit', (code) => {
-      if (!settled) reject(new KmatrixError('kconfig-failed', `explain worker exited (${code})`));
-    });
-  });
+    this.result.catch(() => undefined);
+  }
+
+  static spawn(): ExplainThread {
+    return new ExplainThread();
+  }
+
+  /** One job per thread. */
+  async run(job: ExplainJob): Promise<SymbolExplanation[]> {
+    if (job.reqs.length === 0 || job.configText === '') return [];
+    this.worker.postMessage(job);
+    return this.result;
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
 }

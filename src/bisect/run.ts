@@ -31,12 +31,7 @@ import {
   type KconfigPlace,
   type RequireResult,
 } from './configure.js';
-import {
-  explainAt,
-  explainInWorker,
-  type ExplainJob,
-  type SymbolExplanation,
-} from './explain-at.js';
+import { explainAt, ExplainThread, type ExplainJob, type SymbolExplanation } from './explain-at.js';
 import { removeDeadRuns } from '../fsutil/atomic.js';
 import { scratchDir } from '../fsutil/scratch.js';
 import { createProbeCache } from './probe-cache.js';
@@ -246,6 +241,9 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
   const tmp = join(base, `run-${process.pid}-${randomBytes(4).toString('hex')}`);
   await mkdir(tmp, { recursive: true });
   const workers: Worker[] = [];
+  // The thread that explains the first bad commit (beside the parent, explained here).
+  const explainThread =
+    pred.kind === 'config' && req.workers > 1 ? ExplainThread.spawn() : undefined;
   try {
     const nWorkers = pred.kind === 'config' ? Math.max(1, req.workers) : 1;
     for (let i = 0; i < nWorkers; i++) {
@@ -270,7 +268,7 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
       env: deps.env,
       ...(pathPrefix ? { pathPrefix } : {}),
       ...(req.signal ? { signal: req.signal } : {}),
-      ...(pred.kind === 'config' ? { hostCflags: '-O0' } : {}),
+      ...(pred.kind === 'config' ? { hostCflags: '-O0', directOlddefconfig: true } : {}),
     }));
     // Awaited by every step; also here, so a failure is never an unhandled rejection.
     kdepsReady.catch(() => undefined);
@@ -349,6 +347,14 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
       if (failed) throw failed.reason;
       return settled.map((x) => (x as PromiseFulfilledResult<Evaluation>).value);
     };
+
+    // The patches that rank suspects (step 2) are read while the endpoints are tested.
+    const files = [...relevantFiles];
+    const rankable = pred.kind === 'config' && candidates.length > 2 && files.length <= 4000;
+    const patchesReady = rankable
+      ? rangePatches(runner, repo, good, bad, files)
+      : Promise.resolve(new Map<string, string>());
+    patchesReady.catch(() => undefined);
 
     // 1. Endpoints. A build bisect needs the bad endpoint's diagnostics before anything else.
     const estimate = () => stepNo + 1 + Math.ceil(Math.log2(candidates.length + 1));
@@ -430,9 +436,8 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
     const verdicts = new Map<number, Verdict>();
     verdicts.set(candidates.length - 1, 'bad');
     const suspects: number[] = [];
-    const files = [...relevantFiles];
-    if (pred.kind === 'config' && candidates.length > 2 && files.length <= 4000) {
-      const patches = await rangePatches(runner, repo, good, bad, files);
+    if (pred.kind === 'config' && rankable) {
+      const patches = await patchesReady;
       const required = new Set(pred.requires.map((p) => p.symbol));
       const rank = (symbols: ReadonlySet<string>) => {
         const scored: { index: number; score: number }[] = [];
@@ -532,7 +537,12 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
       if (wBefore) {
         await wBefore.clone.checkout(parentSha);
         const beforeJob = job(req, pred, wBefore.clone.dir, parentStep.configText, beforeReq);
-        [after, before] = await Promise.all([explainInWorker(afterJob), explainAt(beforeJob)]);
+        const thread = explainThread ?? ExplainThread.spawn();
+        try {
+          [after, before] = await Promise.all([thread.run(afterJob), explainAt(beforeJob)]);
+        } finally {
+          if (thread !== explainThread) await thread.close();
+        }
       } else {
         after = await explainAt(afterJob);
         await wAfter.clone.checkout(parentSha);
@@ -577,6 +587,7 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
       log: logFor(c.steps, good, bad, extra, firstBad),
     };
   } finally {
+    await explainThread?.close();
     // rm -rf: 4x faster than fs.rm on thousands of small files.
     const r = await runner.run('rm', ['-rf', '--', tmp]);
     if (r.failed) await rm(tmp, { recursive: true, force: true });
