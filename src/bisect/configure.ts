@@ -51,7 +51,14 @@ export interface KconfigDeps {
 }
 
 export type Resolved =
-  | { kind: 'ok'; text: string; values: ConfigValues; commands: string[] }
+  | {
+      kind: 'ok';
+      text: string;
+      values: ConfigValues;
+      commands: string[];
+      /** The base step replayed conf's saved run instead of running make (see replay). */
+      replayed?: boolean;
+    }
   | { kind: 'failed'; step: string; output: string; commands: string[] };
 
 const ALLCONFIG = 'kmatrix.allconfig';
@@ -95,6 +102,13 @@ export async function resolveConfig(
   pins: readonly Pin[],
   deps: KconfigDeps,
   baseText?: string,
+  /**
+   * The caller knows that no make input changed since the make that saved conf's run in
+   * this O= dir (only Kconfig files and defconfigs differ): run conf's `--defconfig=` again
+   * directly, as that make would. Only when that make ran conf once and the base is
+   * defconfig; otherwise make runs as usual.
+   */
+  replay = false,
 ): Promise<Resolved> {
   await mkdir(place.out, { recursive: true });
   const plan = planSteps(
@@ -129,33 +143,60 @@ export async function resolveConfig(
   if (plan.first.env['KCONFIG_ALLCONFIG']) {
     await writeFile(join(place.out, ALLCONFIG), pins.map(formatPinLine).join('\n') + '\n');
   }
-  if (confEnv)
-    await Promise.all([rm(confEnv, { force: true }), rm(`${confEnv}.argv`, { force: true })]);
-  const failed = await run(plan.first, plan.merge ? confEnv : undefined);
-  if (failed) return failed;
+  let saved = confEnv && replay && base.kind === 'defconfig' ? await savedConf(confEnv) : undefined;
+  if (saved && (saved.multi || !saved.mode.startsWith('--defconfig='))) saved = undefined;
+  if (saved) {
+    const f1 = await runConf(place, saved, saved.args, deps, commands, plan.first);
+    if (f1) return f1;
+  } else {
+    if (confEnv)
+      await Promise.all(
+        ['', '.argv', '.pid', '.multi'].map((x) => rm(`${confEnv}${x}`, { force: true })),
+      );
+    const failed = await run(plan.first, plan.merge ? confEnv : undefined);
+    if (failed) return failed;
+  }
+  const replayed = saved !== undefined;
   if (plan.merge) {
     await writeFile(cfg, mergePins(await readFile(cfg, 'utf8'), pins));
-    const saved = confEnv ? await savedConf(confEnv) : undefined;
+    saved ??= confEnv ? await savedConf(confEnv) : undefined;
     const f2 = saved
-      ? await runConf(place, saved, deps, commands, olddefconfig(place))
+      ? await runConf(
+          place,
+          saved,
+          ['-s', '--olddefconfig', saved.kconfig],
+          deps,
+          commands,
+          olddefconfig(place),
+        )
       : await run(olddefconfig(place));
     if (f2) return f2;
   }
   const text = await readFile(cfg, 'utf8');
-  return { kind: 'ok', text, values: parseDotConfig(text), commands };
+  return { kind: 'ok', text, values: parseDotConfig(text), commands, replayed };
 }
 
 interface SavedConf {
+  /** conf's arguments after argv[0], e.g. -s --defconfig=arch/x86/configs/x86_64_defconfig Kconfig. */
+  args: string[];
+  /** Its mode argument (--defconfig=..., --olddefconfig, ...). */
+  mode: string;
   /** conf's Kconfig argument (its last). */
   kconfig: string;
   env: Record<string, string>;
+  /** The make ran conf more than once (a merged defconfig target, say). */
+  multi: boolean;
 }
 
 /** What the probe wrapper saved of conf's first run in a make, if it is usable here. */
 async function savedConf(file: string): Promise<SavedConf | undefined> {
-  const [argv, env] = await Promise.all([
+  const [argv, env, multi] = await Promise.all([
     readFile(`${file}.argv`, 'utf8').catch(() => undefined),
     readFile(file, 'utf8').catch(() => undefined),
+    readFile(`${file}.multi`).then(
+      () => true,
+      () => false,
+    ),
   ]);
   if (argv === undefined || env === undefined) return undefined;
   const args = argv.split('\0').filter((a) => a !== '');
@@ -172,32 +213,30 @@ async function savedConf(file: string): Promise<SavedConf | undefined> {
   // all*config targets hand conf a KCONFIG_ALLCONFIG that olddefconfig must not see.
   if (vars['KCONFIG_ALLCONFIG'] !== undefined || !vars['srctree']) return undefined;
   delete vars['KMATRIX_CONF_ENV'];
-  return { kconfig, env: vars };
+  const mode = args.slice(1, -1).find((a) => a !== '-s') ?? '';
+  return { args: args.slice(1), mode, kconfig, env: vars, multi };
 }
 
 async function runConf(
   place: KconfigPlace,
   saved: SavedConf,
+  args: readonly string[],
   deps: KconfigDeps,
   commands: string[],
   equivalent: MakeStep,
 ): Promise<Resolved | undefined> {
   commands.push(formatStep(equivalent));
-  const r = await deps.runner.run(
-    join(place.out, 'scripts/kconfig/conf'),
-    ['-s', '--olddefconfig', saved.kconfig],
-    {
-      cwd: place.out,
-      env: saved.env,
-      extendEnv: false,
-      ...(deps.signal ? { signal: deps.signal } : {}),
-    },
-  );
+  const r = await deps.runner.run(join(place.out, 'scripts/kconfig/conf'), args, {
+    cwd: place.out,
+    env: saved.env,
+    extendEnv: false,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
   if (r.cancelled) throw new KmatrixError('command-failed', `cancelled: ${r.command}`);
   if (r.failed)
     return {
       kind: 'failed',
-      step: 'olddefconfig',
+      step: equivalent.step,
       output: lastLines(r.stderr || r.stdout, 20),
       commands,
     };

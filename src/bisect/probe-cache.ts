@@ -94,10 +94,12 @@ static void copy(const char *path, int fd) {
 }
 extern char **environ;
 /* KMATRIX_CONF_ENV=<file>: when called by a shell that conf started (a Kconfig probe), save
- * conf's command line (<file>.argv) and environment (<file>), NUL-separated, once. */
+ * conf's command line (<file>.argv), pid (<file>.pid) and environment (<file>, written last),
+ * NUL-separated, for the first conf of a make; a later conf process of the same make only
+ * leaves <file>.multi (the target ran conf more than once). */
 static void save_conf_env(void) {
   const char *file = getenv("KMATRIX_CONF_ENV");
-  if (!file || access(file, F_OK) == 0) return;
+  if (!file) return;
   char p[64], buf[8192];
   snprintf(p, sizeof p, "/proc/%d/stat", (int)getppid());
   FILE *f = fopen(p, "r");
@@ -116,6 +118,23 @@ static void save_conf_env(void) {
   buf[n] = 0;
   if (strcmp(buf, "conf\n")) return;
   char tmp[4200], dst[4200];
+  if (access(file, F_OK) == 0) {
+    snprintf(dst, sizeof dst, "%s.pid", file);
+    f = fopen(dst, "r");
+    int first = 0;
+    if (f) { if (fscanf(f, "%d", &first) != 1) first = 0; fclose(f); }
+    if (first != gp) {
+      snprintf(dst, sizeof dst, "%s.multi", file);
+      int m = open(dst, O_WRONLY | O_CREAT, 0644);
+      if (m >= 0) close(m);
+    }
+    return;
+  }
+  snprintf(dst, sizeof dst, "%s.pid", file);
+  f = fopen(dst, "w");
+  if (!f) return;
+  fprintf(f, "%d\n", gp);
+  fclose(f);
   snprintf(p, sizeof p, "/proc/%d/cmdline", gp);
   snprintf(tmp, sizeof tmp, "%s.argv.%d", file, (int)getpid());
   snprintf(dst, sizeof dst, "%s.argv", file);

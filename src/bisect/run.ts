@@ -159,6 +159,8 @@ interface Worker {
   /** Config predicates: only the Kconfig inputs (InputTree); builds: a full clone. */
   clone: Worktree;
   out: string;
+  /** Make inputs (makeInputs) at the last config step that ran make here. */
+  madeWith?: Map<string, string>;
   /** Builds that passed here, newest first: what a later step may be decided against. */
   passes: { sha: string; values: ConfigValues; deps: Set<string> }[];
 }
@@ -657,6 +659,26 @@ function treeSymbols(n: ExplanationNode): string[] {
   return [...out];
 }
 
+/**
+ * What make itself reads for a config target: every kept file's blob but Kconfig files and
+ * defconfigs (conf reads those), and for defconfigs only that they exist (the kconfig
+ * Makefile picks its recipe by whether arch/<a>/configs/$(KBUILD_DEFCONFIG) exists).
+ */
+function makeInputs(blobs: ReadonlyMap<string, string>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [p, b] of blobs) {
+    if (/(^|\/)Kconfig[^/]*$/.test(p)) continue;
+    out.set(p, /(^|\/)configs\//.test(p) ? 'exists' : b);
+  }
+  return out;
+}
+
+function sameMap(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
+}
+
 async function evalConfig(
   req: BisectRequest,
   pred: Extract<Predicate, { kind: 'config' }>,
@@ -669,7 +691,16 @@ async function evalConfig(
     arch: req.arch,
     toolchain: req.toolchain,
   };
-  const r = await resolveConfig(place, req.base, req.pins, kdeps);
+  // conf's saved run can be replayed when no make input changed since the make that saved
+  // it in this O= dir (src/bisect/configure.ts).
+  const inputs = w.clone instanceof InputTree ? makeInputs(w.clone.blobs()) : undefined;
+  const replay =
+    kdeps.directOlddefconfig === true &&
+    inputs !== undefined &&
+    w.madeWith !== undefined &&
+    sameMap(inputs, w.madeWith);
+  const r = await resolveConfig(place, req.base, req.pins, kdeps, undefined, replay);
+  w.madeWith = r.kind === 'ok' ? (r.replayed ? w.madeWith : inputs) : undefined;
   if (r.kind === 'failed')
     return { verdict: 'skip', why: `make ${r.step} failed: ${r.output.split('\n').pop() ?? ''}` };
   const requires = checkRequires(pred.requires, r.values);

@@ -58,7 +58,42 @@ describe('olddefconfig run as conf directly', () => {
       );
       expect(direct.text).toBe(viaMake.text);
       expect(direct.values.get('KEXEC_FILE')).toBe('y');
+
+      // Nothing make reads changed: the defconfig step replays conf's saved run.
+      const replayed = await resolveConfig(
+        place(`direct-${name}`),
+        { kind: 'defconfig' },
+        pins,
+        { ...deps, directOlddefconfig: true },
+        undefined,
+        true,
+      );
+      expect(replayed.kind === 'ok' && replayed.replayed).toBe(true);
+      expect(replayed.kind === 'ok' && replayed.text).toBe(viaMake.text);
     },
     300_000,
   );
+
+  it('does not replay a defconfig target that is not one plain conf --defconfig run (powerpc64le merges fragments)', async () => {
+    const arch = findArch('powerpc64le')!;
+    const src = treePath('6.1');
+    const pathPrefix = await createProbeCache(
+      join(work, 'probes-ppc'),
+      compilerCommand(arch, 'gcc'),
+    );
+    const deps: KconfigDeps = {
+      runner: execaRunner,
+      env: process.env,
+      hostCflags: '-O0',
+      directOlddefconfig: true,
+      ...(pathPrefix ? { pathPrefix } : {}),
+    };
+    const pins = parsePins(['CRASH_DUMP=y'], 'test');
+    const place = { src, out: join(work, 'ppc'), arch, toolchain: 'gcc' as const };
+    const first = await resolveConfig(place, { kind: 'defconfig' }, pins, deps);
+    const again = await resolveConfig(place, { kind: 'defconfig' }, pins, deps, undefined, true);
+    expect(first.kind).toBe('ok');
+    expect(again.kind === 'ok' && again.replayed).toBe(false);
+    expect(again.kind === 'ok' && again.text).toBe(first.kind === 'ok' && first.text);
+  }, 300_000);
 });
