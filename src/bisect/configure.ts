@@ -12,7 +12,7 @@ import { cleanMakeEnv, formatStep, type MakeStep } from '../config/make.js';
 import { formatPinLine, type Pin } from '../config/pin.js';
 import { sameValue } from '../config/verify.js';
 import { KmatrixError } from '../core/errors.js';
-import { lastLines, type ProcessRunner } from '../process/runner.js';
+import { lastLines, type ProcessRunner, type RunResult } from '../process/runner.js';
 import { toolchainMakeVars, type ToolchainName } from '../toolchain/toolchains.js';
 
 export interface KconfigPlace {
@@ -125,16 +125,7 @@ export async function resolveConfig(
   const confEnv = deps.directOlddefconfig ? join(place.out, CONF_ENV) : undefined;
   const run = async (step: MakeStep, save?: string): Promise<Resolved | undefined> => {
     commands.push(formatStep(step));
-    const r = save ? await make(step, deps, save) : await make(step, deps);
-    if (r.cancelled) throw new KmatrixError('command-failed', `cancelled: ${r.command}`);
-    if (r.failed)
-      return {
-        kind: 'failed',
-        step: step.step,
-        output: lastLines(r.stderr || r.stdout, 20),
-        commands,
-      };
-    return undefined;
+    return outcome(save ? await make(step, deps, save) : await make(step, deps), step, commands);
   };
   const cfg = join(place.out, '.config');
   if (base.kind === 'file') {
@@ -232,15 +223,14 @@ async function runConf(
     extendEnv: false,
     ...(deps.signal ? { signal: deps.signal } : {}),
   });
+  return outcome(r, equivalent, commands);
+}
+
+/** A config step's process result: cancelled throws, failed is data, success is undefined. */
+function outcome(r: RunResult, step: MakeStep, commands: string[]): Resolved | undefined {
   if (r.cancelled) throw new KmatrixError('command-failed', `cancelled: ${r.command}`);
-  if (r.failed)
-    return {
-      kind: 'failed',
-      step: equivalent.step,
-      output: lastLines(r.stderr || r.stdout, 20),
-      commands,
-    };
-  return undefined;
+  if (!r.failed) return undefined;
+  return { kind: 'failed', step: step.step, output: lastLines(r.stderr || r.stdout, 20), commands };
 }
 
 /** An existing .config text -> olddefconfig closure in place.out. */
@@ -252,15 +242,8 @@ export async function closeConfig(
   await mkdir(place.out, { recursive: true });
   await writeFile(join(place.out, '.config'), configText);
   const step = olddefconfig(place);
-  const r = await make(step, deps);
-  if (r.cancelled) throw new KmatrixError('command-failed', `cancelled: ${r.command}`);
-  if (r.failed)
-    return {
-      kind: 'failed',
-      step: 'olddefconfig',
-      output: lastLines(r.stderr || r.stdout, 20),
-      commands: [formatStep(step)],
-    };
+  const failed = outcome(await make(step, deps), step, [formatStep(step)]);
+  if (failed) return failed;
   const text = await readFile(join(place.out, '.config'), 'utf8');
   return { kind: 'ok', text, values: parseDotConfig(text), commands: [formatStep(step)] };
 }
