@@ -214,7 +214,6 @@ export interface Worktree {
   readonly dir: string;
   readonly head: string | undefined;
   checkout(sha: string): Promise<void>;
-  remove(): Promise<void>;
 }
 
 /** A private clone of `repo` at `dir`, sharing its objects; its checkout moves per step. */
@@ -359,10 +358,5 @@ export class InputTree implements Worktree {
     }
     this.entries = next;
     this.current = sha;
-  }
-
-  async remove(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true });
-    await rm(this.index, { force: true });
   }
 }

@@ -194,11 +194,16 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
   ];
   const [atBad, atGood] = await Promise.all([
     grepTrees(runner, repo, [bad], SOURCE_GREP, SOURCE_GREP_PATHS),
-    changedKconfig.length > 0 && changedKconfig.length < 5000
-      ? grepTrees(runner, repo, [good], SOURCE_GREP, ['--', ...changedKconfig])
-      : changedKconfig.length > 0
-        ? grepTrees(runner, repo, [good], SOURCE_GREP, SOURCE_GREP_PATHS)
-        : '',
+    changedKconfig.length === 0
+      ? ''
+      : grepTrees(
+          runner,
+          repo,
+          [good],
+          SOURCE_GREP,
+          // A pathspec per file, unless that would make the command line too long.
+          changedKconfig.length < 5000 ? ['--', ...changedKconfig] : SOURCE_GREP_PATHS,
+        ),
   ]);
   const sourced = sourcedFromOutside(atBad + atGood, req.arch.srcarch);
   const ctx = inputContext(req.arch, req.base, sourced);
@@ -336,19 +341,14 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
       emit({ type: 'bisect:verdict', sha, verdict: rec.verdict, why: rec.why, ms: rec.ms });
       return rec;
     };
-    // allSettled: when one step fails (or is cancelled), wait for the others to stop before
-    // the run dir is removed, so no process writes into it afterwards.
-    const parallel = async (
+    // One round: a step per worker, all settled before an error is thrown (allOrFirstError).
+    const parallel = (
       items: { sha: string; role: Extract<BisectEvent, { type: 'bisect:step' }>['role'] }[],
       total: () => number,
-    ): Promise<Evaluation[]> => {
-      const settled = await Promise.allSettled(
+    ): Promise<Evaluation[]> =>
+      allOrFirstError(
         items.map((it, k) => evaluateOne(workers[k % workers.length]!, it.sha, it.role, total())),
       );
-      const failed = settled.find((x) => x.status === 'rejected');
-      if (failed) throw failed.reason;
-      return settled.map((x) => (x as PromiseFulfilledResult<Evaluation>).value);
-    };
 
     // The patches that rank suspects (step 2) are read while the endpoints are tested.
     const files = [...relevantFiles];
@@ -388,13 +388,7 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
               })
             : Promise.resolve(),
       });
-      const settled = await Promise.allSettled([pBad, pGood]);
-      const failed = settled.find((x) => x.status === 'rejected');
-      if (failed) throw failed.reason;
-      [badRec, goodRec] = settled.map((x) => (x as PromiseFulfilledResult<Evaluation>).value) as [
-        Evaluation,
-        Evaluation,
-      ];
+      [badRec, goodRec] = (await allOrFirstError([pBad, pGood])) as [Evaluation, Evaluation];
     } else {
       badRec = await evaluateOne(workers[0]!, bad, 'bad endpoint', estimate(), {
         jobs: availableParallelism(),
@@ -628,6 +622,17 @@ function logFor(
     ],
     ...(firstBad ? { firstBad } : {}),
   });
+}
+
+/**
+ * Promise.all that waits for every promise to settle before throwing the first error, so no
+ * step still writes into the run dir when it is removed.
+ */
+async function allOrFirstError<T>(promises: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((x) => x.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((x) => (x as PromiseFulfilledResult<T>).value);
 }
 
 function job(

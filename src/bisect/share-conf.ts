@@ -10,8 +10,9 @@
 // scripts/include) has the same blob in both trees. Otherwise nothing is copied and make
 // builds conf as usual. Make still checks every copied target against its command line
 // and prerequisites, so a copy can save work but never skip a rebuild make would do.
-import { cp, readdir, readFile, stat } from 'node:fs/promises';
+import { cp, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { exists } from '../fsutil/atomic.js';
 
 /** Where a config worker's O= dir goes: directly inside its source tree (see above). */
 export const OUT_IN_TREE = '.kmatrix-out';
@@ -37,13 +38,6 @@ export function sameSources(
     for (const p of m.keys()) if (SHARED_DIRS.some((d) => p.startsWith(d))) paths.add(p);
   for (const p of paths) if (from.get(p) !== to.get(p)) return false;
   return true;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }
 
 async function cmdFiles(dir: string): Promise<string[]> {
