@@ -160,7 +160,7 @@ interface Worker {
   clone: Worktree;
   out: string;
   /** Make inputs (makeInputs) at the last config step that ran make here. */
-  madeWith?: Map<string, string>;
+  madeWith?: Map<string, string> | undefined;
   /** Builds that passed here, newest first: what a later step may be decided against. */
   passes: { sha: string; values: ConfigValues; deps: Set<string> }[];
 }

@@ -45,3 +45,14 @@ export function unreachable(value: never): never {
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/** A thrown or rejected value as an Error (callbacks of dockerode and friends pass anything). */
+export function toError(e: unknown): Error {
+  if (e instanceof Error) return e;
+  if (typeof e === 'string') return new Error(e);
+  try {
+    return new Error(JSON.stringify(e));
+  } catch {
+    return new Error('unknown error');
+  }
+}

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { pack } from 'tar-stream';
-import { KmatrixError } from '../core/errors.js';
+import { KmatrixError, toError } from '../core/errors.js';
 import type { ProcessRunner } from '../process/runner.js';
 import { lastLines } from '../process/runner.js';
 import { DockerRuntime } from '../runtime/docker.js';
@@ -79,10 +79,11 @@ async function tryPull(
   timeoutMs: number,
 ): Promise<string | undefined> {
   const pulled = new Promise<void>((resolve, reject) => {
-    docker.pull(ref, (err: unknown, stream: NodeJS.ReadableStream) => {
-      if (err) return reject(err instanceof Error ? err : new Error(String(err)));
-      docker.modem.followProgress(stream, (e: unknown) => (e ? reject(e) : resolve()));
-    });
+    docker.pull(ref).then(
+      (stream) =>
+        docker.modem.followProgress(stream, (e: unknown) => (e ? reject(toError(e)) : resolve())),
+      (e: unknown) => reject(toError(e)),
+    );
   });
   const timeout = new Promise<never>((_, reject) =>
     setTimeout(
@@ -173,7 +174,7 @@ export async function ensureBaseImage(deps: ImageDeps): Promise<BaseImageResult>
       changes: ['LABEL org.kmatrix.base=debootstrap', 'CMD ["bash"]'],
     } as unknown as object);
     await new Promise<void>((resolve, reject) =>
-      docker.modem.followProgress(stream, (e: unknown) => (e ? reject(e) : resolve())),
+      docker.modem.followProgress(stream, (e: unknown) => (e ? reject(toError(e)) : resolve())),
     );
     const made = await inspectImage(docker, BASE_IMAGE);
     if (!made)
@@ -235,7 +236,7 @@ export async function buildToolchainImage(
   await new Promise<void>((resolve, reject) => {
     docker.modem.followProgress(
       stream,
-      (e: unknown) => (e ? reject(e instanceof Error ? e : new Error(String(e))) : resolve()),
+      (e: unknown) => (e ? reject(toError(e)) : resolve()),
       (m: BuildMessage) => {
         if (m.aux?.ID) id = m.aux.ID;
         if (m.error) error = m.errorDetail?.message ?? m.error;

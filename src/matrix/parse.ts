@@ -104,8 +104,7 @@ function issueProblems(
   let node: Node | undefined;
   let depth = path.length;
   for (; depth >= 0; depth--) {
-    const n =
-      depth === 0 ? (doc.contents as Node | null) : (doc.getIn(path.slice(0, depth), true) as Node);
+    const n = depth === 0 ? doc.contents : (doc.getIn(path.slice(0, depth), true) as Node);
     if (n && typeof n === 'object' && 'range' in n) {
       node = n;
       break;

@@ -6,15 +6,15 @@ import { execa } from 'execa';
 import { KmatrixError } from '../core/errors.js';
 
 export interface RunOptions {
-  cwd?: string;
-  env?: Record<string, string | undefined>;
+  cwd?: string | undefined;
+  env?: Record<string, string | undefined> | undefined;
   /** Replace the environment instead of extending process.env. */
-  extendEnv?: boolean;
-  input?: string;
-  signal?: AbortSignal;
-  timeoutMs?: number;
+  extendEnv?: boolean | undefined;
+  input?: string | undefined;
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
   /** Write stdout+stderr (interleaved) to this file as well as capturing it. */
-  logFile?: string;
+  logFile?: string | undefined;
 }
 
 export interface RunResult {
@@ -41,12 +41,12 @@ export function createExecaRunner(opts: { cleanup: boolean }): ProcessRunner {
   return {
     async run(file, args, options = {}) {
       const r = await execa(file, args, {
-        cwd: options.cwd,
-        env: options.env,
+        ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+        ...(options.env !== undefined ? { env: options.env } : {}),
         extendEnv: options.extendEnv ?? true,
-        input: options.input,
-        cancelSignal: options.signal,
-        timeout: options.timeoutMs,
+        ...(options.input !== undefined ? { input: options.input } : {}),
+        ...(options.signal !== undefined ? { cancelSignal: options.signal } : {}),
+        ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
         reject: false,
         cleanup: opts.cleanup,
         stripFinalNewline: false,

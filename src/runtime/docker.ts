@@ -166,10 +166,11 @@ export class DockerRuntime implements Runtime {
       });
 
       if (ended)
-        return done({
-          kind: ended === 'timeout' ? 'timeout' : 'cancelled',
-          timeoutMs: cmd.timeoutMs,
-        });
+        return done(
+          ended === 'timeout'
+            ? { kind: 'timeout', timeoutMs: cmd.timeoutMs ?? 0 }
+            : { kind: 'cancelled' },
+        );
       await c.start();
       // An abort or timeout that fired while start() was in flight could not kill yet.
       if (ended) await c.kill().catch(() => undefined);

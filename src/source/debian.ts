@@ -25,7 +25,7 @@ export interface DebianDeps {
   cacheDir: string;
   emit: Emit<SourceEvent>;
   /** Debian mirror URL; defaults to the machine's own, else deb.debian.org. */
-  mirror?: string;
+  mirror?: string | undefined;
 }
 
 export interface DebianTree {

@@ -16,7 +16,7 @@ export interface ResolveDeps {
   cacheDir: string;
   cwd: string;
   emit: Emit<SourceEvent>;
-  mirror?: string;
+  mirror?: string | undefined;
 }
 
 export async function resolveSource(spec: SourceSpec, deps: ResolveDeps): Promise<KernelTree> {

@@ -4,7 +4,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Cell } from '../matrix/cell.js';
 import type { CellResult } from '../schedule/result.js';
 
@@ -237,7 +236,7 @@ export class ResultStore {
         r.finishedAt,
         JSON.stringify(r),
       );
-      for (const d of r.diagnostics as Diagnostic[])
+      for (const d of r.diagnostics)
         insDiag.run(
           runId,
           r.cellId,

@@ -199,7 +199,7 @@ describe('kmatrix bisect interrupted', () => {
     );
     let seen = '';
     await new Promise<void>((res) => {
-      child.stderr!.on('data', (d: Buffer) => {
+      child.stderr.on('data', (d: Buffer) => {
         seen += d.toString();
         if (seen.includes('step 2 of')) res();
       });

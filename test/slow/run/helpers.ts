@@ -4,7 +4,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { chromium } from 'playwright-core';
 
 export const CLI = resolve('bin/kmatrix.js');
@@ -13,7 +13,7 @@ export function kmatrix(cwd: string, args: string[], env: Record<string, string>
   return execa(process.execPath, [CLI, ...args], { cwd, env, reject: false });
 }
 
-export function kmatrixBackground(cwd: string, args: string[]): ResultPromise {
+export function kmatrixBackground(cwd: string, args: string[]) {
   return execa(process.execPath, [CLI, ...args], { cwd, reject: false, buffer: true });
 }
 
@@ -23,6 +23,14 @@ export interface GridCell {
   classes: string;
   background: string;
   links: { text: string; href: string; exists: boolean }[];
+}
+
+interface RawCell {
+  id: string;
+  status: string;
+  classes: string;
+  background: string;
+  links: { text: string; href: string }[];
 }
 
 /** Open index.html in headless chromium and read the grid as a user's browser renders it. */
@@ -49,19 +57,15 @@ export async function readHtmlGrid(
     await page.goto(`file://${indexHtml}`);
     const title = await page.title();
     // Evaluated in the page (the project's tsconfig has no DOM types).
-    const raw = (await page.evaluate(`[...document.querySelectorAll('td.cell')].map((td) => ({
+    const raw = await page.evaluate<
+      RawCell[]
+    >(`[...document.querySelectorAll('td.cell')].map((td) => ({
       id: td.getAttribute('data-cell-id') || '',
       status: td.getAttribute('data-status') || '',
       classes: td.className,
       background: getComputedStyle(td).backgroundColor,
       links: [...td.querySelectorAll('a')].map((a) => ({ text: a.textContent || '', href: a.href })),
-    }))`)) as {
-      id: string;
-      status: string;
-      classes: string;
-      background: string;
-      links: { text: string; href: string }[];
-    }[];
+    }))`);
     const cells: GridCell[] = [];
     for (const c of raw) {
       const links = [];

@@ -102,7 +102,7 @@ describe('filtered bisect == exhaustive scan', () => {
       const suspects = seed % 3 === 0 ? [Math.floor(rand() * (cands.length - 1))] : [];
       const { outcome } = await driveSearch(
         cands.length,
-        new Map([[cands.length - 1, 'bad' as Verdict]]),
+        new Map([[cands.length - 1, 'bad']]),
         workers,
         suspects,
         async (idx) => idx.map((k) => verdictAt(cands[k]!)),
@@ -120,12 +120,8 @@ describe('filtered bisect == exhaustive scan', () => {
       const skips = new Set(Array.from({ length: n }, (_, i) => i).filter(() => rand() < 0.2));
       skips.delete(n - 1);
       const v = (i: number): Verdict => (skips.has(i) ? 'skip' : i >= culprit ? 'bad' : 'good');
-      const { outcome } = await driveSearch(
-        n,
-        new Map([[n - 1, 'bad' as Verdict]]),
-        1,
-        [],
-        async (idx) => idx.map(v),
+      const { outcome } = await driveSearch(n, new Map([[n - 1, 'bad']]), 1, [], async (idx) =>
+        idx.map(v),
       );
       if (outcome.kind === 'found') expect(outcome.index).toBe(culprit);
       else expect(outcome.candidates).toContain(culprit);
@@ -135,7 +131,7 @@ describe('filtered bisect == exhaustive scan', () => {
   it('needs about log2(n) probes with one worker and fewer rounds with two', async () => {
     const count = async (workers: number) => {
       let rounds = 0;
-      await driveSearch(1000, new Map([[999, 'bad' as Verdict]]), workers, [], async (idx) => {
+      await driveSearch(1000, new Map([[999, 'bad']]), workers, [], async (idx) => {
         rounds++;
         return idx.map((i) => (i >= 637 ? 'bad' : 'good'));
       });
