@@ -15,7 +15,14 @@ import { compilerCommand, type ToolchainName } from '../toolchain/toolchains.js'
 import { checkRequires, closeConfig, type KconfigDeps, type RequireResult } from './configure.js';
 import { ddmin, type DdVerdict } from './ddmin.js';
 import { createProbeCache } from './probe-cache.js';
-import { defaultMatch, evalBuild, matchLabels, type MatchSpec, type Predicate } from './run.js';
+import {
+  defaultMatch,
+  evalBuild,
+  matchLabels,
+  matchSpecOf,
+  type MatchSpec,
+  type Predicate,
+} from './run.js';
 
 export interface SymbolChange {
   symbol: string;
@@ -114,7 +121,7 @@ export async function configBisect(
   const pred = req.predicate;
   let configRuns = 0;
   let match: MatchSpec | undefined =
-    pred.kind === 'build' && pred.match ? { kind: 'text', text: pred.match } : undefined;
+    pred.kind === 'build' && pred.match ? matchSpecOf(pred.match) : undefined;
   const common = (tests: number) => ({
     schema: 'kmatrix.config-bisect/1' as const,
     arch: req.arch.name,

@@ -69,8 +69,11 @@ export type Predicate =
   | {
       kind: 'build';
       targets: BuildTarget[];
-      /** A diagnostic fingerprint or text; default: the bad endpoint's error fingerprints. */
-      match?: string;
+      /**
+       * A diagnostic fingerprint or text, or a list of fingerprints (any of them matches);
+       * default: the bad endpoint's error fingerprints.
+       */
+      match?: string | readonly string[];
       jobs: number;
       runtime: Runtime;
       timeoutMs?: number;
@@ -256,8 +259,10 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
     for (let i = 0; i < nWorkers; i++) {
       const dir = join(tmp, `src${i}`);
       workers.push({
-        // Config workers keep O= inside the tree: see src/bisect/share-conf.ts.
-        out: pred.kind === 'config' ? join(dir, OUT_IN_TREE) : join(tmp, `out${i}`),
+        // O= inside the tree: config workers share conf (src/bisect/share-conf.ts); builds
+        // see srctree "..", so their compiler command lines are the same in every clone and
+        // the shared ccache hits across clones (in the local runtime too).
+        out: join(dir, OUT_IN_TREE),
         clone:
           pred.kind === 'config'
             ? await InputTree.create(runner, repo, dir, relevant, req.signal)
@@ -284,7 +289,7 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
     const order: string[] = [];
     let stepNo = 0;
     let matchSet: MatchSpec | undefined =
-      pred.kind === 'build' && pred.match ? { kind: 'text', text: pred.match } : undefined;
+      pred.kind === 'build' && pred.match ? matchSpecOf(pred.match) : undefined;
 
     const evaluateOne = async (
       w: Worker,
@@ -326,7 +331,10 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
         w.passes.unshift({
           sha,
           values: parseDotConfig(text),
-          deps: await collectDeps(w.out, w.clone.dir),
+          deps: await collectDeps(w.out, [
+            w.clone.dir,
+            pred.runtime.paths({ source: w.clone.dir, out: w.out }).source,
+          ]),
         });
       }
       const rec: Evaluation = {
@@ -728,6 +736,13 @@ export type MatchSpec =
 function errorDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {
   const real = ds.filter((d) => d.severity === 'error' && d.kind !== 'make');
   return real.length ? real : ds.filter((d) => d.severity === 'error');
+}
+
+/** --match as given: one text or fingerprint, or a list of fingerprints. */
+export function matchSpecOf(match: string | readonly string[]): MatchSpec {
+  return typeof match === 'string'
+    ? { kind: 'text', text: match }
+    : { kind: 'fingerprints', fingerprints: [...match] };
 }
 
 export function defaultMatch(ds: readonly Diagnostic[]): MatchSpec {

@@ -52,6 +52,8 @@ export function parseBuildLog(log: string, opts: ParseOptions = {}): Diagnostic[
       }
     }
     while (p.startsWith('./')) p = p.slice(2);
+    // An O= dir directly inside the tree makes Kbuild's srctree "..": sources are ../path.
+    if (p.startsWith('../')) p = p.slice(3);
     return p;
   };
 

@@ -2,15 +2,44 @@
 // fragments and base files, expand. Every problem, from any of these, is reported at once.
 import { createHash } from 'node:crypto';
 import { readFile, realpath } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { parseDuration } from '../build/targets.js';
 import { fragmentPins } from '../config/fragment.js';
 import type { Pin } from '../config/pin.js';
 import { KmatrixError } from '../core/errors.js';
 import type { Cell } from './cell.js';
 import { expandMatrix } from './expand.js';
 import { formatProblem, parseMatrixText, type MatrixProblem } from './parse.js';
-import type { MatrixFile } from './schema.js';
+import type { MatrixFile, MatrixTriage } from './schema.js';
+
+/** The matrix's triage block, with durations parsed and good_config resolved. */
+export interface TriageSettings {
+  enabled: boolean;
+  maxFailures: number;
+  timeoutMs: number;
+  verify: boolean;
+  /** A base name (generated with the cell's pins) or an absolute .config path. */
+  goodConfig: { kind: 'base'; base: string } | { kind: 'file'; path: string } | null;
+}
+
+export function triageSettings(t: MatrixTriage, dir: string): TriageSettings {
+  const g = t.good_config;
+  const file = g !== undefined && (g.startsWith('file:') || g.includes('/'));
+  const path = g?.replace(/^file:/, '') ?? '';
+  return {
+    enabled: t.enabled,
+    maxFailures: t.max_failures,
+    timeoutMs: parseDuration(t.timeout),
+    verify: t.verify,
+    goodConfig:
+      g === undefined
+        ? null
+        : file
+          ? { kind: 'file', path: isAbsolute(path) ? path : resolve(dir, path) }
+          : { kind: 'base', base: g },
+  };
+}
 
 export interface LoadedMatrix {
   file: string;
@@ -21,6 +50,7 @@ export interface LoadedMatrix {
   matrix: MatrixFile;
   cells: Cell[];
   warnings: string[];
+  triage: TriageSettings;
 }
 
 export function matrixIdentity(m: Pick<MatrixFile, 'name'>, realFile: string): string {
@@ -86,6 +116,20 @@ export async function loadMatrix(path: string, cwd: string): Promise<LoadedMatri
       }
     }
   }
+  const triage = triageSettings(m.triage, dir);
+  if (triage.goodConfig?.kind === 'file') {
+    try {
+      await readFile(triage.goodConfig.path);
+    } catch (e) {
+      problems.push({
+        file: path,
+        ...at(['triage', 'good_config']),
+        path: 'triage.good_config',
+        message: `cannot read good config file: ${(e as NodeJS.ErrnoException).code ?? String(e)}; accepted: a base name or file:PATH relative to the matrix file`,
+        found: JSON.stringify(m.triage.good_config),
+      });
+    }
+  }
   if (problems.length) throw matrixError(path, problems);
   const { cells, warnings } = expandMatrix(m, { dir, fragments, baseFiles });
   if (cells.length === 0)
@@ -101,6 +145,7 @@ export async function loadMatrix(path: string, cwd: string): Promise<LoadedMatri
     matrix: m,
     cells,
     warnings,
+    triage,
   };
 }
 

@@ -160,10 +160,11 @@ function issueMessage(issue: z.core.$ZodIssue): string {
 }
 
 const KEYS: Record<string, string> = {
-  '': 'name, sources, architectures, toolchains, targets, runtime, timeout, retries, configs, include, exclude',
+  '': 'name, sources, architectures, toolchains, targets, runtime, timeout, retries, configs, include, exclude, triage',
   configs: 'name, base, pins, fragments, seeds, probability, build, targets, allow_unsatisfied',
   include: 'source, arch, toolchain, config',
   exclude: 'source, arch, toolchain, config',
+  triage: 'enabled, max_failures, timeout, verify, good_config',
 };
 
 function acceptedKeys(path: readonly (string | number)[]): string {

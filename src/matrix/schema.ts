@@ -156,6 +156,38 @@ export const RuleSchema = z
   })
   .describe('Cells matching every key given (each a value or a list of values)');
 
+export const TriageSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Triage new failures after the run (kmatrix run --no-triage turns it off once)'),
+    max_failures: z
+      .number()
+      .int()
+      .min(0, { message: 'max_failures must be at least 0' })
+      .max(1000, { message: 'max_failures must be at most 1000' })
+      .default(10)
+      .describe(
+        'Distinct new failures triaged per run (same fingerprints, source and toolchain count once); the rest are skipped',
+      ),
+    timeout: durationText
+      .default('2h')
+      .describe(`Time for the whole triage stage: ${DURATION_ACCEPTED}`),
+    verify: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Rebuild the culprit (bad), its parent (good) and the revert on the new commit before naming it the cause',
+      ),
+    good_config: baseText
+      .optional()
+      .describe(
+        'A passing config of the same source, arch and toolchain to minimize failures against: a base name (with the cell pins) or file:PATH (a full .config, relative to the matrix file)',
+      ),
+  })
+  .describe('Triage of new failures: culprit commit, verification, smallest config, report');
+
 export const MatrixSchema = z.strictObject({
   $schema: z.string().optional(),
   name: z
@@ -204,6 +236,7 @@ export const MatrixSchema = z.strictObject({
       'Cells added after exclusion: the cross product of each rule, keys left out taking every value of the matrix',
     ),
   exclude: z.array(RuleSchema).default([]).describe('Cells removed from the cross product'),
+  triage: TriageSchema.prefault({}),
 });
 
 /**
@@ -251,6 +284,7 @@ export function crossReferenceIssues(
 export type MatrixFile = z.output<typeof MatrixSchema>;
 export type MatrixConfig = z.output<typeof ConfigSchema>;
 export type MatrixRule = z.output<typeof RuleSchema>;
+export type MatrixTriage = z.output<typeof TriageSchema>;
 
 /** The JSON Schema shipped as schema/matrix.schema.json (a test keeps the file in sync). */
 export function matrixJsonSchema(): Record<string, unknown> {

@@ -55,6 +55,16 @@ function eventLine(e: RunEvent): string | undefined {
       return `stopped (${e.reason}); finished cells are kept: continue with kmatrix run --resume`;
     case 'run:done':
       return undefined;
+    case 'triage:start':
+      return `triage: ${e.failures} new failure(s), ${e.distinct} distinct, ${e.todo} to triage now`;
+    case 'triage:step':
+      return `triage ${e.cell.label} [${e.cell.id}]: ${e.message}`;
+    case 'triage:done':
+      return `triage ${e.cell.label} [${e.cell.id}]: ${e.status}${e.culprit ? `, culprit ${e.culprit.slice(0, 12)} (${e.verification})` : ''} ${formatDuration(e.ms)}${e.reason ? `: ${e.reason.split('\n')[0]}` : ''}`;
+    case 'triage:end':
+      return e.complete
+        ? undefined
+        : `triage stopped before it finished; continue with kmatrix triage ${e.runId}`;
   }
 }
 

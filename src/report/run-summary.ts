@@ -6,6 +6,8 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Cell } from '../matrix/cell.js';
 import type { CellFiles, CellResult, CellStatus } from '../results/result.js';
 import type { Change, RunComparison } from '../results/compare.js';
+import type { CellWhy, TriageRecord, TriageStatus } from '../results/triage.js';
+import { triageLines, whyLines } from './run-why.js';
 
 export type DisplayStatus = CellStatus | 'not-run';
 
@@ -34,10 +36,27 @@ export interface CellSummary {
   counts: { errors: number; warnings: number };
   pins: PinResult[];
   diagnostics: Diagnostic[];
+  /** Broken cells: the pins that did not hold, explained, and the first errors. */
+  why: CellWhy | null;
+  /** New failures: what the triage found (null when it did not run for this cell). */
+  triage: TriageRecord | null;
 }
 
+/**
+ * The run's triage: `not-run` (no new failure, --no-triage, triage.enabled false, or the run
+ * was interrupted), `running` (the reports written before it started), `done`, `incomplete`.
+ */
+export interface TriageSummary {
+  state: 'not-run' | 'running' | 'done' | 'incomplete';
+  reason: string | null;
+  counts: Record<TriageStatus, number>;
+}
+
+export const RUN_SCHEMA = 'kmatrix.run/2';
+
 export interface RunSummary {
-  schema: 'kmatrix.run/1';
+  /** 2: cells gained `why` and `triage`, the run `triage` (docs/triage.md). */
+  schema: typeof RUN_SCHEMA;
   runId: string;
   matrix: { identity: string; file: string; contentHash: string };
   runDir: string;
@@ -56,6 +75,7 @@ export interface RunSummary {
   /** Grid axes: columns are arches, rows are source x variant (x toolchain). */
   arches: string[];
   rows: { key: string; source: string; variant: string; toolchain: string }[];
+  triage: TriageSummary;
   cells: CellSummary[];
 }
 
@@ -89,6 +109,9 @@ export function buildRunSummary(o: {
   cells: readonly Cell[];
   results: ReadonlyMap<string, CellResult>;
   comparison: RunComparison;
+  why?: ReadonlyMap<string, CellWhy>;
+  triage?: ReadonlyMap<string, TriageRecord>;
+  triageState?: Pick<TriageSummary, 'state' | 'reason'>;
 }): RunSummary {
   const status = Object.fromEntries(DISPLAY_STATUSES.map((s) => [s, 0])) as Record<
     DisplayStatus,
@@ -131,10 +154,14 @@ export function buildRunSummary(o: {
       counts: r?.counts ?? { errors: 0, warnings: 0 },
       pins: r?.pins ?? [],
       diagnostics: r?.diagnostics ?? [],
+      why: o.why?.get(c.id) ?? null,
+      triage: o.triage?.get(c.id) ?? null,
     };
   });
+  const triageCounts = { done: 0, skipped: 0, incomplete: 0, 'infra-error': 0 };
+  for (const c of cells) if (c.triage) triageCounts[c.triage.status]++;
   return {
-    schema: 'kmatrix.run/1',
+    schema: RUN_SCHEMA,
     runId: o.runId,
     matrix: o.matrix,
     runDir: o.runDir,
@@ -148,6 +175,11 @@ export function buildRunSummary(o: {
     counts: { total: o.cells.length, status, change: { ...o.comparison.counts } },
     arches,
     rows,
+    triage: {
+      state: o.triageState?.state ?? 'not-run',
+      reason: o.triageState?.reason ?? null,
+      counts: triageCounts,
+    },
     cells,
   };
 }
@@ -210,9 +242,18 @@ function headline(s: RunSummary): string {
   const base = s.baselineRunId
     ? `compared with run ${s.baselineRunId}`
     : 'no earlier completed run to compare with';
+  const t = s.triage;
+  const triage =
+    t.state === 'not-run'
+      ? ''
+      : `\ntriage: ${t.state}${t.reason ? ` (${t.reason})` : ''}: ${Object.entries(t.counts)
+          .filter(([, n]) => n > 0)
+          .map(([k, n]) => `${n} ${k}`)
+          .join(', ')}`;
   return (
     `run ${s.runId}: ${s.counts.total} cells: ${parts.join(', ')} (${(s.durationMs / 1000).toFixed(1)}s)\n` +
-    `${base}: ${ch['new-failure']} new failure(s), ${ch.fixed} fixed, ${ch['still-failing']} still failing, ${ch['new-warning']} with new warnings`
+    `${base}: ${ch['new-failure']} new failure(s), ${ch.fixed} fixed, ${ch['still-failing']} still failing, ${ch['new-warning']} with new warnings` +
+    triage
   );
 }
 
@@ -224,7 +265,11 @@ function changeLines(s: RunSummary): string[] {
       out.push(
         `NEW FAILURE  ${who}: ${c.status}${c.reason ? ` (${c.reason.split('\n')[0]})` : ''}`,
         ...c.newProblems.map((p) => `    + ${p}`),
+        ...(c.why ? whyLines(c.why) : []),
+        ...(c.triage ? triageLines(c.triage) : []),
       );
+    else if (c.change === 'still-failing' && c.why)
+      out.push(`STILL BROKEN ${who}: ${c.status}`, ...whyLines(c.why));
     else if (c.change === 'fixed')
       out.push(`FIXED        ${who}`, ...c.fixedProblems.map((p) => `    - ${p}`));
     else if (c.change === 'new-warning')

@@ -1,6 +1,7 @@
 // Typed events of a matrix run. The run and its scheduler emit them; reporters (TTY status
 // line, plain lines, --events NDJSON) render them.
 import type { CellStatus } from './result.js';
+import type { TriageStatus, Verification } from './triage.js';
 
 export interface CellRef {
   id: string;
@@ -38,4 +39,23 @@ export type RunEvent =
       reason?: string;
     }
   | { type: 'run:interrupted'; reason: string }
-  | { type: 'run:done'; runId: string; ms: number; done: number; total: number };
+  | { type: 'run:done'; runId: string; ms: number; done: number; total: number }
+  | {
+      type: 'triage:start';
+      runId: string;
+      /** New failures, distinct failures (same fingerprints, source, toolchain), to triage now. */
+      failures: number;
+      distinct: number;
+      todo: number;
+    }
+  | { type: 'triage:step'; cell: CellRef; message: string }
+  | {
+      type: 'triage:done';
+      cell: CellRef;
+      status: TriageStatus;
+      culprit: string | null;
+      verification: Verification;
+      ms: number;
+      reason?: string;
+    }
+  | { type: 'triage:end'; runId: string; ms: number; complete: boolean };

@@ -13,16 +13,20 @@ import { pidAlive } from '../fsutil/atomic.js';
 import type { Cell } from '../matrix/cell.js';
 import { applyFilters, parseFilter } from '../matrix/filter.js';
 import { loadMatrix, type LoadedMatrix } from '../matrix/load.js';
-import type { ProcessRunner } from '../process/runner.js';
-import { writeRunReports } from '../report/run-files.js';
-import { buildRunSummary, type RunSummary } from '../report/run-summary.js';
-import { compareRun, exitCodeFor, type RunComparison } from '../results/compare.js';
+import { execaRunner, type ProcessRunner } from '../process/runner.js';
+import type { RunSummary } from '../report/run-summary.js';
+import { compareRun, type RunComparison } from '../results/compare.js';
 import type { RunEvent } from '../results/events.js';
 import { isFinal, type CellResult } from '../results/result.js';
 import type { RuntimeChoice } from '../runtime/select.js';
 import { sizeRun, type Sizing } from '../schedule/resources.js';
 import type { CellWork, Clock } from '../schedule/scheduler.js';
 import { ResultStore, type RunRecord } from '../store/store.js';
+import { realTriageWork } from '../triage/real.js';
+import type { TriageWork } from '../triage/stage.js';
+import { whyOfBroken } from '../triage/why.js';
+import { pinGitSources } from './sources.js';
+import { whyAndTriage, type RememberedTriage, type StoredRun } from './triage-run.js';
 import type { ExecuteOutcome, Executor } from './executor.js';
 import { localExecutor } from './local-executor.js';
 
@@ -43,6 +47,8 @@ export interface RunMatrixOptions {
   retries?: number;
   sizing?: Partial<Sizing>;
   ccache: boolean;
+  /** false: no triage stage this time (--no-triage); default: the matrix's triage.enabled. */
+  triage?: boolean;
   signal: AbortSignal;
   emit: (e: RunEvent) => void;
   onBuildEvent?: (e: BuildEvent) => void;
@@ -56,6 +62,11 @@ export interface RunMatrixDeps {
   work?: CellWork;
   clock?: Clock;
   machine?: { cores: number; memoryBytes: number };
+  /**
+   * The triage work (default: the real one, unless the cell work or the executor is
+   * injected: a faked run has nothing real to bisect, so it gets no triage stage).
+   */
+  triage?: TriageWork;
 }
 
 /** A run ready to execute: its record in the store, its cells, what is already done. */
@@ -88,10 +99,10 @@ export async function runMatrix(
   for (const w of loaded.warnings) o.emit({ type: 'run:note', message: `warning: ${w}` });
   const store = new ResultStore(o.storePath);
   try {
-    const plan = await planRun(o, loaded, store);
+    const plan = await planRun(o, loaded, store, deps.runner ?? execaRunner);
     const executed = await executeRun(o, deps, plan, store);
     const comparison = compareWithBaseline(plan, executed.outcome);
-    return await reportRun(o, plan, executed, comparison, store);
+    return await reportRun(o, deps, plan, executed, comparison, store);
   } finally {
     store.close();
   }
@@ -102,9 +113,10 @@ async function planRun(
   o: RunMatrixOptions,
   loaded: LoadedMatrix,
   store: ResultStore,
+  runner: ProcessRunner,
 ): Promise<PlannedRun> {
   const resumed = o.resume ? resumeRun(o, loaded, store) : undefined;
-  const run = resumed ?? newRun(o, loaded, store);
+  const run = resumed ?? (await newRun(o, loaded, store, runner));
   const done = new Map<string, CellResult>();
   if (resumed)
     for (const [id, r] of store.resultsOf(run.id)) if (isFinal(r.status)) done.set(id, r);
@@ -138,13 +150,19 @@ function resumeRun(o: RunMatrixOptions, loaded: LoadedMatrix, store: ResultStore
   return found;
 }
 
-function newRun(o: RunMatrixOptions, loaded: LoadedMatrix, store: ResultStore): RunRecord {
-  const cells = applyFilters(loaded.cells, o.filters.map(parseFilter));
-  if (cells.length === 0)
+async function newRun(
+  o: RunMatrixOptions,
+  loaded: LoadedMatrix,
+  store: ResultStore,
+  runner: ProcessRunner,
+): Promise<RunRecord> {
+  const filtered = applyFilters(loaded.cells, o.filters.map(parseFilter));
+  if (filtered.length === 0)
     throw new KmatrixError(
       'usage',
       `--filter ${o.filters.map((f) => JSON.stringify(f)).join(' ')} matches none of the ${loaded.cells.length} cells of ${o.matrixPath}`,
     );
+  const { cells, sources } = await pinGitSources(filtered, runner);
   const id = newRunId();
   const run: RunRecord = {
     id,
@@ -157,6 +175,7 @@ function newRun(o: RunMatrixOptions, loaded: LoadedMatrix, store: ResultStore): 
     finishedAt: null,
     filters: [...o.filters],
     pid: process.pid,
+    sources,
   };
   store.createRun(run, cells);
   return run;
@@ -223,9 +242,13 @@ function compareWithBaseline(plan: PlannedRun, outcome: ExecuteOutcome): RunComp
   );
 }
 
-/** The summary (results.json and the other report files in the run directory). */
+/**
+ * The reports (results.json and the other files in the run directory), written as soon as the
+ * run is compared; then the triage stage, and the reports again (src/run/triage-run.ts).
+ */
 async function reportRun(
   o: RunMatrixOptions,
+  deps: RunMatrixDeps,
   plan: PlannedRun,
   executed: ExecutedRun,
   comparison: RunComparison,
@@ -233,22 +256,60 @@ async function reportRun(
 ): Promise<RunSummary> {
   const { loaded, run } = plan;
   const { outcome } = executed;
-  const finished = store.getRun(run.id)!;
-  const summary = buildRunSummary({
-    runId: run.id,
-    matrix: { identity: loaded.identity, file: loaded.file, contentHash: loaded.contentHash },
-    runDir: run.runDir,
-    store: o.storePath,
-    startedAt: run.startedAt,
-    finishedAt: finished.finishedAt ?? new Date().toISOString(),
-    durationMs: executed.durationMs,
-    interrupted: outcome.interrupted,
-    exitCode: exitCodeFor(comparison, outcome.interrupted),
+  const before = plan.baseline ? store.getRun(plan.baseline.runId) : undefined;
+  const stored: StoredRun = {
+    run: store.getRun(run.id)!,
     cells: plan.cells,
     results: outcome.results,
+    baseline: before && plan.baseline ? { run: before, results: plan.baseline.results } : undefined,
     comparison,
+    durationMs: executed.durationMs,
+    interrupted: outcome.interrupted,
+  };
+  const m = loaded.matrix;
+  const fake = deps.work !== undefined || deps.executor !== undefined;
+  const remember: RememberedTriage = {
+    settings: loaded.triage,
+    runtime: o.runtime ?? m.runtime,
+    stepTimeoutMs: o.timeoutMs ?? parseDuration(m.timeout),
+  };
+  const work: TriageWork =
+    deps.triage ??
+    (fake
+      ? {
+          why: (cells, results) => whyOfBroken(cells, results, undefined),
+          triage: () => Promise.reject(new Error('no triage work')),
+        }
+      : realTriageWork({
+          cwd: o.cwd,
+          env: o.env,
+          cacheDir: o.cacheDir,
+          ccache: o.ccache,
+          runtime: remember.runtime,
+          ...(o.sizing?.makeJobs ? { jobs: o.sizing.makeJobs } : {}),
+          ...(remember.stepTimeoutMs ? { stepTimeoutMs: remember.stepTimeoutMs } : {}),
+          ...(deps.runner ? { runner: deps.runner } : {}),
+        }));
+  const off = outcome.interrupted
+    ? 'the run was interrupted'
+    : o.triage === false
+      ? '--no-triage'
+      : !loaded.triage.enabled
+        ? 'triage.enabled is false'
+        : fake && !deps.triage
+          ? 'the cells ran with injected work'
+          : undefined;
+  const { summary } = await whyAndTriage(stored, store, {
+    storePath: o.storePath,
+    settings: loaded.triage,
+    remember,
+    enabled: off === undefined,
+    ...(off ? { notRunReason: off } : {}),
+    signal: o.signal,
+    emit: o.emit,
+    work,
   });
-  return await writeRunReports(summary);
+  return summary;
 }
 
 /** $KMATRIX_RESULTS, else ./kmatrix-results. */

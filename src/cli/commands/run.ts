@@ -30,6 +30,7 @@ interface RawRunOptions {
   configJobs?: string;
   cacheDir?: string;
   ccache: boolean;
+  triage: boolean;
   events?: string;
   json?: boolean;
   list?: boolean;
@@ -89,6 +90,7 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
       'cache for trees and tools (default $KMATRIX_CACHE or $XDG_CACHE_HOME/kmatrix)',
     )
     .option('--no-ccache', 'do not use the shared ccache')
+    .option('--no-triage', 'do not triage new failures this time (the matrix has triage.enabled)')
     .option('--events <file>', 'append every run event to FILE as JSON lines')
     .option('--list', 'print the cells (id and label) the run would have and exit')
     .option('--json', 'print the run summary (results.json) on stdout')
@@ -151,6 +153,7 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
             ...(configJobs ? { configJobs } : {}),
           },
           ccache: raw.ccache,
+          ...(raw.triage ? {} : { triage: false }),
           signal: abort.signal,
           emit: (e) => reporters.forEach((r) => r.emit(e)),
         });
