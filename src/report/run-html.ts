@@ -40,7 +40,7 @@ function cellTd(c: CellSummary | undefined): string {
     `<div class="st">${esc(cellText(c))}</div>` +
     `<div class="meta">${(c.durationMs / 1000).toFixed(0)}s${c.counts.errors || c.counts.warnings ? ` · ${c.counts.errors}E ${c.counts.warnings}W` : ''}</div>` +
     `<div class="links">${links(c)}</div>` +
-    (c.why ? `<div class="why"><a href="#why-${c.id}">${esc(shortWhy(c))}</a></div>` : '') +
+    (c.why ? `<div class="why" title="details under Why, below">${esc(shortWhy(c))}</div>` : '') +
     `</td>`
   );
 }

@@ -49,8 +49,11 @@ export function diagnosticLine(d: Diagnostic): string {
       return /^undefined reference to /.test(d.message) && d.file
         ? `${d.file}:(.text+0x0): ${d.message}`
         : `ld: ${d.severity === 'warning' ? 'warning: ' : ''}${d.file ? `${d.file}: ` : ''}${d.message}`;
-    case 'modpost':
-      return `${d.severity === 'error' ? 'ERROR' : 'WARNING'}: modpost: ${d.message}`;
+    case 'modpost': {
+      const sev = d.severity === 'error' ? 'ERROR' : 'WARNING';
+      if (d.file.endsWith('.o')) return `${sev}: modpost: ${d.file}: ${d.message}`;
+      return `${sev}: modpost: ${d.message}${d.file ? ` [${d.file}]` : ''}`;
+    }
     case 'make':
       return `make[2]: *** [${d.file}] ${d.message}`;
     case 'kconfig':
