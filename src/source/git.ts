@@ -63,11 +63,11 @@ export async function resolveGitTree(
       deps.emit({ type: 'source:export', repo, commit, into: treeDir });
       await publishDir(treeDir, async (staging) => {
         try {
-          await execa('git', ['-C', repo, 'archive', '--format=tar', commit]).pipe('tar', [
-            '-x',
-            '-C',
-            staging,
-          ]);
+          // buffer: false: the tar stream of a kernel (1.1 GB) is far over execa's maxBuffer,
+          // which would kill git mid-stream (tar: Unexpected EOF in archive).
+          await execa('git', ['-C', repo, 'archive', '--format=tar', commit], {
+            buffer: false,
+          }).pipe('tar', ['-x', '-C', staging]);
         } catch (e) {
           throw new KmatrixError(
             'command-failed',

@@ -16,7 +16,7 @@ export const REPORTS_DIR = 'reports';
 /** The compiler line of the cell's build (result.json), or what would have built it. */
 async function compilerText(runDir: string, g: FailureGroup, arch: Arch): Promise<string> {
   const cc = compilerCommand(arch, g.cell.toolchain);
-  if (!g.result.files.result) return `${cc} (the cell was not built)`;
+  if (!g.cell.build || !g.result.files.result) return `${cc} (config only: the cell was not built)`;
   try {
     const r = JSON.parse(await readFile(join(runDir, g.result.files.result), 'utf8')) as {
       toolchain?: { version?: string };

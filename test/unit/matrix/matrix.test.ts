@@ -105,6 +105,44 @@ exclude:
     expect(formatProblem(y.problems[0]!)).toMatch(/^y\.yaml:\d+:\d+: YAML: /);
   });
 
+  it('validates the triage block like the rest: each problem with position, value and what is accepted', () => {
+    const r = parseMatrixText(
+      `sources: [debian:6.1]
+architectures: [arm]
+configs:
+  - {name: a, base: tinyconfig}
+triage:
+  max_failures: -1
+  timeout: soon
+  verify: yes please
+  good_config: defconfg
+  retry: 3
+`,
+      't.yaml',
+    );
+    if (r.ok) throw new Error('expected problems');
+    expect(r.problems.map(formatProblem)).toEqual([
+      't.yaml:6:17: triage.max_failures: max_failures must be at least 0 (found -1)',
+      expect.stringMatching(
+        /^t\.yaml:7:12: triage\.timeout: not a duration; accepted: a duration such as 90s, 30m or 2h \(found "soon"\)$/,
+      ),
+      't.yaml:8:11: triage.verify: expected boolean (found "yes please")',
+      expect.stringMatching(
+        /^t\.yaml:9:16: triage\.good_config: unknown base; accepted: defconfig, .*file:PATH \(found "defconfg"\)$/,
+      ),
+      't.yaml:10:3: triage.retry: unknown key "retry"; accepted: enabled, max_failures, timeout, verify, good_config',
+    ]);
+  });
+
+  it('fills the triage defaults', () => {
+    expect(parse(SEED).triage).toEqual({
+      enabled: true,
+      max_failures: 10,
+      timeout: '2h',
+      verify: true,
+    });
+  });
+
   it('accepts the repository matrix.yaml', async () => {
     const { readFile } = await import('node:fs/promises');
     const r = parseMatrixText(await readFile('matrix.yaml', 'utf8'), 'matrix.yaml');
