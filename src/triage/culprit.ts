@@ -97,7 +97,7 @@ export async function findCulprit(
     };
     return bisect(req, { runner: env.runner, env: env.env, emit });
   };
-  const objects = pred.kind === 'build' ? pred.objects : null;
+  let objects = pred.kind === 'build' ? pred.objects : null;
   let result = await run(objects);
   let note = end.note;
   // The objects did not show the error at tonight's commit (an error that only comes with
@@ -110,6 +110,7 @@ export async function findCulprit(
     ]
       .filter(Boolean)
       .join('; ');
+    objects = null;
     result = await run(null);
   }
   return outcome(g, arch, pred, result, end, note, objects, Date.now() - started, env);
@@ -153,7 +154,7 @@ async function outcome(
     good: end.good,
     bad: r.bad.sha,
     goodFrom: end.from,
-    objects: objects && r.predicate.kind === 'build' ? [...objects] : null,
+    objects: objects ? [...objects] : null,
     steps: r.steps.length,
     durationMs: ms,
   };

@@ -114,6 +114,7 @@ export async function minimizeConfig(m: MinimizeInput, env: TriageEnv): Promise<
   const badText = await readFile(join(m.runDir, m.g.result.files.config), 'utf8');
   const notes: string[] = [];
   let tests = 0;
+  let objects = m.objects;
   for (const cand of goodCandidates(m, tree, env)) {
     let goodText: string;
     try {
@@ -123,13 +124,21 @@ export async function minimizeConfig(m: MinimizeInput, env: TriageEnv): Promise<
       continue;
     }
     env.note(`minimizing against ${cand.label}`);
-    let r = await search(m, tree, goodText, badText, m.objects, env);
+    let r = await search(m, tree, goodText, badText, objects, env);
     tests += r.tests;
+    if (objects && r.kind === 'endpoints' && r.problems.some((p) => p.startsWith('--bad'))) {
+      notes.push(
+        `building ${objects.join(' ')} alone does not fail with the cell's config: full builds`,
+      );
+      objects = null;
+      r = await search(m, tree, goodText, badText, null, env);
+      tests += r.tests;
+    }
     if (r.kind === 'endpoints') {
       notes.push(`${cand.label}: ${r.problems.join('; ')}`);
       continue;
     }
-    if (r.kind === 'found' && m.objects) {
+    if (r.kind === 'found' && objects) {
       const confirmed = await confirmFull(m, tree, goodText, r, env);
       if (!confirmed.ok) {
         notes.push(

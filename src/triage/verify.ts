@@ -1,13 +1,14 @@
 // Verification of a suspect before it is named the cause: the suspect is rebuilt (it must be
-// bad) and its parent (good), each in a fresh clone, and where `git revert` of the suspect
-// applies cleanly on tonight's commit, the revert is built too. Builds are full builds of the
-// cell's targets (a search with object-only steps is confirmed here), with O= inside each
-// clone so all of them share the ccache; pins are resolved with the tree's own Kconfig.
+// bad), then its parent (good), and where `git revert` of the suspect applies cleanly on
+// tonight's commit, the revert (good). Builds are full builds of the cell's targets (a search
+// with object-only steps is confirmed here) in one private clone with O= inside it: the first
+// build hits the shared ccache, the next two are incremental. Pins are resolved with the
+// tree's own Kconfig at each commit.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Arch } from '../arch/arches.js';
 import { checkRequires, resolveConfig, type KconfigDeps } from '../bisect/configure.js';
-import { grepTrees, InputTree, PrivateClone, type Worktree } from '../bisect/git.js';
+import { grepTrees, InputTree, PrivateClone } from '../bisect/git.js';
 import {
   inputContext,
   isKconfigInput,
@@ -17,6 +18,7 @@ import {
 } from '../bisect/inputs.js';
 import { evalBuild, matchSpecOf } from '../bisect/run.js';
 import { OUT_IN_TREE } from '../bisect/share-conf.js';
+import { KmatrixError } from '../core/errors.js';
 import type { Verification, VerifyStep } from '../results/triage.js';
 import type { TriageEnv } from './env.js';
 import type { CulpritPredicate, FailureGroup } from './plan.js';
@@ -48,42 +50,29 @@ export function verificationOf(steps: readonly VerifyStep[]): Verification {
 
 export async function verifyCulprit(v: VerifyInput, env: TriageEnv): Promise<VerifyStep[]> {
   await mkdir(v.dir, { recursive: true });
-  const reverted = await revertCommit(v, env);
-  const targets: {
-    what: VerifyStep['what'];
-    commit: string;
-    expected: 'bad' | 'good';
-    repo: string;
-    sha: string;
-  }[] = [
-    {
-      what: 'culprit',
-      commit: v.suspect.commit,
-      expected: 'bad',
-      repo: v.repo,
-      sha: v.suspect.commit,
-    },
-    { what: 'parent', commit: v.parent, expected: 'good', repo: v.repo, sha: v.parent },
-  ];
-  if ('sha' in reverted)
-    targets.push({
-      what: 'revert',
-      commit: v.tonight,
-      expected: 'good',
-      repo: reverted.clone,
-      sha: reverted.sha,
-    });
-  const one = (t: (typeof targets)[number]) => verifyOne(v, env, t.what, t.repo, t.sha);
-  // The suspect first: a cold ccache is filled once, then the other two build in parallel.
-  const first = await one(targets[0]!);
-  const rest = await Promise.all(targets.slice(1).map(one));
-  const steps = [first, ...rest].map((r, i) => ({
-    ...r,
-    what: targets[i]!.what,
-    commit: targets[i]!.commit,
-    expected: targets[i]!.expected,
-  }));
-  if (!('sha' in reverted))
+  // One private clone holds the revert commit and moves between the three commits; its O= dir
+  // is kept, so the parent and the revert are incremental builds after the suspect's.
+  const clone = await PrivateClone.create(env.runner, v.repo, join(v.dir, 'src'), env.signal);
+  const reverted = await revertCommit(v, clone.dir, env);
+  const place = await placeFor(v, clone, env);
+  const steps: VerifyStep[] = [];
+  const run = async (
+    what: VerifyStep['what'],
+    commit: string,
+    sha: string,
+    expected: 'bad' | 'good',
+  ) => {
+    const t0 = Date.now();
+    env.note(
+      `verifying: building the ${what} ${sha.slice(0, 12)}${what === 'revert' ? ` (the revert on ${commit.slice(0, 12)})` : ''}`,
+    );
+    const r = await place.judge(sha, what);
+    steps.push({ what, commit, expected, got: r.got, why: r.why, ms: Date.now() - t0 });
+  };
+  await run('culprit', v.suspect.commit, v.suspect.commit, 'bad');
+  await run('parent', v.parent, v.parent, 'good');
+  if ('sha' in reverted) await run('revert', v.tonight, reverted.sha, 'good');
+  else
     steps.push({
       what: 'revert',
       commit: v.tonight,
@@ -102,17 +91,11 @@ export async function verifyCulprit(v: VerifyInput, env: TriageEnv): Promise<Ver
  */
 async function revertCommit(
   v: VerifyInput,
+  clone: string,
   env: TriageEnv,
-): Promise<{ clone: string; sha: string } | { why: string }> {
-  const clone = join(v.dir, 'revert');
+): Promise<{ sha: string } | { why: string }> {
   const git = (args: string[], opts: { input?: string; env?: Record<string, string> } = {}) =>
     env.runner.run('git', ['-C', clone, ...args], { ...opts, signal: env.signal });
-  const c = await env.runner.run(
-    'git',
-    ['clone', '--quiet', '--shared', '--no-checkout', '--', v.repo, clone],
-    { signal: env.signal },
-  );
-  if (c.failed) throw new Error(`git clone of ${v.repo} failed: ${c.stderr.trim()}`);
   const index = { GIT_INDEX_FILE: join(clone, '.git', 'kmatrix-revert-index') };
   const patch = await git([
     'diff',
@@ -125,7 +108,12 @@ async function revertCommit(
   if (patch.failed)
     return { why: `git diff of ${v.suspect.commit.slice(0, 12)} failed: ${patch.stderr.trim()}` };
   const read = await git(['read-tree', v.tonight], { env: index });
-  if (read.failed) throw new Error(`git read-tree ${v.tonight} failed: ${read.stderr.trim()}`);
+  if (read.failed)
+    throw new KmatrixError(
+      'command-failed',
+      `git read-tree ${v.tonight} failed in ${clone}`,
+      read.stderr.trim(),
+    );
   const applied = await git(['apply', '--cached', '-R', '-'], { input: patch.stdout, env: index });
   if (applied.failed)
     return {
@@ -143,78 +131,91 @@ async function revertCommit(
     { env: ident },
   );
   if (tree.failed || commit.failed)
-    throw new Error(`git commit-tree failed: ${commit.stderr.trim()}`);
-  return { clone, sha: commit.stdout.trim() };
+    throw new KmatrixError(
+      'command-failed',
+      `git commit-tree failed in ${clone}`,
+      commit.stderr.trim(),
+    );
+  return { sha: commit.stdout.trim() };
 }
 
-async function verifyOne(
+/** Judging a commit of the clone: Kconfig inputs only for pins, the full targets for builds. */
+async function placeFor(
   v: VerifyInput,
+  clone: PrivateClone,
   env: TriageEnv,
-  what: VerifyStep['what'],
-  repo: string,
-  sha: string,
-): Promise<{ got: Got; why: string; ms: number }> {
-  const t0 = Date.now();
-  const dir = join(v.dir, what === 'revert' ? 'revert-tree' : what);
+): Promise<{ judge(sha: string, what: string): Promise<{ got: Got; why: string }> }> {
   const kdeps: KconfigDeps = { runner: env.runner, env: env.env, signal: env.signal };
+  const cell = v.g.cell;
   if (v.pred.kind === 'require') {
-    const grep = await grepTrees(env.runner, repo, [sha], SOURCE_GREP, SOURCE_GREP_PATHS);
-    const ctx = inputContext(v.arch, v.g.cell.base, sourcedFromOutside(grep, v.arch.srcarch));
+    const requires = v.pred.requires;
+    // Pins need only the Kconfig inputs, written from the clone's objects (it has the revert).
+    const grep = await grepTrees(
+      env.runner,
+      clone.dir,
+      [v.tonight, v.parent],
+      SOURCE_GREP,
+      SOURCE_GREP_PATHS,
+    );
+    const ctx = inputContext(v.arch, cell.base, sourcedFromOutside(grep, v.arch.srcarch));
     const tree = await InputTree.create(
       env.runner,
-      repo,
-      dir,
+      clone.dir,
+      join(v.dir, 'kconfig'),
       (p) => isKconfigInput(p, ctx),
       env.signal,
     );
-    await tree.checkout(sha);
-    const r = await resolveConfig(
-      {
-        src: tree.dir,
-        out: join(tree.dir, OUT_IN_TREE),
-        arch: v.arch,
-        toolchain: v.g.cell.toolchain,
-      },
-      v.g.cell.base,
-      v.g.cell.pins,
-      kdeps,
-    );
-    if (r.kind === 'failed')
-      return { got: 'skip', why: `make ${r.step} failed`, ms: Date.now() - t0 };
-    const req = checkRequires(v.pred.requires, r.values);
-    const broken = req.filter((x) => !x.holds);
     return {
-      got: broken.length ? 'bad' : 'good',
-      why: broken.length
-        ? broken.map((b) => `${b.symbol}=${b.effective} (required ${b.required})`).join(', ')
-        : req.map((b) => `${b.symbol}=${b.effective}`).join(', '),
-      ms: Date.now() - t0,
+      async judge(sha) {
+        await tree.checkout(sha);
+        const place = {
+          src: tree.dir,
+          out: join(tree.dir, OUT_IN_TREE),
+          arch: v.arch,
+          toolchain: cell.toolchain,
+        };
+        const r = await resolveConfig(place, cell.base, cell.pins, kdeps);
+        if (r.kind === 'failed') return { got: 'skip', why: `make ${r.step} failed` };
+        const req = checkRequires(requires, r.values);
+        const broken = req.filter((x) => !x.holds);
+        return {
+          got: broken.length ? 'bad' : 'good',
+          why: broken.length
+            ? broken.map((b) => `${b.symbol}=${b.effective} (required ${b.required})`).join(', ')
+            : req.map((b) => `${b.symbol}=${b.effective}`).join(', '),
+        };
+      },
     };
   }
-  const tree: Worktree = await PrivateClone.create(env.runner, repo, dir, env.signal);
-  await tree.checkout(sha);
-  const r = await evalBuild(
-    {
-      src: tree.dir,
-      out: join(tree.dir, OUT_IN_TREE),
-      label: `triage-${what}-${sha.slice(0, 12)}`,
-      arch: v.arch,
-      toolchain: v.g.cell.toolchain,
-      base: v.g.cell.base,
-      pins: v.g.cell.pins,
-      signal: env.signal,
+  const match = v.pred.match;
+  const runtime = await env.runtime(cell.toolchain);
+  return {
+    async judge(sha, what) {
+      await clone.checkout(sha);
+      const r = await evalBuild(
+        {
+          src: clone.dir,
+          out: join(clone.dir, OUT_IN_TREE),
+          label: `triage-${what}-${sha.slice(0, 12)}`,
+          arch: v.arch,
+          toolchain: cell.toolchain,
+          base: cell.base,
+          pins: cell.pins,
+          signal: env.signal,
+        },
+        {
+          kind: 'build',
+          targets: cell.targets,
+          match,
+          jobs: env.jobs,
+          runtime,
+          ...(env.stepTimeoutMs ? { timeoutMs: env.stepTimeoutMs } : {}),
+          ...(env.ccacheDir ? { ccacheDir: env.ccacheDir } : {}),
+        },
+        kdeps,
+        matchSpecOf(match),
+      );
+      return { got: r.verdict, why: r.why };
     },
-    {
-      kind: 'build',
-      targets: v.g.cell.targets,
-      match: v.pred.match,
-      jobs: env.jobs,
-      runtime: await env.runtime(v.g.cell.toolchain),
-      ...(env.stepTimeoutMs ? { timeoutMs: env.stepTimeoutMs } : {}),
-      ...(env.ccacheDir ? { ccacheDir: env.ccacheDir } : {}),
-    },
-    kdeps,
-    matchSpecOf(v.pred.match),
-  );
-  return { got: r.verdict, why: r.why, ms: Date.now() - t0 };
+  };
 }

@@ -258,3 +258,29 @@ describe('--filter', () => {
     );
   });
 });
+
+describe('loadMatrix: triage', () => {
+  it('resolves good_config against the matrix file and reports one that cannot be read', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadMatrix } = await import('../../../src/matrix/load.js');
+    const dir = await mkdtemp(join(tmpdir(), 'kmatrix-matrix-triage-'));
+    const text = (good: string) =>
+      `sources: [debian:6.1]\narchitectures: [arm]\nconfigs:\n  - {name: a, base: tinyconfig}\ntriage:\n  timeout: 90m\n  good_config: ${good}\n`;
+    await writeFile(join(dir, 'good.config'), 'CONFIG_A=y\n');
+    await writeFile(join(dir, 'm.yaml'), text('file:good.config'));
+    expect((await loadMatrix('m.yaml', dir)).triage).toEqual({
+      enabled: true,
+      maxFailures: 10,
+      timeoutMs: 90 * 60_000,
+      verify: true,
+      goodConfig: { kind: 'file', path: join(dir, 'good.config') },
+    });
+    await writeFile(join(dir, 'm.yaml'), text('file:missing.config'));
+    await expect(loadMatrix('m.yaml', dir)).rejects.toMatchObject({
+      detail:
+        'm.yaml:7:16: triage.good_config: cannot read good config file: ENOENT; accepted: a base name or file:PATH relative to the matrix file (found "file:missing.config")',
+    });
+  });
+});
