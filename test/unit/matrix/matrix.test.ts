@@ -1,6 +1,10 @@
 // Matrix files: validation (every problem at once, with file:line:column), expansion into
 // cells with content-derived ids, include/exclude rules, and --filter.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadMatrix } from '../../../src/matrix/load.js';
 import { expandMatrix } from '../../../src/matrix/expand.js';
 import { applyFilters, parseFilter } from '../../../src/matrix/filter.js';
 import { formatProblem, parseMatrixText } from '../../../src/matrix/parse.js';
@@ -261,10 +265,6 @@ describe('--filter', () => {
 
 describe('loadMatrix: triage', () => {
   it('resolves good_config against the matrix file and reports one that cannot be read', async () => {
-    const { mkdtemp, writeFile } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { loadMatrix } = await import('../../../src/matrix/load.js');
     const dir = await mkdtemp(join(tmpdir(), 'kmatrix-matrix-triage-'));
     const text = (good: string) =>
       `sources: [debian:6.1]\narchitectures: [arm]\nconfigs:\n  - {name: a, base: tinyconfig}\ntriage:\n  timeout: 90m\n  good_config: ${good}\n`;
