@@ -74,8 +74,6 @@ export interface RobotReport {
   missing: string[];
 }
 
-const FIELD =
-  /^(tree|head|commit|date|config|compiler|url|base|patch link|patch subject|reproduce(?: \(this is a W=1 build\))?|sparse|smatch version|sparse version|clang version):(?:\s+(.*))?$/i;
 const SECTION =
   /^(all errors|all warnings|all error\/warnings|errors|warnings|sparse warnings|smatch warnings)(?: \(new ones prefixed by >>\))?:?(?: \(new ones prefixed by >>\))?:?\s*$/i;
 const SECTION_END = /^(vim \+|---+\s*$|0-DAY|# https?:\/\/|git (remote|fetch|checkout) )/;
@@ -259,6 +257,231 @@ function sectionKind(header: string): ReportSection {
   return h.includes('error') ? 'errors' : 'warnings';
 }
 
+/** smatch: "file.c:123 func() warn: message" (no column); kept as warnings. */
+function parseSmatch(body: readonly string[]): ReportedIssue[] {
+  const out: ReportedIssue[] = [];
+  for (const l of body) {
+    const m = /^(>>)?\s*(\S+?):(\d+) (?:(\S+)\(\) )?(warn|error): (.*)$/.exec(l);
+    if (!m) continue;
+    const d = {
+      severity: m[5] === 'error' ? ('error' as const) : ('warning' as const),
+      kind: 'compiler' as const,
+      file: m[2]!,
+      line: Number(m[3]),
+      message: m[6]!.trim(),
+    };
+    out.push({
+      ...d,
+      ...(m[4] ? { function: m[4] } : {}),
+      fingerprint: fingerprint(d),
+      new: !!m[1],
+      section: 'smatch',
+      tool: 'sparse',
+    });
+  }
+  return out;
+}
+
+/** The lines of the section whose header is at `start`, and the index after them. */
+function sectionBody(lines: readonly string[], start: number): { body: string[]; end: number } {
+  const body: string[] = [];
+  let j = start + 1;
+  for (; j < lines.length; j++) {
+    const l = lines[j]!;
+    if (SECTION_END.test(l.trim()) || (SECTION.test(l.trim()) && !l.startsWith(' '))) break;
+    if (/^-- ?$/.test(l)) {
+      const next = lines.slice(j + 1).find((x) => x.trim() !== '');
+      if (!next || !MORE_COMPLAINTS.test(next)) break;
+    }
+    body.push(l);
+  }
+  return { body, end: j };
+}
+
+function readSection(r: RobotReport, header: string, body: readonly string[]): void {
+  const kind = sectionKind(header);
+  if (kind === 'smatch') {
+    r.issues.push(...parseSmatch(body));
+    return;
+  }
+  const got = parseSection(body, kind);
+  r.issues.push(...got.issues);
+  r.unparsed.push(...got.unparsed);
+}
+
+/** One header line ("tree:", "commit:", ...) and what it fills in. */
+interface HeaderField {
+  /** The header word(s) before the colon, as a regex source (matched case-insensitively). */
+  header: string;
+  /** `block` takes the indented lines after the header (the reproduce steps). */
+  read(value: string, r: RobotReport, ctx: { header: string; block: () => string[] }): void;
+}
+
+const ignored: HeaderField['read'] = () => {};
+
+const HEADER_FIELDS: readonly HeaderField[] = [
+  {
+    header: 'tree',
+    read(value, r) {
+      if (!value) return;
+      const [url, branch] = value.split(/\s+/);
+      r.tree = branch ? { url: url!, branch } : { url: url! };
+    },
+  },
+  {
+    header: 'head',
+    read(value, r) {
+      const sha = value.split(/\s/)[0] ?? '';
+      if (SHA.test(sha)) r.head = sha;
+    },
+  },
+  {
+    header: 'commit',
+    read(value, r) {
+      const m = /^([0-9a-f]{7,40})\b\s*(.*)$/.exec(value);
+      if (!m) return;
+      const subject = m[2]!
+        .replace(/^\[\d+\/\d+\]\s*/, '')
+        .replace(/^\("?(.*?)"?\)$/, '$1')
+        .trim();
+      r.commit = subject ? { sha: m[1]!, subject } : { sha: m[1]! };
+    },
+  },
+  {
+    header: 'base',
+    read(value, r) {
+      if (!value) return;
+      const words = value.split(/\s+/);
+      if (SHA.test(words[0]!)) r.base = { sha: words[0]! };
+      else if (/^https?:\/\/|^git:\/\//.test(words[0]!))
+        r.base = words[1] ? { url: words[0]!, ref: words[1] } : { url: words[0]! };
+      else r.base = { ref: words[0]! };
+    },
+  },
+  {
+    header: 'date',
+    read(value, r) {
+      r.date = value;
+    },
+  },
+  {
+    header: 'url',
+    read(value, r) {
+      r.url = value;
+    },
+  },
+  {
+    header: 'patch link',
+    read(value, r) {
+      r.patchLink = value;
+    },
+  },
+  {
+    header: 'patch subject',
+    read(value, r) {
+      r.patchSubject = value;
+    },
+  },
+  {
+    header: 'config',
+    read(value, r) {
+      if (value) r.config = parseConfig(value);
+    },
+  },
+  {
+    header: 'compiler',
+    read(value, r) {
+      if (value) r.compiler = parseCompiler(value);
+    },
+  },
+  {
+    header: 'reproduce(?: \\(this is a W=1 build\\))?',
+    read(value, r, ctx) {
+      if (/W=1/i.test(ctx.header)) r.w1Build = true;
+      const link = /^\((https?:\/\/\S+)\)$/.exec(value);
+      if (link) r.reproduceLink = link[1]!;
+      else if (value) r.reproduceSteps.push(value); // "reproduce: make C=1 CF=-D__CHECK_ENDIAN__"
+      r.reproduceSteps.push(...ctx.block());
+    },
+  },
+  { header: 'sparse|smatch version|sparse version|clang version', read: ignored },
+];
+
+const FIELD = new RegExp(`^(${HEADER_FIELDS.map((f) => f.header).join('|')}):(?:\\s+(.*))?$`, 'i');
+const FIELD_OF = HEADER_FIELDS.map((f) => ({ field: f, re: new RegExp(`^(?:${f.header})$`, 'i') }));
+
+/** Reads line `i` (and the lines it owns); returns the index of the last line it used. */
+function readLine(lines: readonly string[], i: number, r: RobotReport): number {
+  const line = lines[i]!;
+  const trimmed = line.trim();
+  // "| Reported-by: ...", "| Closes: ...", "Reported-by: ..." (older: no bar)
+  const tag = /^\|?\s*(Reported-by|Closes|Link):\s*(.+)$/.exec(trimmed);
+  if (tag) {
+    if (tag[1] === 'Reported-by') r.reportedBy ??= tag[2]!.trim();
+    else if (/lore\.kernel\.org|oe-kbuild/.test(tag[2]!)) r.closes ??= tag[2]!.trim();
+    return i;
+  }
+  // older clang reports repeat the fetch/checkout steps after the errors
+  const co = /^git checkout ([0-9a-f]{7,40})$/.exec(trimmed);
+  if (co && !line.startsWith(' ')) {
+    r.checkout ??= co[1]!;
+    return i;
+  }
+  const sec = SECTION.exec(trimmed);
+  if (sec && !line.startsWith(' ')) {
+    const { body, end } = sectionBody(lines, i);
+    readSection(r, sec[1]!, body);
+    return end - 1;
+  }
+  const f = FIELD.exec(trimmed);
+  if (!f || line.startsWith('  ')) return i;
+  const field = FIELD_OF.find((x) => x.re.test(f[1]!))!.field;
+  let last = i;
+  const block = () => {
+    // The steps follow, indented, up to the first blank line.
+    const out: string[] = [];
+    for (let j = i + 1; j < lines.length && /^\s+\S/.test(lines[j]!); j++) {
+      out.push(lines[j]!.trim());
+      last = j;
+    }
+    return out;
+  };
+  field.read((f[2] ?? '').trim(), r, { header: f[1]!, block });
+  return last;
+}
+
+/** Make lines and the checkout from the reproduce steps. */
+function readSteps(r: RobotReport): void {
+  for (const step of r.reproduceSteps) {
+    const mk = parseMakeLine(step);
+    if (mk) r.makeLines.push(mk);
+    const co = /^git checkout ([0-9a-f]{7,40})$/.exec(step);
+    if (co) r.checkout ??= co[1]!;
+  }
+}
+
+/** Fields a reproduction would want that the report does not have. */
+function missingFields(r: RobotReport): string[] {
+  const missing: string[] = [];
+  if (!r.config) missing.push('config (no "config:" line)');
+  else if (!r.config.link && !r.config.attached) missing.push('config link');
+  if (!r.compiler) missing.push('compiler (no "compiler:" line)');
+  else if (!r.compiler.family) missing.push('compiler family');
+  else if (!r.compiler.version) missing.push('compiler version');
+  if (!r.commit && !r.head && !r.checkout && !r.base?.sha)
+    missing.push('commit (no "commit:", "head:", "base: <sha>" or git checkout)');
+  if (!r.tree && !r.base) missing.push('tree (no "tree:" or "base:" line)');
+  if (r.makeLines.length === 0)
+    missing.push(
+      r.reproduceLink
+        ? `make command lines (behind the reproduce link ${r.reproduceLink})`
+        : 'make command lines',
+    );
+  if (!r.issues.length)
+    missing.push('errors or warnings (no "All errors/warnings (new ones prefixed by >>):" list)');
+  return missing;
+}
+
 export function parseReport(text: string): RobotReport {
   const { lines, depth } = unquote(text);
   const r: RobotReport = {
@@ -270,139 +493,9 @@ export function parseReport(text: string): RobotReport {
     unparsed: [],
     missing: [],
   };
-
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    const trimmed = line.trim();
-    // "| Reported-by: ...", "| Closes: ...", "Reported-by: ..." (older: no bar)
-    const tag = /^\|?\s*(Reported-by|Closes|Link):\s*(.+)$/.exec(trimmed);
-    if (tag) {
-      if (tag[1] === 'Reported-by') r.reportedBy ??= tag[2]!.trim();
-      else if (/lore\.kernel\.org|oe-kbuild/.test(tag[2]!)) r.closes ??= tag[2]!.trim();
-      continue;
-    }
-    // older clang reports repeat the fetch/checkout steps after the errors
-    const co = /^git checkout ([0-9a-f]{7,40})$/.exec(trimmed);
-    if (co && !line.startsWith(' ')) {
-      r.checkout ??= co[1]!;
-      continue;
-    }
-    const sec = SECTION.exec(trimmed);
-    if (sec && !line.startsWith(' ')) {
-      const body: string[] = [];
-      let j = i + 1;
-      for (; j < lines.length; j++) {
-        const l = lines[j]!;
-        if (SECTION_END.test(l.trim()) || (SECTION.test(l.trim()) && !l.startsWith(' '))) break;
-        if (/^-- ?$/.test(l)) {
-          const next = lines.slice(j + 1).find((x) => x.trim() !== '');
-          if (!next || !MORE_COMPLAINTS.test(next)) break;
-        }
-        body.push(l);
-      }
-      const kind = sectionKind(sec[1]!);
-      if (kind === 'smatch') {
-        // smatch: "file.c:123 func() warn: message" (no column); kept as warnings
-        for (const l of body) {
-          const m = /^(>>)?\s*(\S+?):(\d+) (?:(\S+)\(\) )?(warn|error): (.*)$/.exec(l);
-          if (!m) continue;
-          const d = {
-            severity: m[5] === 'error' ? ('error' as const) : ('warning' as const),
-            kind: 'compiler' as const,
-            file: m[2]!,
-            line: Number(m[3]),
-            message: m[6]!.trim(),
-          };
-          r.issues.push({
-            ...d,
-            ...(m[4] ? { function: m[4] } : {}),
-            fingerprint: fingerprint(d),
-            new: !!m[1],
-            section: 'smatch',
-            tool: 'sparse',
-          });
-        }
-      } else {
-        const got = parseSection(body, kind);
-        r.issues.push(...got.issues);
-        r.unparsed.push(...got.unparsed);
-      }
-      i = j - 1;
-      continue;
-    }
-
-    const f = FIELD.exec(trimmed);
-    if (!f || line.startsWith('  ')) continue;
-    const key = f[1]!.toLowerCase();
-    const value = (f[2] ?? '').trim();
-    if (key === 'tree' && value) {
-      const [url, branch] = value.split(/\s+/);
-      r.tree = branch ? { url: url!, branch } : { url: url! };
-    } else if (key === 'head' && SHA.test(value.split(/\s/)[0] ?? '')) {
-      r.head = value.split(/\s/)[0]!;
-    } else if (key === 'commit') {
-      const m = /^([0-9a-f]{7,40})\b\s*(.*)$/.exec(value);
-      if (m) {
-        const subject = m[2]!
-          .replace(/^\[\d+\/\d+\]\s*/, '')
-          .replace(/^\("?(.*?)"?\)$/, '$1')
-          .trim();
-        r.commit = subject ? { sha: m[1]!, subject } : { sha: m[1]! };
-      }
-    } else if (key === 'base' && value) {
-      const words = value.split(/\s+/);
-      if (SHA.test(words[0]!)) r.base = { sha: words[0]! };
-      else if (/^https?:\/\/|^git:\/\//.test(words[0]!))
-        r.base = words[1] ? { url: words[0]!, ref: words[1] } : { url: words[0]! };
-      else r.base = { ref: words[0]! };
-    } else if (key === 'date') {
-      r.date = value;
-    } else if (key === 'url') {
-      r.url = value;
-    } else if (key === 'patch link') {
-      r.patchLink = value;
-    } else if (key === 'patch subject') {
-      r.patchSubject = value;
-    } else if (key === 'config' && value) {
-      r.config = parseConfig(value);
-    } else if (key === 'compiler' && value) {
-      r.compiler = parseCompiler(value);
-    } else if (key.startsWith('reproduce')) {
-      if (/W=1/i.test(f[1]!)) r.w1Build = true;
-      const link = /^\((https?:\/\/\S+)\)$/.exec(value);
-      if (link) r.reproduceLink = link[1]!;
-      else if (value) r.reproduceSteps.push(value); // "reproduce: make C=1 CF=-D__CHECK_ENDIAN__"
-      // The steps follow, indented, up to the first blank line.
-      let j = i + 1;
-      for (; j < lines.length && /^\s+\S/.test(lines[j]!); j++)
-        r.reproduceSteps.push(lines[j]!.trim());
-      i = j - 1;
-    }
-  }
-
-  for (const step of r.reproduceSteps) {
-    const mk = parseMakeLine(step);
-    if (mk) r.makeLines.push(mk);
-    const co = /^git checkout ([0-9a-f]{7,40})$/.exec(step);
-    if (co) r.checkout ??= co[1]!;
-  }
-
-  if (!r.config) r.missing.push('config (no "config:" line)');
-  else if (!r.config.link && !r.config.attached) r.missing.push('config link');
-  if (!r.compiler) r.missing.push('compiler (no "compiler:" line)');
-  else if (!r.compiler.family) r.missing.push('compiler family');
-  else if (!r.compiler.version) r.missing.push('compiler version');
-  if (!r.commit && !r.head && !r.checkout && !r.base?.sha)
-    r.missing.push('commit (no "commit:", "head:", "base: <sha>" or git checkout)');
-  if (!r.tree && !r.base) r.missing.push('tree (no "tree:" or "base:" line)');
-  if (r.makeLines.length === 0)
-    r.missing.push(
-      r.reproduceLink
-        ? `make command lines (behind the reproduce link ${r.reproduceLink})`
-        : 'make command lines',
-    );
-  if (!r.issues.some((d) => d.severity === 'error') && !r.issues.length)
-    r.missing.push('errors or warnings (no "All errors/warnings (new ones prefixed by >>):" list)');
+  for (let i = 0; i < lines.length; i++) i = readLine(lines, i, r);
+  readSteps(r);
+  r.missing = missingFields(r);
   return r;
 }
 
