@@ -19,6 +19,8 @@ export interface Walk {
   readonly i: number;
   rel(path: string): string;
   add(d: Omit<Diagnostic, 'fingerprint'>): void;
+  /** The last diagnostic read so far (continuation lines belong to it). */
+  previous(): Diagnostic | undefined;
   /** gcc's "file: In function 'f':" context, for the complaints below it. */
   fn: { file: string; fn: string } | undefined;
   /** GNU ld's "x.o: in function `f':" context, for the undefined references below it. */
@@ -54,34 +56,54 @@ function readModpost(m: RegExpExecArray, w: Walk): void {
   else w.add({ severity, kind: 'modpost', file: '', message: body });
 }
 
-/** conf's block: the indented lines below say what it depends on and who selects it. */
+/** How conf words an unmet dependency; the kismet line and conf's block both become this. */
+export function unmetMessage(symbol: string, selector?: string): string {
+  return `unmet direct dependencies detected for ${symbol}${selector ? ` (selected by ${selector})` : ''}`;
+}
+
+/** The symbol and selector of an unmetMessage, or undefined for any other message. */
+export function parseUnmetMessage(
+  message: string,
+): { symbol: string; selector?: string } | undefined {
+  const m = /^unmet direct dependencies detected for (\S+)(?: \(selected by (\S+)\))?$/.exec(
+    message,
+  );
+  if (!m) return undefined;
+  return m[2] ? { symbol: m[1]!, selector: m[2] } : { symbol: m[1]! };
+}
+
+/** Lines of conf's block after its WARNING line (robot reports sometimes unindent them). */
+const UNMET_BLOCK = /^\s*(Depends on\b|Selected by\b|Implied by\b|- \S)/;
+
+/**
+ * conf's block: the lines below say what it depends on and who selects it. One diagnostic
+ * per selector, so a new selector of an old problem is a new fingerprint.
+ */
 function readKconfigUnmet(m: RegExpExecArray, w: Walk): void {
   const selectors: string[] = [];
-  for (let j = w.i + 1; j < w.lines.length && /^\s+\S/.test(w.lines[j]!); j++) {
-    const s = /^\s+- (\S+)/.exec(w.lines[j]!);
-    if (s) selectors.push(s[1]!);
+  for (let j = w.i + 1; j < w.lines.length && UNMET_BLOCK.test(w.lines[j]!); j++) {
+    const s = /^\s*- ([A-Za-z0-9_]+)/.exec(w.lines[j]!);
+    if (s && !selectors.includes(s[1]!)) selectors.push(s[1]!);
   }
-  const by = selectors.length ? ` (selected by ${selectors.join(', ')})` : '';
-  w.add({
-    severity: 'warning',
-    kind: 'kconfig',
-    file: '',
-    message: `unmet direct dependencies detected for ${m[1]}${by}`,
-  });
+  const kconfig = { severity: 'warning', kind: 'kconfig', file: '' } as const;
+  if (!selectors.length) w.add({ ...kconfig, message: unmetMessage(m[1]!) });
+  for (const by of selectors) w.add({ ...kconfig, message: unmetMessage(m[1]!, by) });
 }
 
 function readUndefinedRef(m: RegExpExecArray, w: Walk): void {
   const srcName = m[1];
   let file = srcName ? w.rel(srcName) : '';
+  let fn = w.ld?.fn;
   if (w.ld) {
     // "main.c:(.text+0x1c)" names the source only by basename; the object has the path.
     const base = w.ld.object.replace(/\.o$/, '');
     const ext = srcName && /\.[A-Za-z]+$/.exec(srcName)?.[0];
     const objBase = base.slice(base.lastIndexOf('/') + 1);
-    file =
-      srcName && !srcName.includes('/') && ext && srcName.startsWith(objBase + '.')
-        ? base + ext
-        : file || w.ld.object;
+    if (srcName && !srcName.includes('/') && ext && srcName.startsWith(objBase + '.'))
+      file = base + ext;
+    else if (file.endsWith('.o') && file !== w.ld.object)
+      fn = undefined; // another object
+    else file ||= w.ld.object;
   }
   w.add({
     severity: 'error',
@@ -89,6 +111,28 @@ function readUndefinedRef(m: RegExpExecArray, w: Walk): void {
     file,
     ...(m[2] || m[4] ? { line: Number(m[2] ?? m[4]) } : {}),
     message: quotes(m[5]!),
+    ...(fn ? { function: fn } : {}),
+  });
+}
+
+/**
+ * "ld: vmlinux.o:kernel/foo.c:12: more undefined references to `x' follow": more of the
+ * previous problem. It stands alone only when that problem was not read (a cut report).
+ */
+function readMoreUndefined(m: RegExpExecArray, w: Walk): void {
+  const message = `undefined reference to '${m[2]!}'`;
+  const prev = w.previous();
+  if (prev?.kind === 'linker' && prev.message === message) return;
+  // where: [x.o:]file:line[:(section)], [x.o:]file:(section), x.o:(section) or (section)
+  const where = (m[1] ?? '').replace(/:?\([^)]*\)$/, '');
+  const at = /^(?:\S+?\.o:(?=.))?(.*?)(?::(\d+))?$/.exec(where);
+  const file = at?.[1] ? w.rel(at[1]) : (w.ld?.object ?? '');
+  w.add({
+    severity: 'error',
+    kind: 'linker',
+    file,
+    ...(at?.[2] ? { line: Number(at[2]) } : {}),
+    message,
     ...(w.ld ? { function: w.ld.fn } : {}),
   });
 }
@@ -143,7 +187,9 @@ function readLdOther(m: RegExpExecArray, w: Walk): void {
   // Untagged ld chatter is a complaint only when it says so.
   if (
     !m[2] &&
-    !/multiple definition|cannot find|undefined|relocation|overflow|not found|error/i.test(rest)
+    !/multiple definition|cannot find|undefined|relocation|overflow|not found|not recognized|error/i.test(
+      rest,
+    )
   )
     return;
   const fileMsg = /^(\S+?\.o|\S+\.a)(?:\(\S+\))?: (.*)$/.exec(rest);
@@ -156,6 +202,16 @@ function readLdOther(m: RegExpExecArray, w: Walk): void {
 }
 
 export const LINE_RULES: readonly LineRule[] = [
+  {
+    // before gcc-in-function: binutils before 2.29 wrote "x.o: In function `f':" too
+    kind: 'ld-in-function',
+    pattern: new RegExp(
+      `^(?:\\S*ld(?:\\.bfd|\\.lld)?: )?(\\S+\\.o): [Ii]n function ${Q}(.+?)${QE}:$`,
+    ),
+    apply(m, w) {
+      w.ld = { object: w.rel(m[1]!), fn: m[2]! };
+    },
+  },
   {
     kind: 'gcc-in-function',
     pattern: new RegExp(`^(.+?): In (?:function|member function|static function) ${Q}(.+?)${QE}:$`),
@@ -192,6 +248,18 @@ export const LINE_RULES: readonly LineRule[] = [
       }),
   },
   {
+    kind: 'kismet',
+    pattern:
+      /^kismet: WARNING: unmet direct dependencies detected for (\S+) when selected by (\S+)$/,
+    apply: (m, w) =>
+      w.add({
+        severity: 'warning',
+        kind: 'kconfig',
+        file: '',
+        message: unmetMessage(m[1]!, m[2]),
+      }),
+  },
+  {
     kind: 'kconfig-unmet',
     pattern: /^WARNING: unmet direct dependencies detected for (\S+)$/,
     apply: readKconfigUnmet,
@@ -210,19 +278,35 @@ export const LINE_RULES: readonly LineRule[] = [
       }),
   },
   {
-    kind: 'ld-in-function',
-    pattern: new RegExp(`^(?:\\S*ld(?:\\.bfd|\\.lld)?: )?(\\S+\\.o): in function ${Q}(.+?)${QE}:$`),
-    apply(m, w) {
-      w.ld = { object: w.rel(m[1]!), fn: m[2]! };
-    },
-  },
-  {
     kind: 'ld-undefined-reference',
     pattern: new RegExp(
       // file:(section), file:line:(section) (with debug info) or file:line
       `^(?:\\S*ld(?:\\.bfd)?: )?(?:(\\S+?):(?:(\\d+):)?(?:\\(([^)]*)\\)|(\\d+)): )?(undefined reference to ${Q}.+?${QE})$`,
     ),
     apply: readUndefinedRef,
+  },
+  {
+    kind: 'ld-undefined-reference-no-file',
+    // old binutils without debug info: "(.text+0x1c): undefined reference to `g'" below
+    // "x.o: In function `f':", the object file is the location
+    pattern: new RegExp(
+      `^(?:\\S*ld(?:\\.bfd)?: )?\\([^)]*\\): (undefined reference to ${Q}.+?${QE})$`,
+    ),
+    apply: (m, w) =>
+      w.add({
+        severity: 'error',
+        kind: 'linker',
+        file: w.ld?.object ?? '',
+        message: quotes(m[1]!),
+        ...(w.ld ? { function: w.ld.fn } : {}),
+      }),
+  },
+  {
+    kind: 'ld-more-undefined',
+    pattern: new RegExp(
+      `^(?:\\S*ld(?:\\.bfd)?: )?(?:(\\S+?): )?more undefined references to ${Q}(.+?)${QE} follow$`,
+    ),
+    apply: readMoreUndefined,
   },
   {
     kind: 'compiler',
@@ -292,6 +376,7 @@ export function parseBuildLog(log: string, opts: ParseOptions = {}): Diagnostic[
       seen.add(key);
       out.push(full);
     },
+    previous: () => out[out.length - 1],
     fn: undefined,
     ld: undefined,
   };

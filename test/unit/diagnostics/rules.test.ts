@@ -38,6 +38,18 @@ const EXAMPLES: Record<string, Example> = {
     log: 'warning: (FOO && BAR) selects BAZ which has unmet direct dependencies (QUX)',
     yields: [{ kind: 'kconfig', file: '', severity: 'warning' }],
   },
+  kismet: {
+    log: 'kismet: WARNING: unmet direct dependencies detected for KEXEC when selected by CRASH_DUMP',
+    yields: [
+      {
+        kind: 'kconfig',
+        file: '',
+        message: 'unmet direct dependencies detected for KEXEC (selected by CRASH_DUMP)',
+        fingerprint:
+          'kconfig:warning:unmet-direct-dependencies-detected-for-kexec-selected-by-crash_dump',
+      },
+    ],
+  },
   'kconfig-unmet': {
     log: 'WARNING: unmet direct dependencies detected for KEXEC\n  Depends on [n]: MMU [=n]\n  Selected by [y]:\n  - CRASH_DUMP [=y]',
     yields: [
@@ -63,6 +75,29 @@ const EXAMPLES: Record<string, Example> = {
         file: 'kernel/kexec_core.c',
         line: 1043,
         message: "undefined reference to 'kexec_crash_image'",
+      },
+    ],
+  },
+  'ld-undefined-reference-no-file': {
+    log: "kernel/kexec.o: In function `kexec_load':\n(.text+0x1c): undefined reference to `machine_kexec'",
+    at: 1,
+    yields: [
+      {
+        kind: 'linker',
+        file: 'kernel/kexec.o',
+        function: 'kexec_load',
+        message: "undefined reference to 'machine_kexec'",
+      },
+    ],
+  },
+  'ld-more-undefined': {
+    log: "ld: vmlinux.o:kernel/crash_core.c:77: more undefined references to `crash_notes' follow",
+    yields: [
+      {
+        kind: 'linker',
+        file: 'kernel/crash_core.c',
+        line: 77,
+        message: "undefined reference to 'crash_notes'",
       },
     ],
   },
