@@ -3,19 +3,20 @@
 // Understands the 2018-2020 blocks (tree/head/commit/config/compiler/reproduce: with
 // make.cross lines, "All errors (new ones prefixed by >>):") and the 2021-2025 ones
 // ("reproduce (this is a W=1 build):", "| Closes: https://lore.kernel.org/oe-kbuild-all/..."),
-// quoted ("> ") as in replies or not.
-import { fingerprint, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { parseBuildLog } from '../diagnostics/parse.js';
+// kismet reports ("kismet warnings:"), quoted ("> ") as in replies or not.
+import { fingerprint, mostSpecific, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { parseBuildLog, parseUnmetMessage } from '../diagnostics/parse.js';
 
-export type ReportSection = 'errors' | 'warnings' | 'sparse' | 'smatch';
+/** `kconfig`: "Kconfig warnings: (for reference only)" below a build report's complaints. */
+export type ReportSection = 'errors' | 'warnings' | 'sparse' | 'smatch' | 'kismet' | 'kconfig';
 
 /** One complaint the report lists, fingerprinted like a build log's. */
 export interface ReportedIssue extends Diagnostic {
   /** Prefixed with ">>" in the report: new with the reported commit. */
   new: boolean;
   section: ReportSection;
-  /** Which tool produced it: sparse complaints need C=1 and the sparse binary. */
-  tool: 'compiler' | 'sparse';
+  /** Which tool produced it: sparse complaints need C=1 and the sparse binary; kconfig: conf. */
+  tool: 'compiler' | 'sparse' | 'kconfig';
 }
 
 export interface MakeLine {
@@ -65,6 +66,10 @@ export interface RobotReport {
   makeLines: MakeLine[];
   /** git checkout <sha> in the reproduce block. */
   checkout?: string;
+  /** git remote add NAME URL (+ git fetch NAME REF): where the robot got the commit. */
+  remote?: { name: string; url: string; ref?: string };
+  /** A kismet report's pair: SELECTOR selects SELECTEE whose dependencies are unmet. */
+  kismet?: { selectee: string; selector: string; arch?: string; from: string };
   reportedBy?: string;
   closes?: string;
   issues: ReportedIssue[];
@@ -74,8 +79,11 @@ export interface RobotReport {
   missing: string[];
 }
 
-const SECTION =
-  /^(all errors|all warnings|all error\/warnings|errors|warnings|sparse warnings|smatch warnings)(?: \(new ones prefixed by >>\))?:?(?: \(new ones prefixed by >>\))?:?\s*$/i;
+const MARKERS = String.raw`(?: \((?:new ones prefixed by >>(?:, old ones prefixed by <<)?|for reference only)\))?`;
+const SECTION = new RegExp(
+  String.raw`^(all errors|all warnings|all error\/warnings|errors|warnings|sparse warnings|smatch warnings|kismet warnings|kconfig warnings)${MARKERS}:?${MARKERS}:?\s*$`,
+  'i',
+);
 const SECTION_END = /^(vim \+|---+\s*$|0-DAY|# https?:\/\/|git (remote|fetch|checkout) )/;
 /** What follows "--" inside a section (clang reports separate files so) rather than a signature. */
 const MORE_COMPLAINTS = /^(>>|\s+\S+:\d+|\S+:\d+[:(]|\S+: In |In file included|\S*ld(\.lld)?: )/;
@@ -187,9 +195,10 @@ function parseSection(
   const cleaned: string[] = [];
   const isNew: boolean[] = [];
   for (const l of lines) {
-    const m = /^>>\s?(.*)$/.exec(l);
-    cleaned.push((m ? m[1]! : l).replace(/^\s{1,3}(?=\S)/, ''));
-    isNew.push(!!m);
+    // ">>" new with the reported commit; "<<" old (as are unmarked lines)
+    const m = /^(>>|<<)\s?(.*)$/.exec(l);
+    cleaned.push((m ? m[2]! : l).replace(/^\s{1,3}(?=\S)/, ''));
+    isNew.push(m?.[1] === '>>');
   }
   const issues: ReportedIssue[] = [];
   const unparsed: string[] = [];
@@ -236,7 +245,8 @@ function parseSection(
   const onlyNew = forLog.map((l, i) => (isNew[i] || !l || parseBuildLog(l).length === 0 ? l : ''));
   const newKeys = new Set(parseBuildLog(onlyNew.join('\n')).map(key));
   for (const d of all) {
-    issues.push({ ...d, new: newKeys.has(key(d)), section, tool: 'compiler' });
+    const tool = d.kind === 'kconfig' ? 'kconfig' : 'compiler';
+    issues.push({ ...d, new: newKeys.has(key(d)), section, tool });
   }
   // A ">>" line that yielded nothing is worth saying so (e.g. a linker line format not known).
   forLog.forEach((l, i) => {
@@ -252,6 +262,8 @@ function parseSection(
 
 function sectionKind(header: string): ReportSection {
   const h = header.toLowerCase();
+  if (h.startsWith('kismet')) return 'kismet';
+  if (h.startsWith('kconfig')) return 'kconfig';
   if (h.startsWith('sparse')) return 'sparse';
   if (h.startsWith('smatch')) return 'smatch';
   return h.includes('error') ? 'errors' : 'warnings';
@@ -353,9 +365,12 @@ const HEADER_FIELDS: readonly HeaderField[] = [
       if (!value) return;
       const words = value.split(/\s+/);
       if (SHA.test(words[0]!)) r.base = { sha: words[0]! };
-      else if (/^https?:\/\/|^git:\/\//.test(words[0]!))
-        r.base = words[1] ? { url: words[0]!, ref: words[1] } : { url: words[0]! };
-      else r.base = { ref: words[0]! };
+      else if (/^https?:\/\/|^git:\/\//.test(words[0]!)) {
+        const second = words[1];
+        // "base: URL <sha>" names the commit, "base: URL branch" only where to find it
+        if (second && SHA.test(second)) r.base = { url: words[0]!, sha: second };
+        else r.base = second ? { url: words[0]!, ref: second } : { url: words[0]! };
+      } else r.base = { ref: words[0]! };
     },
   },
   {
@@ -421,10 +436,9 @@ function readLine(lines: readonly string[], i: number, r: RobotReport): number {
     else if (/lore\.kernel\.org|oe-kbuild/.test(tag[2]!)) r.closes ??= tag[2]!.trim();
     return i;
   }
-  // older clang reports repeat the fetch/checkout steps after the errors
-  const co = /^git checkout ([0-9a-f]{7,40})$/.exec(trimmed);
-  if (co && !line.startsWith(' ')) {
-    r.checkout ??= co[1]!;
+  // older clang reports repeat the remote/fetch/checkout steps after the errors
+  if (/^git (checkout|remote add|fetch) /.test(line)) {
+    readGitStep(r, trimmed);
     return i;
   }
   const sec = SECTION.exec(trimmed);
@@ -450,14 +464,68 @@ function readLine(lines: readonly string[], i: number, r: RobotReport): number {
   return last;
 }
 
-/** Make lines and the checkout from the reproduce steps. */
-function readSteps(r: RobotReport): void {
+/** git checkout / git remote add / git fetch: which commit, and where the robot got it. */
+function readGitStep(r: RobotReport, step: string): void {
+  const co = /^git checkout ([0-9a-f]{7,40})$/.exec(step);
+  if (co) r.checkout ??= co[1]!;
+  const remote = /^git remote add (\S+) (\S+)$/.exec(step);
+  if (remote && !r.remote) r.remote = { name: remote[1]!, url: remote[2]! };
+  const fetch = /^git fetch(?: --\S+)* (\S+) (\S+)$/.exec(step);
+  if (fetch && r.remote && r.remote.name === fetch[1] && !r.remote.ref) r.remote.ref = fetch[2]!;
+}
+
+/** "kismet --linux-ksrc=linux --selectees CONFIG_X --selectors CONFIG_Y -a=arm" */
+const KISMET_COMMAND =
+  /^kismet\b.*--selectees[ =]CONFIG_([A-Za-z0-9_]+)\b.*--selectors[ =]CONFIG_([A-Za-z0-9_]+)\b(?:.*\s-a[ =]([a-z0-9_]+))?/;
+/** 0-day's kismet config names: arm-kismet-CONFIG_KEXEC-CONFIG_CRASH_DUMP-0-0 */
+const KISMET_CONFIG = /^([a-z0-9_]+)-kismet-CONFIG_([A-Za-z0-9_]+)-CONFIG_([A-Za-z0-9_]+)-\d+-\d+$/;
+
+/** The kismet pair: from the config name, the kismet command, or the first new kismet line. */
+function kismetOf(r: RobotReport): RobotReport['kismet'] {
+  const named = r.config && KISMET_CONFIG.exec(r.config.name);
+  if (named)
+    return { selectee: named[2]!, selector: named[3]!, arch: named[1]!, from: 'config name' };
   for (const step of r.reproduceSteps) {
-    const mk = parseMakeLine(step);
-    if (mk) r.makeLines.push(mk);
-    const co = /^git checkout ([0-9a-f]{7,40})$/.exec(step);
-    if (co) r.checkout ??= co[1]!;
+    const k = KISMET_COMMAND.exec(step);
+    if (k)
+      return {
+        selectee: k[1]!,
+        selector: k[2]!,
+        ...(k[3] ? { arch: k[3] } : {}),
+        from: 'kismet command',
+      };
   }
+  const issues = r.issues.filter((i) => i.section === 'kismet');
+  for (const i of [...issues.filter((x) => x.new), ...issues]) {
+    const u = parseUnmetMessage(i.message);
+    if (u?.selector) return { selectee: u.symbol, selector: u.selector, from: 'kismet warning' };
+  }
+  return undefined;
+}
+
+/** Make lines and git steps (checkout, remote, fetch) from reproduce steps. */
+function readSteps(r: RobotReport, steps: readonly string[], makeLines = true): void {
+  for (const step of steps) {
+    const mk = makeLines ? parseMakeLine(step) : undefined;
+    if (mk) r.makeLines.push(mk);
+    readGitStep(r, step);
+  }
+}
+
+/**
+ * The `reproduce` file recent reports link to, saved beside the report: its git steps and
+ * kismet command where the report has none, its make lines when the report has none.
+ */
+export function addReproduceFile(r: RobotReport, text: string): void {
+  const steps = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  readSteps(r, steps, r.makeLines.length === 0);
+  r.reproduceSteps.push(...steps.filter((l) => KISMET_COMMAND.test(l)));
+  const kismet = r.kismet ?? kismetOf(r);
+  if (kismet) r.kismet = kismet;
+  r.missing = missingFields(r);
 }
 
 /** Fields a reproduction would want that the report does not have. */
@@ -465,8 +533,10 @@ function missingFields(r: RobotReport): string[] {
   const missing: string[] = [];
   if (!r.config) missing.push('config (no "config:" line)');
   else if (!r.config.link && !r.config.attached) missing.push('config link');
-  if (!r.compiler) missing.push('compiler (no "compiler:" line)');
-  else if (!r.compiler.family) missing.push('compiler family');
+  // a kismet report is about Kconfig: no compiler to name
+  if (!r.compiler) {
+    if (!r.kismet) missing.push('compiler (no "compiler:" line)');
+  } else if (!r.compiler.family) missing.push('compiler family');
   else if (!r.compiler.version) missing.push('compiler version');
   if (!r.commit && !r.head && !r.checkout && !r.base?.sha)
     missing.push('commit (no "commit:", "head:", "base: <sha>" or git checkout)');
@@ -494,7 +564,10 @@ export function parseReport(text: string): RobotReport {
     missing: [],
   };
   for (let i = 0; i < lines.length; i++) i = readLine(lines, i, r);
-  readSteps(r);
+  readSteps(r, r.reproduceSteps);
+  r.issues = mostSpecific(r.issues);
+  const kismet = kismetOf(r);
+  if (kismet) r.kismet = kismet;
   r.missing = missingFields(r);
   return r;
 }
