@@ -877,6 +877,7 @@ export async function evalBuild(
           outDir: at.out,
           pins: v.pins,
           kconfigWarnings: [],
+          diagnostics: [],
           commands: r.commands,
           durationMs: Date.now() - t0,
         };

@@ -48,6 +48,13 @@ export function renderConfigResult(
       );
     }
   }
+  if (r.diagnostics.length > 0) {
+    lines.push('', 'conf warned:');
+    for (const d of r.diagnostics)
+      lines.push(
+        `  ${d.file ? `${d.file}${d.line !== undefined ? `:${d.line}` : ''}: ` : ''}${d.message}`,
+      );
+  }
   lines.push('', `config: ${r.configPath}`);
   return lines.join('\n') + '\n';
 }
