@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { parseDuration } from '../../build/targets.js';
 import type { BuildEvent } from '../../build/events.js';
 import { generateConfig } from '../../config/generate.js';
-import { symbolLookup } from '../../config/kconfig-bridge.js';
+import { modelFor, symbolLookup } from '../../config/kconfig-bridge.js';
 import { KmatrixError } from '../../core/errors.js';
 import { defaultCacheDir } from '../../fsutil/cache.js';
 import { execaRunner } from '../../process/runner.js';
@@ -18,6 +18,7 @@ import { runRepro } from '../../repro/run.js';
 import { exitCodeForVerdict } from '../../repro/verdict.js';
 import { RUNTIME_KINDS } from '../../runtime/runtime.js';
 import { selectRuntime, type RuntimeChoice } from '../../runtime/select.js';
+import { commitInRepo } from '../../source/git.js';
 import { resolveSource } from '../../source/resolve.js';
 import type { CliIo } from '../io.js';
 
@@ -158,6 +159,8 @@ export function registerRepro(program: Command, io: CliIo, setExit: (code: numbe
                 symbols: symbolLookup,
                 signal: abort.signal,
               }),
+            kconfigModel: modelFor,
+            commitInRepo: (repo, sha) => commitInRepo(runner, repo, sha),
             emit: progress(io, raw.verbose ?? false),
             ...(raw.ccache ? { ccacheDir: join(cacheDir, 'ccache') } : {}),
           },
