@@ -1,5 +1,5 @@
-// The human view of a config result: one header line, a compact pin table, the config path,
-// and, for each pin that did not hold, its explanation.
+// The human view of a config result: one header line, a compact pin table, for each pin that
+// did not hold its explanation, what conf warned about, and the config path.
 import type { ConfigResult } from '../config/generate.js';
 import type { PinStatus } from '../config/verify.js';
 
