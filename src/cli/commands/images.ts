@@ -2,8 +2,9 @@
 import type { Command } from 'commander';
 import { KmatrixError, unreachable } from '../../core/errors.js';
 import { execaRunner } from '../../process/runner.js';
-import { buildToolchainImage, listImages, type ImageEvent } from '../../images/manage.js';
-import { connectDocker, describeUnavailable } from '../../runtime/docker-client.js';
+import { buildToolchainImage, type ImageEvent } from '../../image-build/build.js';
+import { listImages } from '../../image-build/list.js';
+import { connectDocker, describeUnavailable } from '../../docker/client.js';
 import { TOOLCHAINS, isToolchainName, type ToolchainName } from '../../toolchain/toolchains.js';
 import type { CliIo } from '../io.js';
 
