@@ -3,7 +3,8 @@
 // MMU and on !SMP || PM_SLEEP_SMP) and the next reverts it. `kmatrix config` records conf's
 // unmet-dependency warning as a diagnostic; a kismet-style report about it is reproduced by
 // conf alone (with the config beside it, or the smallest config kmatrix makes) and is not
-// reproduced on the revert; a --repo without the report's commit names the remote.
+// reproduced on the revert; a --repo without the report's commit names the remote; two
+// nightly runs before and after the select tell the new unmet dependency from an old one.
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,6 +21,7 @@ const FINGERPRINT =
 
 let work: string;
 let repo: string;
+let base: string;
 let planted: string;
 let reverted: string;
 /** arch/arm/Kconfig lines at the planted commit: config KEXEC, config CRASH_DUMP, its select. */
@@ -85,7 +87,7 @@ beforeAll(async () => {
       },
     ],
   });
-  [, planted, reverted] = h.shas as [string, string, string];
+  [base, planted, reverted] = h.shas as [string, string, string];
   const lines = (await git(repo, ['show', `${planted}:arch/arm/Kconfig`])).stdout.split('\n');
   at.kexec = lines.indexOf('config KEXEC') + 1;
   at.crashDump = lines.indexOf('config CRASH_DUMP') + 1;
@@ -192,5 +194,49 @@ describe('Kconfig reports without a build (6.1 arm, a planted select)', () => {
     expect(JSON.parse(r.stdout).missing).toEqual([
       `source: commit c0ffee012345 is not in --repo ${repo}; the report fetched it from https://github.com/intel-lab-lkp/linux (Dev/crash-select-kexec/20240102-000000): git -C ${repo} fetch https://github.com/intel-lab-lkp/linux Dev/crash-select-kexec/20240102-000000`,
     ]);
+  });
+
+  it('kmatrix run shows the unmet dependency as a new warning once, then as nothing new', async () => {
+    const dir = join(work, 'nightly');
+    await mkdir(dir, { recursive: true });
+    await writeFile(
+      join(dir, 'matrix.yaml'),
+      `name: kismet-nightly
+sources: ["git:${repo}@main"]
+architectures: [armel]
+configs:
+  - name: crash-dump
+    base: allnoconfig
+    pins: [CRASH_DUMP=y]
+    build: false
+`,
+    );
+    const nightly = async (sha: string) => {
+      await git(repo, ['update-ref', 'refs/heads/main', sha]);
+      const r = await execa(
+        process.execPath,
+        [CLI, 'run', 'matrix.yaml', '--json', '--results', 'res'],
+        { cwd: dir, reject: false },
+      );
+      expect(r.exitCode, r.stderr).toBe(0);
+      const [cell] = JSON.parse(r.stdout).cells as {
+        status: string;
+        change: string;
+        newWarnings: string[];
+        diagnostics: { fingerprint: string }[];
+      }[];
+      return cell!;
+    };
+    const before = await nightly(base);
+    expect(before).toMatchObject({ status: 'pass', diagnostics: [] });
+    const after = await nightly(planted);
+    expect(after).toMatchObject({
+      status: 'pass',
+      change: 'new-warning',
+      newWarnings: [FINGERPRINT],
+    });
+    const again = await nightly(planted);
+    expect(again).toMatchObject({ change: 'ok', newWarnings: [] });
+    expect(again.diagnostics.map((d) => d.fingerprint)).toEqual([FINGERPRINT]);
   });
 });
