@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { BuildEvent } from '../build/events.js';
 import { parseDuration } from '../build/targets.js';
 import { generateConfig } from '../config/generate.js';
@@ -278,9 +278,4 @@ async function makeRealWork(
     ...(o.ccache ? { ccacheDir: join(o.cacheDir, 'ccache') } : {}),
     ...(o.onBuildEvent ? { onBuildEvent: o.onBuildEvent } : {}),
   });
-}
-
-/** $KMATRIX_RESULTS, else ./kmatrix-results. */
-export function defaultResultsDir(env: NodeJS.ProcessEnv, cwd: string): string {
-  return resolve(cwd, env['KMATRIX_RESULTS'] ?? 'kmatrix-results');
 }
