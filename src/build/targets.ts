@@ -21,8 +21,7 @@ export function parseTargets(text: string): BuildTarget[] {
   if (bad.length || out.length === 0) {
     throw new KmatrixError(
       'usage',
-      `bad --targets ${JSON.stringify(text)}${bad.length ? `: unknown ${bad.map((b) => JSON.stringify(b)).join(', ')}` : ''}`,
-      `allowed: ${BUILD_TARGETS.join(', ')} (comma-separated)`,
+      `bad --targets ${JSON.stringify(text)}${bad.length ? `: unknown ${bad.map((b) => JSON.stringify(b)).join(', ')}` : ''}; expected ${BUILD_TARGETS.join(', ')} (comma-separated)`,
     );
   }
   // kernel first: modules and dtbs reuse what it built

@@ -28,8 +28,7 @@ function parseToolchains(value: string | undefined): ToolchainName[] {
     if (!isToolchainName(t))
       throw new KmatrixError(
         'usage',
-        `unknown toolchain ${JSON.stringify(t)}`,
-        `allowed: ${TOOLCHAINS.join(', ')}, all`,
+        `unknown toolchain ${JSON.stringify(t)} (--toolchain); accepted: ${TOOLCHAINS.join(', ')}, all`,
       );
     out.push(t);
   }

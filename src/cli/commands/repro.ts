@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { buildWiring } from '../../build/deps.js';
-import { KmatrixError } from '../../core/errors.js';
+import { KmatrixError, errorMessage } from '../../core/errors.js';
 import { execaRunner } from '../../process/runner.js';
 import { progressReporter } from '../../report/progress.js';
 import { renderRepro, reproReporter } from '../../report/repro.js';
@@ -99,8 +99,11 @@ export function registerRepro(program: Command, io: CliIo, setExit: (code: numbe
       let reportText: string;
       try {
         reportText = reportPath ? await readFile(reportPath, 'utf8') : await readAll(io.stdin);
-      } catch {
-        throw new KmatrixError('usage', `cannot read report ${reportArg}`);
+      } catch (e) {
+        throw new KmatrixError(
+          'usage',
+          `cannot read report ${reportArg}: ${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}; expected a saved report file, or - for stdin`,
+        );
       }
       const wiring = buildWiring({
         env: io.env,
