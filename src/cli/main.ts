@@ -15,7 +15,7 @@ import { registerRun } from './commands/run.js';
 import { registerRepro } from './commands/repro.js';
 
 /** package.json's version (read, not imported: a JSON import warns on Node 20). */
-export function kmatrixVersion(): string {
+function kmatrixVersion(): string {
   const pkg: unknown = JSON.parse(
     readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
   );

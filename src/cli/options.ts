@@ -26,27 +26,27 @@ export const collect = (value: string, previous: readonly string[]): string[] =>
 ];
 
 /** The one shape of a bad option value. */
-export function badValue(option: string, value: string, accepted: string): KmatrixError {
+function badValue(option: string, value: string, accepted: string): KmatrixError {
   return new KmatrixError('usage', `bad ${option} ${JSON.stringify(value)}: expected ${accepted}`);
 }
 
-export function parseWholeNumber(text: string, option: string, min = 1): number {
+function parseWholeNumber(text: string, option: string, min = 1): number {
   const n = Number(text);
   if (text.trim() === '' || !Number.isInteger(n) || n < min)
     throw badValue(option, text, `a whole number >= ${min}`);
   return n;
 }
 
-export function parsePositiveNumber(text: string, option: string): number {
+function parsePositiveNumber(text: string, option: string): number {
   const n = Number(text);
   if (text.trim() === '' || !Number.isFinite(n) || n <= 0)
     throw badValue(option, text, 'a number above 0');
   return n;
 }
 
-export const RUNTIME_CHOICES: readonly RuntimeChoice[] = ['auto', ...RUNTIME_KINDS];
+const RUNTIME_CHOICES: readonly RuntimeChoice[] = ['auto', ...RUNTIME_KINDS];
 
-export function parseRuntimeChoice(text: string): RuntimeChoice {
+function parseRuntimeChoice(text: string): RuntimeChoice {
   const choice = RUNTIME_CHOICES.find((c) => c === text);
   if (!choice) throw badValue('--runtime', text, `one of ${RUNTIME_CHOICES.join(', ')}`);
   return choice;
@@ -63,7 +63,7 @@ export function parseArch(text: string): Arch {
 }
 
 /** `arm,arm64 s390` -> arches, each checked; every bad name is reported. */
-export function parseArchList(text: string): Arch[] {
+function parseArchList(text: string): Arch[] {
   const names = text.split(/[\s,]+/).filter((n) => n !== '');
   if (names.length === 0)
     throw new KmatrixError('bad-arch', `empty --arch; accepted: ${acceptedArchSpellings()}`);

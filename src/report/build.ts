@@ -5,7 +5,7 @@ import type { Writable } from 'node:stream';
 import type { BuildEvent } from '../build/events.js';
 import type { BuildResult } from '../build/result.js';
 
-export function buildEventLine(e: BuildEvent): string | undefined {
+function buildEventLine(e: BuildEvent): string | undefined {
   switch (e.type) {
     case 'build:runtime':
       return e.note;

@@ -60,7 +60,7 @@ export interface ExplainedConfig {
 }
 
 /** The --json form of a cell: the result with each pin's explanation tree (null when it held). */
-export function configCellJson(c: ExplainedConfig) {
+function configCellJson(c: ExplainedConfig) {
   return {
     ...c.result,
     pins: c.result.pins.map((p) => ({
