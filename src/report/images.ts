@@ -1,5 +1,6 @@
 // The toolchain images as a user reads them: build progress on stderr, and the list as a table.
-import type { ImageEvent, ImageRow } from '../images/manage.js';
+import type { ImageEvent } from '../image-build/build.js';
+import type { ImageRow } from '../image-build/list.js';
 import { unreachable } from '../core/errors.js';
 
 /** A line for an image event (without the kmatrix: prefix, as `images` always printed). */

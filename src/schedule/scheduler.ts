@@ -8,9 +8,9 @@ import PQueue from 'p-queue';
 import type { PinResult, Verdict } from '../config/verify.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { cellLabel, type Cell } from '../matrix/cell.js';
-import type { CellRef, RunEvent } from './events.js';
+import type { CellRef, RunEvent } from '../results/events.js';
 import type { Sizing } from './resources.js';
-import type { CellFiles, CellResult, CellStatus } from './result.js';
+import type { CellFiles, CellResult, CellStatus } from '../results/result.js';
 
 export interface StageContext {
   /** The cell's directory (absolute) and the same relative to the run dir. */
@@ -48,7 +48,7 @@ export interface BuildStage {
   artifacts: string[];
 }
 
-/** The work of a cell; the real one drives generateConfig and runBuild (work.ts). */
+/** The work of a cell; the real one drives generateConfig and runBuild (src/run/work.ts). */
 export interface CellWork {
   config(cell: Cell, ctx: StageContext): Promise<ConfigStage>;
   build(cell: Cell, handle: unknown, ctx: StageContext & { makeJobs: number }): Promise<BuildStage>;

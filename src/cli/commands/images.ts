@@ -2,9 +2,10 @@
 import type { Command } from 'commander';
 import { KmatrixError } from '../../core/errors.js';
 import { execaRunner } from '../../process/runner.js';
-import { buildToolchainImage, listImages } from '../../images/manage.js';
+import { buildToolchainImage } from '../../image-build/build.js';
+import { listImages } from '../../image-build/list.js';
 import { imageEventLine, renderImageList } from '../../report/images.js';
-import { connectDocker, describeUnavailable } from '../../runtime/docker-client.js';
+import { connectDocker, describeUnavailable } from '../../docker/client.js';
 import { TOOLCHAINS, isToolchainName, type ToolchainName } from '../../toolchain/toolchains.js';
 import type { CliIo } from '../io.js';
 import { jsonOption } from '../options.js';

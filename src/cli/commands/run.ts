@@ -99,7 +99,7 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
       // Loaded here, not at startup: yaml, zod and better-sqlite3 are for this command only.
       const [{ loadMatrix }, { runMatrix }] = await Promise.all([
         import('../../matrix/load.js'),
-        import('../../schedule/run-matrix.js'),
+        import('../../run/run-matrix.js'),
       ]);
       if (raw.list) {
         const loaded = await loadMatrix(matrix, io.cwd);

@@ -2,8 +2,8 @@
 // identical configs built once, bounded retries of infrastructure errors only, per-cell
 // timeouts, cancellation that keeps what finished, and resumption.
 import { describe, expect, it } from 'vitest';
-import type { RunEvent } from '../../../src/schedule/events.js';
-import type { CellResult } from '../../../src/schedule/result.js';
+import type { RunEvent } from '../../../src/results/events.js';
+import type { CellResult } from '../../../src/results/result.js';
 import { schedule, type ScheduleOptions } from '../../../src/schedule/scheduler.js';
 import { cell, diag, fakeWork, type FakeCellScript } from './fake-work.js';
 import type { Cell } from '../../../src/matrix/cell.js';

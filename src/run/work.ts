@@ -14,8 +14,8 @@ import type { Runtime } from '../runtime/runtime.js';
 import { shellQuote } from '../process/shell-quote.js';
 import type { KernelTree } from '../source/tree.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
-import type { CellFiles } from './result.js';
-import type { BuildStage, CellWork, ConfigStage, StageContext } from './scheduler.js';
+import type { CellFiles } from '../results/result.js';
+import type { BuildStage, CellWork, ConfigStage, StageContext } from '../schedule/scheduler.js';
 
 export interface WorkDeps {
   runDir: string;
