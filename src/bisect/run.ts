@@ -270,6 +270,7 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
     const kdepsReady: Promise<KconfigDeps> = createProbeCache(
       join(tmp, 'probes'),
       compilerCommand(req.arch, req.toolchain),
+      deps.env,
     ).then((pathPrefix) => ({
       runner,
       env: deps.env,

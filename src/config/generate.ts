@@ -85,9 +85,13 @@ export async function checkOutDir(outDir: string): Promise<void> {
   }
 }
 
-export async function checkToolchain(arch: Arch, toolchain: ToolchainName): Promise<void> {
+export async function checkToolchain(
+  arch: Arch,
+  toolchain: ToolchainName,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
   const cc = compilerCommand(arch, toolchain);
-  if (!(await which(cc))) {
+  if (!(await which(cc, env))) {
     throw new KmatrixError(
       'missing-toolchain',
       `${toolchain} toolchain for ${arch.name} not found: ${cc} is not on PATH; install Debian package(s) ${toolchainPackages(arch, toolchain).join(' ')} or use --runtime docker`,
@@ -211,7 +215,7 @@ async function baseCachePath(req: ConfigRequest, deps: ConfigDeps): Promise<stri
 export async function generateConfig(req: ConfigRequest, deps: ConfigDeps): Promise<ConfigResult> {
   const started = Date.now();
   await checkOutDir(req.outDir);
-  await checkToolchain(req.arch, req.toolchain);
+  await checkToolchain(req.arch, req.toolchain, deps.env);
   let fileBase: string | undefined;
   if (req.base.kind === 'file') {
     fileBase = await readFile(req.base.path, 'utf8').catch((e: unknown) => {

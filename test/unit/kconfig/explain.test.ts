@@ -1,7 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { registerExplain } from '../../../src/cli/commands/explain.js';
@@ -11,6 +10,7 @@ import {
   type ExplanationNode,
 } from '../../../src/kconfig/explain.js';
 import { renderExplanation } from '../../../src/kconfig/render.js';
+import { memoryIo } from '../../helpers/cli.js';
 import { model } from './helpers.js';
 
 const KCONFIG = [
@@ -119,19 +119,16 @@ describe('explanations', () => {
 
 describe('kmatrix explain', () => {
   const run = async (args: string[]) => {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    stdout.on('data', (d) => (out += String(d)));
+    const m = memoryIo({ cwd: '/' });
     let exit = -1;
     const program = new Command().exitOverride();
-    registerExplain(program, { stdout, stderr, env: {}, cwd: '/' }, (n) => (exit = n));
+    registerExplain(program, m.io, (n) => (exit = n));
     try {
       await program.parseAsync(['explain', ...args], { from: 'user' });
     } catch (e) {
-      return { out, exit, error: e as Error & { code?: string } };
+      return { out: m.stdout(), exit, error: e as Error & { code?: string } };
     }
-    return { out, exit, error: undefined };
+    return { out: m.stdout(), exit, error: undefined };
   };
 
   it('rejects an unknown arch with the accepted spellings', async () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ConfigRequest, ConfigResult } from '../../../src/config/generate.js';
 import { parseBuildLog } from '../../../src/diagnostics/parse.js';
-import { renderRepro } from '../../../src/repro/render.js';
+import { renderRepro } from '../../../src/report/repro.js';
 import { runRepro, type ReproDeps } from '../../../src/repro/run.js';
 import { model } from '../kconfig/helpers.js';
 

@@ -1,6 +1,19 @@
-// repro result -> the text a developer reads. Report text may hold anything, so values from it
-// are shown through JSON quoting where they are not plain.
-import type { ReproResult } from './result.js';
+// repro as a developer reads it: progress on stderr, then the verdict and each reported issue
+// found or absent. Report text may hold anything, so values from it are shown through JSON
+// quoting where they are not plain.
+import type { Writable } from 'node:stream';
+import type { ReproResult } from '../repro/result.js';
+import type { ReproDeps } from '../repro/run.js';
+import { buildReporter } from './build.js';
+
+/** Repro progress on `stream`: its notes (runtime, plan) and the build's lines. */
+export function reproReporter(stream: Writable, verbose: boolean): ReproDeps['emit'] {
+  const build = buildReporter(stream, verbose);
+  return (e) => {
+    if (e.type === 'repro:note') stream.write(`kmatrix: ${e.note}\n`);
+    else build(e);
+  };
+}
 
 const loc = (d: { file: string; line?: number; column?: number; kind?: string }) =>
   `${d.file || (d.kind === 'kconfig' ? 'kconfig' : '(no file)')}${d.line !== undefined ? `:${d.line}` : ''}${d.column !== undefined ? `:${d.column}` : ''}`;
