@@ -12,10 +12,18 @@ import type { Pin } from '../config/pin.js';
 import type { ProcessRunner } from '../process/runner.js';
 import type { KernelTree } from '../source/tree.js';
 import { compilerCommand, type ToolchainName } from '../toolchain/toolchains.js';
-import { checkRequires, closeConfig, type KconfigDeps, type RequireResult } from './configure.js';
+import { closeConfig, type KconfigDeps, type RequireResult } from './configure.js';
 import { ddmin, type DdVerdict } from './ddmin.js';
 import { createProbeCache } from './probe-cache.js';
-import { defaultMatch, evalBuild, matchLabels, type MatchSpec, type Predicate } from './run.js';
+import {
+  defaultMatch,
+  evalBuild,
+  givenMatch,
+  judgeRequires,
+  matchLabels,
+  type MatchSpec,
+  type Predicate,
+} from './predicate.js';
 
 export interface SymbolChange {
   symbol: string;
@@ -113,8 +121,7 @@ export async function configBisect(
   await mkdir(tmp, { recursive: true });
   const pred = req.predicate;
   let configRuns = 0;
-  let match: MatchSpec | undefined =
-    pred.kind === 'build' && pred.match ? { kind: 'text', text: pred.match } : undefined;
+  let match: MatchSpec | undefined = givenMatch(pred);
   const common = (tests: number) => ({
     schema: 'kmatrix.config-bisect/1' as const,
     arch: req.arch.name,
@@ -154,15 +161,8 @@ export async function configBisect(
     const byConfig = new Map<string, TestOutcome>();
     const judge = async (text: string, values: ConfigValues): Promise<TestOutcome> => {
       if (pred.kind === 'config') {
-        const requires = checkRequires(pred.requires, values);
-        const broken = requires.filter((r) => !r.holds);
-        return {
-          verdict: broken.length ? 'fail' : 'pass',
-          why: broken.length
-            ? broken.map((b) => `${b.symbol}=${b.effective} (required ${b.required})`).join(', ')
-            : requires.map((b) => `${b.symbol}=${b.effective}`).join(', '),
-          requires,
-        };
+        const j = judgeRequires(pred.requires, values);
+        return { verdict: j.verdict === 'bad' ? 'fail' : 'pass', why: j.why, requires: j.requires };
       }
       const v = await evalBuild(
         {

@@ -7,30 +7,33 @@ import { availableParallelism } from 'node:os';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Arch } from '../arch/arches.js';
-import type { BuildEvent } from '../build/events.js';
-import type { BuildResult } from '../build/result.js';
-import { runBuild } from '../build/run.js';
 import type { BuildTarget } from '../build/targets.js';
 import { baseLabel, type Base } from '../config/base.js';
 import { parseDotConfig, type ConfigValues } from '../config/dotconfig.js';
-import type { ConfigResult } from '../config/generate.js';
 import type { Pin } from '../config/pin.js';
-import { verifyPins } from '../config/verify.js';
-import { KmatrixError, unreachable } from '../core/errors.js';
+import { KmatrixError } from '../core/errors.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { ExplanationNode } from '../kconfig/index.js';
 import type { ProcessRunner } from '../process/runner.js';
-import type { Runtime } from '../runtime/runtime.js';
 import { resolveCommit } from '../source/git.js';
-import { parseKernelVersion } from '../source/tree.js';
 import { compilerCommand, type ToolchainName } from '../toolchain/toolchains.js';
 import {
-  checkRequires,
   resolveConfig,
   type KconfigDeps,
   type KconfigPlace,
   type RequireResult,
 } from './configure.js';
+import {
+  defaultMatch,
+  describeBuildBad,
+  evalBuild,
+  givenMatch,
+  judgeRequires,
+  matchLabels,
+  type Judgement,
+  type MatchSpec,
+  type Predicate,
+} from './predicate.js';
 import { explainAt, ExplainThread, type ExplainJob, type SymbolExplanation } from './explain-at.js';
 import { removeDeadRuns } from '../fsutil/atomic.js';
 import { scratchDir } from '../fsutil/scratch.js';
@@ -64,19 +67,7 @@ import {
 import { renderBisectLog, type LogEntry } from './log.js';
 import { driveSearch, roundsLeft, type Verdict } from './search.js';
 
-export type Predicate =
-  | { kind: 'config'; requires: Pin[] }
-  | {
-      kind: 'build';
-      targets: BuildTarget[];
-      /** A diagnostic fingerprint or text; default: the bad endpoint's error fingerprints. */
-      match?: string;
-      jobs: number;
-      runtime: Runtime;
-      timeoutMs?: number;
-      ccacheDir?: string;
-      onBuildEvent?: (e: BuildEvent) => void;
-    };
+export type { Predicate } from './predicate.js';
 
 export interface BisectRequest {
   repo: string;
@@ -283,8 +274,7 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
     const records = new Map<string, Evaluation>();
     const order: string[] = [];
     let stepNo = 0;
-    let matchSet: MatchSpec | undefined =
-      pred.kind === 'build' && pred.match ? { kind: 'text', text: pred.match } : undefined;
+    let matchSet: MatchSpec | undefined = givenMatch(pred);
 
     const evaluateOne = async (
       w: Worker,
@@ -689,7 +679,7 @@ async function evalConfig(
   pred: Extract<Predicate, { kind: 'config' }>,
   w: Worker,
   kdeps: KconfigDeps,
-): Promise<Omit<Evaluation, 'sha' | 'subject' | 'tested' | 'ms'>> {
+): Promise<Judgement> {
   const place: KconfigPlace = {
     src: w.clone.dir,
     out: w.out,
@@ -708,82 +698,8 @@ async function evalConfig(
   w.madeWith = r.kind === 'ok' ? (r.replayed ? w.madeWith : inputs) : undefined;
   if (r.kind === 'failed')
     return { verdict: 'skip', why: `make ${r.step} failed: ${r.output.split('\n').pop() ?? ''}` };
-  const requires = checkRequires(pred.requires, r.values);
-  const broken = requires.filter((x) => !x.holds);
-  return {
-    verdict: broken.length ? 'bad' : 'good',
-    why: broken.length
-      ? broken.map((b) => `${b.symbol}=${b.effective} (required ${b.required})`).join(', ')
-      : requires.map((b) => `${b.symbol}=${b.effective}`).join(', '),
-    requires,
-    configText: r.text,
-  };
+  return { ...judgeRequires(pred.requires, r.values), configText: r.text };
 }
-
-export type MatchSpec =
-  | { kind: 'text'; text: string }
-  | { kind: 'fingerprints'; fingerprints: string[] }
-  | { kind: 'any-failure' };
-
-function errorDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {
-  const real = ds.filter((d) => d.severity === 'error' && d.kind !== 'make');
-  return real.length ? real : ds.filter((d) => d.severity === 'error');
-}
-
-export function defaultMatch(ds: readonly Diagnostic[]): MatchSpec {
-  const errs = errorDiagnostics(ds);
-  return errs.length
-    ? { kind: 'fingerprints', fingerprints: [...new Set(errs.map((d) => d.fingerprint))] }
-    : { kind: 'any-failure' };
-}
-
-export function matchLabels(m: MatchSpec | undefined): string[] {
-  if (!m) return [];
-  switch (m.kind) {
-    case 'text':
-      return [m.text];
-    case 'fingerprints':
-      return m.fingerprints;
-    case 'any-failure':
-      return ['(any build failure)'];
-    default:
-      return unreachable(m);
-  }
-}
-
-function describeBuildBad(m: MatchSpec): string {
-  return `fails with ${matchLabels(m).join(', ')}`;
-}
-
-export function diagnosticMatches(d: Diagnostic, m: MatchSpec): boolean {
-  switch (m.kind) {
-    case 'text':
-      return /:(error|warning):/.test(m.text)
-        ? d.fingerprint === m.text
-        : d.message.includes(m.text) || d.fingerprint.includes(m.text) || d.file.includes(m.text);
-    case 'fingerprints':
-      return m.fingerprints.includes(d.fingerprint);
-    case 'any-failure':
-      return true;
-    default:
-      return unreachable(m);
-  }
-}
-
-export interface BuildAt {
-  src: string;
-  out: string;
-  label: string;
-  arch: Arch;
-  toolchain: ToolchainName;
-  base: Base;
-  pins: readonly Pin[];
-  /** For a file base: its text (config-bisect's candidate configs never touch the disk). */
-  baseText?: string;
-  signal?: AbortSignal;
-}
-
-export type BuildVerdict = Omit<Evaluation, 'sha' | 'subject' | 'tested' | 'ms'>;
 
 /**
  * A build step decided from the worker's last passing build (src/bisect/unbuilt.ts has
@@ -795,7 +711,7 @@ async function tryWithoutBuild(
   sha: string,
   kdeps: KconfigDeps,
   runner: ProcessRunner,
-): Promise<(BuildVerdict & { tested: false; inferredFrom: string }) | undefined> {
+): Promise<(Judgement & { tested: false; inferredFrom: string }) | undefined> {
   for (const ref of w.passes.slice(0, 3)) {
     const changed = await changedPaths(runner, w.clone.dir, ref.sha, sha);
     if (!decideWithoutBuild({ sameConfig: true, changed, deps: ref.deps }).decided) continue;
@@ -818,107 +734,4 @@ async function tryWithoutBuild(
     };
   }
   return undefined;
-}
-
-/** One build in a persistent O= dir, judged against `match`. */
-export async function evalBuild(
-  at: BuildAt,
-  pred: Extract<Predicate, { kind: 'build' }>,
-  kdeps: KconfigDeps,
-  match: MatchSpec | undefined,
-): Promise<BuildVerdict> {
-  const src = at.src;
-  const version = parseKernelVersion(await readFile(join(src, 'Makefile'), 'utf8'));
-  const tree = {
-    spec: { kind: 'path' as const, path: src },
-    path: src,
-    version,
-    label: at.label,
-    cacheKey: at.label,
-  };
-  const place: KconfigPlace = { src, out: at.out, arch: at.arch, toolchain: at.toolchain };
-  const req = at;
-  const result: BuildResult = await runBuild(
-    {
-      tree,
-      arch: req.arch,
-      toolchain: req.toolchain,
-      base: req.base,
-      pins: req.pins,
-      outDir: at.out,
-      targets: pred.targets,
-      jobs: pred.jobs,
-      allowUnsatisfied: false,
-      ...(pred.timeoutMs ? { timeoutMs: pred.timeoutMs } : {}),
-      ...(req.signal ? { signal: req.signal } : {}),
-    },
-    {
-      runtime: pred.runtime,
-      emit: pred.onBuildEvent ?? (() => {}),
-      ...(pred.ccacheDir ? { ccacheDir: pred.ccacheDir } : {}),
-      generateConfig: async (creq): Promise<ConfigResult> => {
-        const t0 = Date.now();
-        const r = await resolveConfig(place, creq.base, creq.pins, kdeps, at.baseText);
-        if (r.kind === 'failed')
-          throw new KmatrixError('kconfig-failed', `make ${r.step} failed`, r.output);
-        const pinN = new Set(creq.pins.filter((p) => p.value === 'n').map((p) => p.symbol));
-        const v = verifyPins(creq.pins, r.values, {
-          isDefined: (s) => r.values.has(s) || pinN.has(s),
-        });
-        return {
-          verdict: v.verdict,
-          arch: req.arch.name,
-          base: baseLabel(creq.base),
-          seed: creq.base.kind === 'randconfig' ? creq.base.seed : null,
-          probability: null,
-          toolchain: req.toolchain,
-          source: { spec: src, label: tree.label, version, path: src },
-          configPath: join(at.out, '.config'),
-          outDir: at.out,
-          pins: v.pins,
-          kconfigWarnings: [],
-          commands: r.commands,
-          durationMs: Date.now() - t0,
-        };
-      },
-    },
-  );
-  const errs = errorDiagnostics(result.diagnostics);
-  const fps = [...new Set(errs.map((d) => d.fingerprint))];
-  switch (result.status) {
-    case 'pass':
-      return { verdict: 'good', why: 'builds', errors: [] };
-    case 'fail': {
-      const m = match ?? defaultMatch(result.diagnostics);
-      const hit = errs.filter((d) => diagnosticMatches(d, m));
-      if (hit.length || (m.kind === 'any-failure' && errs.length === 0))
-        return {
-          verdict: 'bad',
-          why: `fails with ${hit.length ? [...new Set(hit.map((d) => d.fingerprint))].join(', ') : 'a failure'}`,
-          errors: fps,
-          diagnostics: result.diagnostics,
-        };
-      return {
-        verdict: 'skip',
-        why: `fails with other diagnostics: ${fps.slice(0, 3).join(', ') || '(none parsed)'}`,
-        errors: fps,
-        diagnostics: result.diagnostics,
-      };
-    }
-    case 'config-unsatisfied':
-      return { verdict: 'skip', why: `pins do not hold: ${result.reason ?? ''}` };
-    case 'timeout':
-      return { verdict: 'skip', why: result.reason ?? 'timeout' };
-    case 'infra-error':
-      if (result.reason?.startsWith('config generation failed'))
-        return { verdict: 'skip', why: result.reason.split('\n')[0] ?? '' };
-      throw new KmatrixError(
-        'command-failed',
-        `build infrastructure failed: ${result.reason ?? ''}`,
-      );
-    case 'cancelled':
-      throw new KmatrixError('command-failed', 'cancelled');
-    default:
-      return unreachable(result.status);
-  }
 }
