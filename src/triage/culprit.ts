@@ -7,7 +7,7 @@ import type { Arch } from '../arch/arches.js';
 import { bisect, type BisectRequest, type BisectResult, type Predicate } from '../bisect/run.js';
 import { isAncestor } from '../bisect/git.js';
 import type { BisectEvent } from '../bisect/events.js';
-import { bisectEventLine } from '../bisect/events.js';
+import { bisectEventLine } from '../report/bisect.js';
 import { shellJoin } from '../process/shell-quote.js';
 import type { CommitRef, CulpritSearch } from '../results/triage.js';
 import { emptySearch } from '../results/triage.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Arch } from '../arch/arches.js';
 import { configBisect, type ConfigBisectResult } from '../bisect/config-bisect.js';
 import { resolveConfig, type KconfigDeps } from '../bisect/configure.js';
-import { evalBuild, matchSpecOf, type Predicate } from '../bisect/run.js';
+import { evalBuild, matchSpecOf, type Predicate } from '../bisect/predicate.js';
 import { mergePins, parseDotConfig, type ConfigValues } from '../config/dotconfig.js';
 import { modelFor } from '../config/kconfig-bridge.js';
 import type { Pin } from '../config/pin.js';

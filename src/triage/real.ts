@@ -1,14 +1,13 @@
 // The real triage work: bisects, verification builds and config minimization on this
 // machine, in the run's runtime, with the shared ccache, clones on tmpfs when there is room.
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { buildWiring } from '../build/deps.js';
 import { bisectRunner } from '../bisect/runner.js';
 import type { ProcessRunner } from '../process/runner.js';
 import { removeDeadRuns } from '../fsutil/atomic.js';
 import { scratchDir } from '../fsutil/scratch.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { selectRuntime, type RuntimeChoice } from '../runtime/select.js';
-import { resolveSource } from '../source/resolve.js';
+import type { RuntimeChoice } from '../runtime/select.js';
 import { parseSourceSpec } from '../source/spec.js';
 import type { KernelTree } from '../source/tree.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
@@ -35,11 +34,19 @@ const TRIAGE_SCRATCH_BYTES = 8 * 1024 ** 3;
 
 export function realTriageWork(o: RealTriageOptions): TriageWork {
   const runner = o.runner ?? bisectRunner;
+  const wiring = buildWiring({
+    env: o.env,
+    cwd: o.cwd,
+    cacheDir: o.cacheDir,
+    runner,
+    emit: () => {},
+    ccache: o.ccache,
+  });
   const runtimes = new Map<ToolchainName, Promise<Runtime>>();
   const runtime = (tc: ToolchainName) => {
     let r = runtimes.get(tc);
     if (!r) {
-      r = selectRuntime(o.runtime, { env: o.env, toolchain: tc, runner }).then((s) => s.runtime);
+      r = wiring.selectRuntime(o.runtime, tc).then((s) => s.runtime);
       runtimes.set(tc, r);
       r.catch(() => runtimes.delete(tc));
     }
@@ -49,13 +56,7 @@ export function realTriageWork(o: RealTriageOptions): TriageWork {
   const tree = (source: string) => {
     let t = trees.get(source);
     if (!t) {
-      t = resolveSource(parseSourceSpec(source), {
-        runner,
-        cacheDir: o.cacheDir,
-        cwd: o.cwd,
-        emit: () => {},
-        ...(o.env['KMATRIX_DEBIAN_MIRROR'] ? { mirror: o.env['KMATRIX_DEBIAN_MIRROR'] } : {}),
-      });
+      t = wiring.resolveSource(parseSourceSpec(source));
       trees.set(source, t);
       t.catch(() => trees.delete(source));
     }
@@ -74,7 +75,7 @@ export function realTriageWork(o: RealTriageOptions): TriageWork {
         scratch: scratch.dir,
         runtime,
         tree,
-        ...(o.ccache ? { ccacheDir: join(o.cacheDir, 'ccache') } : {}),
+        ...(wiring.ccacheDir ? { ccacheDir: wiring.ccacheDir } : {}),
         jobs: o.jobs ?? availableParallelism(),
         ...(o.stepTimeoutMs ? { stepTimeoutMs: o.stepTimeoutMs } : {}),
         signal: ctx.signal,

@@ -16,7 +16,7 @@ import {
   SOURCE_GREP_PATHS,
   sourcedFromOutside,
 } from '../bisect/inputs.js';
-import { evalBuild, matchSpecOf } from '../bisect/run.js';
+import { evalBuild, matchSpecOf } from '../bisect/predicate.js';
 import { OUT_IN_TREE } from '../bisect/share-conf.js';
 import { KmatrixError } from '../core/errors.js';
 import type { Verification, VerifyStep } from '../results/triage.js';

@@ -4,29 +4,34 @@
 import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { KmatrixError } from '../../core/errors.js';
-import { defaultCacheDir } from '../../fsutil/cache.js';
 import { ndjsonReporter, runReporter, type RunReporter } from '../../report/run-progress.js';
 import { renderRunText } from '../../report/run-summary.js';
 import { RUNTIME_KINDS } from '../../runtime/runtime.js';
 import type { RuntimeChoice } from '../../runtime/select.js';
 import { STORE_FILE } from '../../store/file.js';
-import type { CliIo } from '../io.js';
-import { withAbort } from './bisect.js';
+import { interruptible, type CliIo } from '../io.js';
+import {
+  cacheDirOption,
+  collect,
+  jsonOption,
+  noCcacheOption,
+  pathOption,
+  resultsDirOption,
+  runtimeOption,
+  wholeNumberOption,
+} from '../options.js';
 
-interface RawTriage {
+interface TriageOptions {
   cell: string[];
-  results?: string;
+  results: string;
   store?: string;
-  runtime?: string;
-  makeJobs?: string;
-  cacheDir?: string;
+  runtime?: RuntimeChoice;
+  makeJobs?: number;
+  cacheDir: string;
   ccache: boolean;
   events?: string;
   json?: boolean;
 }
-
-const collect = (v: string, acc: string[]) => [...acc, v];
 
 export function registerTriage(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
@@ -41,56 +46,41 @@ export function registerTriage(program: Command, io: CliIo, setExit: (code: numb
       collect,
       [],
     )
-    .option(
-      '--results <dir>',
-      'where runs/ and the store live (default $KMATRIX_RESULTS or ./kmatrix-results)',
+    .addOption(resultsDirOption(io, 'where runs/ and the store live'))
+    .addOption(
+      pathOption(
+        '--store <file>',
+        `the SQLite results store (default <results>/${STORE_FILE})`,
+        io,
+      ),
     )
-    .option('--store <file>', `the SQLite results store (default <results>/${STORE_FILE})`)
-    .option(
-      '--runtime <rt>',
-      `where builds run: auto, ${RUNTIME_KINDS.join(', ')} (default: the matrix's)`,
+    .addOption(
+      runtimeOption(`where builds run: auto, ${RUNTIME_KINDS.join(', ')} (default: the matrix's)`),
     )
-    .option('-j, --make-jobs <n>', 'make -j of each build (default: CPUs)')
-    .option(
-      '--cache-dir <dir>',
-      'cache for trees and tools (default $KMATRIX_CACHE or $XDG_CACHE_HOME/kmatrix)',
-    )
-    .option('--no-ccache', 'do not use the shared ccache')
-    .option('--events <file>', 'append every event to FILE as JSON lines')
-    .option('--json', 'print the run summary (results.json) on stdout')
-    .action(async (runId: string | undefined, raw: RawTriage) => {
-      const [{ defaultResultsDir }, { triageStoredRun }] = await Promise.all([
-        import('../../run/run-matrix.js'),
-        import('../../run/triage-run.js'),
-      ]);
-      const resultsDir = raw.results
-        ? resolve(io.cwd, raw.results)
-        : defaultResultsDir(io.env, io.cwd);
-      const storePath = raw.store ? resolve(io.cwd, raw.store) : resolve(resultsDir, STORE_FILE);
-      const jobs = raw.makeJobs === undefined ? undefined : Number(raw.makeJobs);
-      if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1))
-        throw new KmatrixError(
-          'usage',
-          `bad -j ${JSON.stringify(raw.makeJobs)}: need a whole number >= 1`,
-        );
-      const runtime = parseRuntime(raw.runtime);
+    .addOption(wholeNumberOption('-j, --make-jobs <n>', 'make -j of each build (default: CPUs)'))
+    .addOption(cacheDirOption(io))
+    .addOption(noCcacheOption())
+    .addOption(pathOption('--events <file>', 'append every event to FILE as JSON lines', io))
+    .addOption(jsonOption('print the run summary (results.json) on stdout'))
+    .action(async (runId: string | undefined, raw: TriageOptions) => {
+      const { triageStoredRun } = await import('../../run/triage-run.js');
       const reporters: RunReporter[] = [runReporter(io.stderr)];
       if (raw.events) {
-        const out = createWriteStream(resolve(io.cwd, raw.events), { flags: 'a' });
+        const out = createWriteStream(raw.events, { flags: 'a' });
         reporters.push(ndjsonReporter((l) => out.write(l)));
       }
       try {
-        const { summary, triageComplete } = await withAbort((signal) =>
+        const { summary, triageComplete } = await interruptible(io.signal, (signal) =>
           triageStoredRun({
-            storePath,
+            storePath: raw.store ?? resolve(raw.results, STORE_FILE),
             ...(runId ? { runId } : {}),
             cells: raw.cell,
             cwd: io.cwd,
             env: io.env,
-            cacheDir: raw.cacheDir ? resolve(io.cwd, raw.cacheDir) : defaultCacheDir(io.env),
+            cacheDir: raw.cacheDir,
             ccache: raw.ccache,
-            ...(jobs ? { jobs } : {}),
-            ...(runtime ? { runtime } : {}),
+            ...(raw.makeJobs ? { jobs: raw.makeJobs } : {}),
+            ...(raw.runtime ? { runtime: raw.runtime } : {}),
             signal,
             emit: (e) => reporters.forEach((r) => r.emit(e)),
           }),
@@ -104,14 +94,4 @@ export function registerTriage(program: Command, io: CliIo, setExit: (code: numb
         reporters.forEach((r) => r.close());
       }
     });
-}
-
-function parseRuntime(text: string | undefined): RuntimeChoice | undefined {
-  if (text === undefined) return undefined;
-  if (text === 'auto' || (RUNTIME_KINDS as readonly string[]).includes(text))
-    return text as RuntimeChoice;
-  throw new KmatrixError(
-    'usage',
-    `unknown runtime ${JSON.stringify(text)}; accepted: auto, ${RUNTIME_KINDS.join(', ')}`,
-  );
 }

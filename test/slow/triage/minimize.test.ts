@@ -15,7 +15,7 @@ import { parseDotConfig } from '../../../src/config/dotconfig.js';
 import { loadKconfigModel, type KconfigModel } from '../../../src/kconfig/index.js';
 import { treePath } from '../../helpers/trees.js';
 import { requireDaemon } from '../runtime/docker-helpers.js';
-import { kmatrix } from '../run/helpers.js';
+import { kmatrix } from '../../helpers/cli.js';
 
 let work: string;
 let tree: string;

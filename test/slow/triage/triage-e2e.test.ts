@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendCommits, bareBaseRepo, git } from '../../helpers/history.js';
 import { treePath } from '../../helpers/trees.js';
 import { requireDaemon } from '../runtime/docker-helpers.js';
-import { kmatrix } from '../run/helpers.js';
+import { kmatrix } from '../../helpers/cli.js';
 import { plantedCommits } from './planted.js';
 
 let work: string;
@@ -90,88 +90,98 @@ interface Cell {
 }
 
 describe('kmatrix run with triage (docker, git history of 6.1)', () => {
-  it('triages a build break and a pin that stopped holding to their commits, verified, with reports that round-trip', async () => {
-    await writeFile(join(work, 'matrix.yaml'), MATRIX(repo));
-    const r1 = await kmatrix(work, ['run', '--json', '--results', 'res']);
-    expect(r1.exitCode, r1.stderr).toBe(0);
-    const s1 = JSON.parse(r1.stdout);
-    expect(s1.triage.state).toBe('not-run');
+  it(
+    'triages a build break and a pin that stopped holding to their commits, verified, with reports that round-trip',
+    async () => {
+      await writeFile(join(work, 'matrix.yaml'), MATRIX(repo));
+      const r1 = await kmatrix(work, ['run', '--json', '--results', 'res']);
+      expect(r1.exitCode, r1.stderr).toBe(0);
+      const s1 = JSON.parse(r1.stdout);
+      expect(s1.triage.state).toBe('not-run');
 
-    await git(repo, ['update-ref', 'refs/heads/master', shas[shas.length - 1]!]);
-    const r2 = await kmatrix(work, ['run', '--json', '--results', 'res']);
-    expect(r2.exitCode, r2.stderr).toBe(1);
-    const s2 = JSON.parse(r2.stdout);
-    expect(s2).toMatchObject({
-      schema: 'kmatrix.run/2',
-      baselineRunId: s1.runId,
-      triage: { state: 'done' },
-    });
-    const by = new Map<string, Cell>(s2.cells.map((c: Cell) => [`${c.arch}/${c.config}`, c]));
+      await git(repo, ['update-ref', 'refs/heads/master', shas[shas.length - 1]!]);
+      const r2 = await kmatrix(work, ['run', '--json', '--results', 'res']);
+      expect(r2.exitCode, r2.stderr).toBe(1);
+      const s2 = JSON.parse(r2.stdout);
+      expect(s2).toMatchObject({
+        schema: 'kmatrix.run/2',
+        baselineRunId: s1.runId,
+        triage: { state: 'done' },
+      });
+      const by = new Map<string, Cell>(s2.cells.map((c: Cell) => [`${c.arch}/${c.config}`, c]));
 
-    // The build break: bisected with object-only steps, verified by rebuilding the culprit,
-    // its parent and the revert on tonight's commit.
-    const crash = by.get('armel/crash')!;
-    expect(crash).toMatchObject({ status: 'fail', change: 'new-failure' });
-    expect(crash.why?.errors[0]?.fingerprint).toMatch(
-      /^arch-arm-kernel-crash_dump\.c:error:kmatrix_kexec_only_symbol-undeclared/,
-    );
-    expect(crash.triage).toMatchObject({
-      status: 'done',
-      culprit: { commit: shas[planted.build], subject: expect.stringMatching(/^arm: crash_dump/) },
-      verification: 'revert-fixes',
-      search: { method: 'build', objects: ['arch/arm/kernel/crash_dump.o'], good: shas[0] },
-    });
-    expect(crash.triage!.verify.map((v) => `${v.what}:${v.got}`)).toEqual([
-      'culprit:bad',
-      'parent:good',
-      'revert:good',
-    ]);
-    // The smallest config against the passing tinyconfig cell of the same run.
-    expect(crash.triage!.minimalConfig).toEqual([{ symbol: 'CRASH_DUMP', value: 'y' }]);
+      // The build break: bisected with object-only steps, verified by rebuilding the culprit,
+      // its parent and the revert on tonight's commit.
+      const crash = by.get('armel/crash')!;
+      expect(crash).toMatchObject({ status: 'fail', change: 'new-failure' });
+      expect(crash.why?.errors[0]?.fingerprint).toMatch(
+        /^arch-arm-kernel-crash_dump\.c:error:kmatrix_kexec_only_symbol-undeclared/,
+      );
+      expect(crash.triage).toMatchObject({
+        status: 'done',
+        culprit: {
+          commit: shas[planted.build],
+          subject: expect.stringMatching(/^arm: crash_dump/),
+        },
+        verification: 'revert-fixes',
+        search: { method: 'build', objects: ['arch/arm/kernel/crash_dump.o'], good: shas[0] },
+      });
+      expect(crash.triage!.verify.map((v) => `${v.what}:${v.got}`)).toEqual([
+        'culprit:bad',
+        'parent:good',
+        'revert:good',
+      ]);
+      // The smallest config against the passing tinyconfig cell of the same run.
+      expect(crash.triage!.minimalConfig).toEqual([{ symbol: 'CRASH_DUMP', value: 'y' }]);
 
-    // The pin: bisect --require, no build at all.
-    const pin = by.get('arm64/kexec-pin')!;
-    expect(pin).toMatchObject({ status: 'config-unsatisfied', change: 'new-failure' });
-    expect(pin.why?.pins[0]).toMatchObject({ symbol: 'KEXEC' });
-    expect(pin.why?.pins[0]?.explanation).toMatch(/selected by CRASH_DUMP=y/);
-    expect(pin.triage).toMatchObject({
-      status: 'done',
-      culprit: { commit: shas[planted.kconfig], subject: 'arm64: kexec: CRASH_DUMP selects KEXEC' },
-      verification: 'revert-fixes',
-      search: { method: 'require', objects: null },
-      minimalConfig: null,
-    });
-    expect(by.get('armel/tiny')).toMatchObject({ status: 'pass', triage: null, why: null });
+      // The pin: bisect --require, no build at all.
+      const pin = by.get('arm64/kexec-pin')!;
+      expect(pin).toMatchObject({ status: 'config-unsatisfied', change: 'new-failure' });
+      expect(pin.why?.pins[0]).toMatchObject({ symbol: 'KEXEC' });
+      expect(pin.why?.pins[0]?.explanation).toMatch(/selected by CRASH_DUMP=y/);
+      expect(pin.triage).toMatchObject({
+        status: 'done',
+        culprit: {
+          commit: shas[planted.kconfig],
+          subject: 'arm64: kexec: CRASH_DUMP selects KEXEC',
+        },
+        verification: 'revert-fixes',
+        search: { method: 'require', objects: null },
+        minimalConfig: null,
+      });
+      expect(by.get('armel/tiny')).toMatchObject({ status: 'pass', triage: null, why: null });
 
-    // What the user reads: terminal, summary.md, index.html, the report mails.
-    const text = (await kmatrix(work, ['triage', s2.runId, '--results', 'res'])).stdout;
-    expect(text).toContain(`culprit ${shas[planted.build]!.slice(0, 12)}`);
-    const md = await readFile(join(s2.runDir, 'summary.md'), 'utf8');
-    expect(md).toMatch(/pin KEXEC=n: overridden \(got y\)/);
-    expect(md).toMatch(/selected by CRASH_DUMP=y/);
-    const html = await readFile(join(s2.runDir, 'index.html'), 'utf8');
-    expect(html).toContain(`id="why-${crash.id}"`);
-    expect(html).toContain('kmatrix_kexec_only_symbol');
-    const mail = await readFile(join(s2.runDir, crash.triage!.report!), 'utf8');
-    expect(mail).toContain(`commit: ${shas[planted.build]}`);
-    expect(mail).toMatch(
-      /^>> arch\/arm\/kernel\/crash_dump\.c:\d+:\d+: error: 'kmatrix_kexec_only_symbol' undeclared/m,
-    );
-    expect(mail).toMatch(/verification: revert-fixes/);
+      // What the user reads: terminal, summary.md, index.html, the report mails.
+      const text = (await kmatrix(work, ['triage', s2.runId, '--results', 'res'])).stdout;
+      expect(text).toContain(`culprit ${shas[planted.build]!.slice(0, 12)}`);
+      const md = await readFile(join(s2.runDir, 'summary.md'), 'utf8');
+      expect(md).toMatch(/pin KEXEC=n: overridden \(got y\)/);
+      expect(md).toMatch(/selected by CRASH_DUMP=y/);
+      const html = await readFile(join(s2.runDir, 'index.html'), 'utf8');
+      expect(html).toContain(`id="why-${crash.id}"`);
+      expect(html).toContain('kmatrix_kexec_only_symbol');
+      const mail = await readFile(join(s2.runDir, crash.triage!.report!), 'utf8');
+      expect(mail).toContain(`commit: ${shas[planted.build]}`);
+      expect(mail).toMatch(
+        /^>> arch\/arm\/kernel\/crash_dump\.c:\d+:\d+: error: 'kmatrix_kexec_only_symbol' undeclared/m,
+      );
+      expect(mail).toMatch(/verification: revert-fixes/);
 
-    // Round trip: kmatrix repro reads the mail back and reproduces the error.
-    const repro = await kmatrix(work, [
-      'repro',
-      join(s2.runDir, crash.triage!.report!),
-      '--repo',
-      repo,
-      '--runtime',
-      'docker',
-      '--json',
-      '--out',
-      join(work, 'repro'),
-    ]);
-    expect(repro.exitCode, repro.stderr + repro.stdout).toBe(0);
-    expect(JSON.parse(repro.stdout)).toMatchObject({ verdict: 'reproduced' });
-  });
+      // Round trip: kmatrix repro reads the mail back and reproduces the error.
+      const repro = await kmatrix(work, [
+        'repro',
+        join(s2.runDir, crash.triage!.report!),
+        '--repo',
+        repo,
+        '--runtime',
+        'docker',
+        '--json',
+        '--out',
+        join(work, 'repro'),
+      ]);
+      expect(repro.exitCode, repro.stderr + repro.stdout).toBe(0);
+      expect(JSON.parse(repro.stdout)).toMatchObject({ verdict: 'reproduced' });
+    },
+    45 * 60_000,
+  );
 });
