@@ -7,16 +7,19 @@
 // timer): `git bisect run` with a make + grep script for the build break, a `git revert`
 // build; the same for the pin with make tinyconfig + olddefconfig + grep. Both must name the
 // same commits. Run after `npm run build`:
-//   node bench/triage.mjs [--source debian:6.1] [--runtime local|docker]   (default local)
+//   node bench/triage.mjs [--source debian:6.1] [--runtime docker|local]   (default docker)
 // Each side starts with an empty ccache of its own (kmatrix: a fresh KMATRIX_CACHE for the
-// whole bench; by hand: a fresh CCACHE_DIR). Prints both times and the ratio.
+// whole bench, so its triage finds what its own two runs built; by hand: a fresh CCACHE_DIR
+// and one clone per bisect, built in place as `git bisect run` does). Prints both times and
+// the ratio. With --runtime local the run's builds do not share the cache with triage's
+// clones (docs/triage.md), so expect a higher ratio there.
 import { mkdtemp, rm, writeFile, chmod, access } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { benchArgs } from './lib/source.mjs';
 
-const { values, tree } = await benchArgs({ runtime: { type: 'string', default: 'local' } });
+const { values, tree } = await benchArgs({ runtime: { type: 'string', default: 'docker' } });
 const CLI = resolve(process.env.KMATRIX_CLI ?? 'bin/kmatrix.js');
 const shm = await access('/dev/shm').then(
   () => '/dev/shm',

@@ -1,6 +1,6 @@
 // The "why" of broken cells and the triage of new failures as text lines, shared by the
 // terminal summary and summary.md (run-summary.ts) and the HTML page (run-html.ts). Pure.
-import { diagnosticLine } from './triage-mail.js';
+import { diagnosticLine, verifyLabel } from './triage-mail.js';
 import type { CellWhy, TriageRecord } from '../results/triage.js';
 
 const short = (sha: string) => sha.slice(0, 12);
@@ -39,9 +39,7 @@ export function triageLines(t: TriageRecord, indent = '    '): string[] {
   if (c) out.push(`${indent}  ${c.commit} ${c.author} ${c.date}`);
   if (t.sharedWith.length) out.push(`${indent}  same failure in ${t.sharedWith.join(', ')}`);
   for (const v of t.verify)
-    out.push(
-      `${indent}  ${v.what} ${short(v.commit)}${v.what === 'revert' ? '+revert' : ''}: ${v.got} (expected ${v.expected})`,
-    );
+    out.push(`${indent}  ${verifyLabel(v)}: ${v.got} (expected ${v.expected})`);
   const mz = t.minimization;
   if (mz?.outcome === 'found') {
     const line = (s: { symbol: string; value: string; why: string | null }, pre: string) => {

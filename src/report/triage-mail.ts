@@ -7,7 +7,7 @@
 import type { Arch } from '../arch/arches.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Cell } from '../matrix/cell.js';
-import type { CellWhy, TriageRecord } from '../results/triage.js';
+import type { CellWhy, TriageRecord, VerifyStep } from '../results/triage.js';
 import { toolchainMakeVars } from '../toolchain/toolchains.js';
 
 export interface MailInput {
@@ -63,6 +63,11 @@ export function diagnosticLine(d: Diagnostic): string {
 
 function short(sha: string | null | undefined): string {
   return sha ? sha.slice(0, 12) : '';
+}
+
+/** "culprit abc", "parent def", "revert on 012 (tonight)". */
+export function verifyLabel(v: Pick<VerifyStep, 'what' | 'commit'>): string {
+  return v.what === 'revert' ? `the revert on ${short(v.commit)}` : `${v.what} ${short(v.commit)}`;
 }
 
 function errorSection(m: MailInput): string[] {
@@ -122,9 +127,7 @@ function findings(m: MailInput): string[] {
   if (s.note && cause) out.push(`    note: ${s.note}`);
   out.push(`verification: ${r.verification}`);
   for (const v of r.verify)
-    out.push(
-      `    ${v.what} ${short(v.commit)}${v.what === 'revert' ? ' + revert' : ''}: ${v.got} (expected ${v.expected}): ${v.why.split('\n')[0]}`,
-    );
+    out.push(`    ${verifyLabel(v)}: ${v.got} (expected ${v.expected}): ${v.why.split('\n')[0]}`);
   if (s.diffstat) out.push('', ...s.diffstat.split('\n').map((l) => `    ${l}`));
   for (const h of s.hunks)
     out.push(
