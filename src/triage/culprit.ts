@@ -61,6 +61,7 @@ export async function findCulprit(
   arch: Arch,
   h: History,
   pred: CulpritPredicate,
+  runId: string,
   env: TriageEnv,
 ): Promise<CulpritOutcome> {
   const none = (note: string): CulpritOutcome => ({
@@ -88,6 +89,20 @@ export async function findCulprit(
       workers: pred.kind === 'require' ? Math.min(4, Math.max(1, availableParallelism())) : 1,
       cacheDir: env.scratch,
       signal: env.signal,
+      // Full builds: the run built both ends with this config; tonight's failed with the new
+      // errors, and a baseline build that passed is good. (Object-only steps test both ends:
+      // they are cheap, and an object that does not fail at tonight's commit means a full
+      // search, see below.)
+      ...(objects
+        ? {}
+        : {
+            known: {
+              bad: `the build of run ${runId} failed with it`,
+              ...(end.from === 'baseline' && h.baselinePassed
+                ? { good: `the build passed in run ${h.baselineRunId}` }
+                : {}),
+            },
+          }),
     };
     const emit = (e: BisectEvent) => {
       if (e.type === 'bisect:step' || e.type === 'bisect:verdict' || e.type === 'bisect:range') {

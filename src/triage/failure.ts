@@ -158,7 +158,7 @@ async function culpritStage(
       ? `bisecting ${history.good.slice(0, 12)}..${history.bad.slice(0, 12)}`
       : history.reason,
   );
-  const found = await findCulprit(g, arch, history, pred, env);
+  const found = await findCulprit(g, arch, history, pred, run.runId, env);
   rec.search = found.search;
   if (found.search.outcome !== 'found' && found.search.note)
     notes.push(`culprit: ${found.search.note}`);

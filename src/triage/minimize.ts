@@ -8,7 +8,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Arch } from '../arch/arches.js';
 import { configBisect, type ConfigBisectResult } from '../bisect/config-bisect.js';
-import { resolveConfig, type KconfigDeps } from '../bisect/configure.js';
+import { closeConfig, resolveConfig, type KconfigDeps } from '../bisect/configure.js';
 import { evalBuild, matchSpecOf, type Predicate } from '../bisect/predicate.js';
 import { mergePins, parseDotConfig, type ConfigValues } from '../config/dotconfig.js';
 import { modelFor } from '../config/kconfig-bridge.js';
@@ -70,25 +70,26 @@ function goodCandidates(m: MinimizeInput, tree: KernelTree, env: TriageEnv): Goo
         `triage.good_config ${g.base} with the cell's pins`,
       ),
     );
-  for (const other of m.cells) {
-    const r = m.results.get(other.id);
-    if (
-      other.id !== c.id &&
-      other.sourceResolved === c.sourceResolved &&
-      other.arch === c.arch &&
-      other.toolchain === c.toolchain &&
+  // A cell of this run that passed: a build cell first (its .config is known to build), else
+  // a config-only one (config-bisect builds the good end before it trusts it).
+  const passing = m.cells.filter((o) => {
+    const r = m.results.get(o.id);
+    return (
+      o.id !== c.id &&
+      o.sourceResolved === c.sourceResolved &&
+      o.arch === c.arch &&
+      o.toolchain === c.toolchain &&
       r?.status === 'pass' &&
-      r.stage === 'build' &&
-      r.files.config
-    ) {
-      const path = join(m.runDir, r.files.config);
-      out.push({
-        label: `the passing cell ${other.id} (${other.variant}) of this run`,
-        text: () => readFile(path, 'utf8'),
-      });
-      break;
-    }
-  }
+      r.files.config !== undefined
+    );
+  });
+  const other = passing.find((o) => o.build) ?? passing[0];
+  const otherConfig = other ? m.results.get(other.id)?.files.config : undefined;
+  if (other && otherConfig)
+    out.push({
+      label: `the passing cell ${other.id} (${other.variant}) of this run`,
+      text: () => readFile(join(m.runDir, otherConfig), 'utf8'),
+    });
   const b = c.base;
   if (b.kind === 'defconfig' || b.kind === 'tinyconfig' || b.kind === 'allnoconfig')
     out.push(generated(b, [], `${b.kind} without the cell's pins`));
@@ -139,7 +140,8 @@ export async function minimizeConfig(m: MinimizeInput, env: TriageEnv): Promise<
       continue;
     }
     if (r.kind === 'found' && objects) {
-      const confirmed = await confirmFull(m, tree, goodText, r, env);
+      const confirmed = await confirmFull(m, tree, goodText, badText, r, env);
+      if (confirmed.ok) notes.push(confirmed.why);
       if (!confirmed.ok) {
         notes.push(
           `the set found with object-only builds does not fail in a full build (${confirmed.why}); searched again with full builds`,
@@ -216,6 +218,7 @@ async function confirmFull(
   m: MinimizeInput,
   tree: KernelTree,
   goodText: string,
+  badText: string,
   r: Extract<ConfigBisectResult, { kind: 'found' }>,
   env: TriageEnv,
 ): Promise<{ ok: boolean; why: string }> {
@@ -223,6 +226,21 @@ async function confirmFull(
     goodText,
     r.minimal.map((c) => ({ symbol: c.symbol, value: c.bad, origin: 'triage' })),
   );
+  // The minimal set may close to the failing cell's own config: the run's full build of it
+  // already failed with the error.
+  const kdeps: KconfigDeps = { runner: env.runner, env: env.env, signal: env.signal };
+  const place = {
+    src: tree.path,
+    out: join(m.dir, 'close'),
+    arch: m.arch,
+    toolchain: m.g.cell.toolchain,
+  };
+  const closed = await closeConfig(place, text, kdeps);
+  if (closed.kind === 'ok' && sameValues(closed.values, parseDotConfig(badText)))
+    return {
+      ok: true,
+      why: "the minimal set closes to the failing cell's config, whose full build in the run failed with the error",
+    };
   env.note(`confirming the minimal set with a full build`);
   const v = await evalBuild(
     {
@@ -248,7 +266,15 @@ async function confirmFull(
     { runner: env.runner, env: env.env, signal: env.signal },
     matchSpecOf(m.match),
   );
-  return { ok: v.verdict === 'bad', why: v.why };
+  return v.verdict === 'bad'
+    ? { ok: true, why: 'a full build of the minimal config fails with the error too' }
+    : { ok: false, why: v.why };
+}
+
+function sameValues(a: ConfigValues, b: ConfigValues): boolean {
+  const on = (x: ConfigValues) =>
+    [...x].filter(([, v]) => v !== 'n').sort(([p], [q]) => (p < q ? -1 : 1));
+  return JSON.stringify(on(a)) === JSON.stringify(on(b));
 }
 
 /** The minimal set and what it derives, each value explained by the Kconfig model. */

@@ -155,7 +155,15 @@ export function objectGoals(match: readonly string[], ds: readonly Diagnostic[])
 }
 
 export type History =
-  | { ok: true; repo: string; good: string; bad: string; baselineRunId: string }
+  | {
+      ok: true;
+      repo: string;
+      good: string;
+      bad: string;
+      baselineRunId: string;
+      /** The cell passed in the baseline run (not just lacked this failure). */
+      baselinePassed: boolean;
+    }
   | { ok: false; reason: string };
 
 /**
@@ -208,6 +216,7 @@ export function historyFor(o: {
     good: baseline.commit,
     bad: now.commit,
     baselineRunId: baseline.runId,
+    baselinePassed: baseline.result.status === 'pass',
   };
 }
 

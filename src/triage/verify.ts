@@ -17,6 +17,7 @@ import {
   sourcedFromOutside,
 } from '../bisect/inputs.js';
 import { evalBuild, matchSpecOf } from '../bisect/predicate.js';
+import { withProbeCache } from '../bisect/probe-cache.js';
 import { OUT_IN_TREE } from '../bisect/share-conf.js';
 import { KmatrixError } from '../core/errors.js';
 import type { Verification, VerifyStep } from '../results/triage.js';
@@ -149,6 +150,12 @@ async function placeFor(
   const cell = v.g.cell;
   if (v.pred.kind === 'require') {
     const requires = v.pred.requires;
+    // As a config bisect resolves: probes memoized, conf at -O0, olddefconfig run directly.
+    const cdeps: KconfigDeps = {
+      ...(await withProbeCache(kdeps, join(v.dir, 'probes'), v.arch, cell.toolchain)),
+      hostCflags: '-O0',
+      directOlddefconfig: true,
+    };
     // Pins need only the Kconfig inputs, written from the clone's objects (it has the revert).
     const grep = await grepTrees(
       env.runner,
@@ -174,7 +181,7 @@ async function placeFor(
           arch: v.arch,
           toolchain: cell.toolchain,
         };
-        const r = await resolveConfig(place, cell.base, cell.pins, kdeps);
+        const r = await resolveConfig(place, cell.base, cell.pins, cdeps);
         if (r.kind === 'failed') return { got: 'skip', why: `make ${r.step} failed` };
         const req = checkRequires(requires, r.values);
         const broken = req.filter((x) => !x.holds);

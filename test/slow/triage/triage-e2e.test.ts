@@ -50,6 +50,7 @@ timeout: 30m
 configs:
   - name: tiny
     base: tinyconfig
+    build: false
   - name: crash
     base: tinyconfig
     pins: [CRASH_DUMP=y, KEXEC=n]
@@ -83,6 +84,7 @@ interface Cell {
     culprit: { commit: string; subject: string; author: string; date: string } | null;
     verification: string;
     minimalConfig: { symbol: string; value: string }[] | null;
+    minimization: { outcome: string; good: string | null } | null;
     report: string | null;
     search: { method: string; objects: string[] | null; good: string };
     verify: { what: string; got: string }[];

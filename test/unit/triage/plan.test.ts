@@ -213,6 +213,7 @@ describe('historyFor', () => {
       good: 'a'.repeat(40),
       bad: 'b'.repeat(40),
       baselineRunId: 'r1',
+      baselinePassed: true,
     });
   });
 
