@@ -201,6 +201,7 @@ async function search(
       predicate,
       cacheDir: env.scratch,
       signal: env.signal,
+      prefer: await namedSymbols(m, tree),
     },
     {
       runner: env.runner,
@@ -211,6 +212,24 @@ async function search(
       },
     },
   );
+}
+
+/**
+ * The CONFIG_ symbols the files with the errors name (#ifdef CONFIG_X around the broken code):
+ * ddmin tries them first, which isolates them in a few tests when they are the cause.
+ */
+async function namedSymbols(m: MinimizeInput, tree: KernelTree): Promise<string[]> {
+  const files = new Set(
+    m.g.result.diagnostics
+      .filter((d) => m.match.includes(d.fingerprint) && d.file && !d.file.includes('..'))
+      .map((d) => d.file),
+  );
+  const out = new Set<string>();
+  for (const f of files) {
+    const text = await readFile(join(tree.path, f), 'utf8').catch(() => '');
+    for (const x of text.matchAll(/\bCONFIG_([A-Za-z0-9_]+)/g)) out.add(x[1]!);
+  }
+  return [...out];
 }
 
 /** One full build of the good config plus the minimal set: it must fail with the error. */
