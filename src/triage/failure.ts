@@ -107,7 +107,7 @@ export async function triageFailure(
     notes.unshift(
       stopped
         ? `stopped (${String(env.signal.reason ?? 'interrupted')}); kmatrix triage ${run.runId} continues it`
-        : `${isKmatrixError(e) ? '' : 'internal error: '}${errorMessage(e).split('\n')[0]}`,
+        : oneLine(e),
     );
   } finally {
     const r = await env.runner.run('rm', ['-rf', '--', work]);
@@ -194,6 +194,18 @@ async function culpritStage(
       `verification: ${off.map((v) => `the ${v.what} rebuilt ${v.got} (expected ${v.expected})`).join(', ') || 'not run'}; reported as a suspect`,
     );
   }
+}
+
+/** The error in one line: the message, and the last line of what the command said (git's why). */
+function oneLine(e: unknown): string {
+  const first = errorMessage(e).split('\n')[0] ?? '';
+  if (!isKmatrixError(e)) return `internal error: ${first}`;
+  const said = (e.detail ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .pop();
+  return said ? `${first}: ${said}` : first;
 }
 
 /** Status of a record that could not be produced at all (an exception before any stage). */

@@ -166,6 +166,34 @@ describe('the triage stage of kmatrix run', () => {
     });
   });
 
+  it('triage.timeout stops the stage: the failure it was on and those after it are incomplete', async () => {
+    await writeFile(join(dir, 'matrix.yaml'), MATRIX.replace('max_failures: 2', 'timeout: 1s'));
+    const id = await ids();
+    // The first failure works until the budget runs out (the signal it is given aborts).
+    const t = fakeTriage({
+      onTriage: (_g, signal) =>
+        new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve())),
+    });
+    const s = await runMatrix(opts([]), {
+      work: fakeWork(await scripts()).work,
+      triage: t.work,
+      machine,
+    });
+    expect(t.triaged).toEqual([id['arm64/tiny']]);
+    // The budget is the matrix's own setting, not an interruption: the run's exit code stays 1.
+    expect(s.exitCode).toBe(1);
+    expect(s.triage.state).toBe('incomplete');
+    expect(s.cells.find((c) => c.id === id['x86_64/tiny'])?.triage).toMatchObject({
+      status: 'incomplete',
+      reason: expect.stringMatching(
+        new RegExp(`triage.timeout, 1s\\) ran out before this failure; kmatrix triage ${s.runId}`),
+      ),
+    });
+    const store = new ResultStore(join(dir, 'results', 'kmatrix.db'));
+    expect(store.getRun(s.runId)?.state).toBe('completed');
+    store.close();
+  });
+
   it('--no-triage records the why but runs no triage', async () => {
     const t = fakeTriage();
     const s = await runMatrix(
