@@ -1,9 +1,9 @@
 // Matrix files: validation (every problem at once, with file:line:column), expansion into
 // cells with content-derived ids, include/exclude rules, and --filter.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadMatrix } from '../../../src/matrix/load.js';
 import { expandMatrix } from '../../../src/matrix/expand.js';
 import { applyFilters, parseFilter } from '../../../src/matrix/filter.js';
@@ -266,6 +266,7 @@ describe('--filter', () => {
 describe('loadMatrix: triage', () => {
   it('resolves good_config against the matrix file and reports one that cannot be read', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kmatrix-matrix-triage-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const text = (good: string) =>
       `sources: [debian:6.1]\narchitectures: [arm]\nconfigs:\n  - {name: a, base: tinyconfig}\ntriage:\n  timeout: 90m\n  good_config: ${good}\n`;
     await writeFile(join(dir, 'good.config'), 'CONFIG_A=y\n');

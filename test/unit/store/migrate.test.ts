@@ -1,11 +1,11 @@
 // The store's schema migration: a database written by the schema-1 store (a text SQL dump in
 // test/fixtures/store) opens in place as the current schema with everything it held, gains the
 // triage tables, and can be compared and triaged like a new one.
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compareRun } from '../../../src/results/compare.js';
 import { placeholderRecord } from '../../../src/results/triage.js';
 import { MIGRATIONS, SCHEMA_VERSION, migrate, schemaVersion } from '../../../src/store/migrate.js';
@@ -17,6 +17,8 @@ let dir: string;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kmatrix-migrate-'));
 });
+
+afterEach(() => rm(dir, { recursive: true, force: true }));
 
 async function v1Database(): Promise<string> {
   const path = join(dir, 'kmatrix.db');

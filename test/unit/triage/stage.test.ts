@@ -2,10 +2,10 @@
 // cell is recorded, stores each failure's record for all cells that share it, skips what is
 // over the budget, and a stop leaves the run completed and its triage incomplete, which
 // `kmatrix triage RUN_ID` (triageStoredRun) continues without redoing finished failures.
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../../src/results/events.js';
 import { emptySearch, type TriageRecord } from '../../../src/results/triage.js';
 import { runMatrix, type RunMatrixOptions } from '../../../src/run/run-matrix.js';
@@ -34,6 +34,8 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kmatrix-triage-stage-'));
   await writeFile(join(dir, 'matrix.yaml'), MATRIX);
 });
+
+afterEach(() => rm(dir, { recursive: true, force: true }));
 
 function opts(events: RunEvent[], signal = new AbortController().signal): RunMatrixOptions {
   return {
