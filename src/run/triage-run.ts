@@ -2,6 +2,7 @@
 // cell (the reports are written first, so nothing waits for triage), and for `kmatrix triage
 // [RUN_ID]` on a stored run later. Both compute the why of broken cells, triage the new
 // failures (src/triage) recording each as it is known, and rewrite the reports.
+import { existsSync } from 'node:fs';
 import { parseDuration } from '../build/targets.js';
 import { errorMessage, KmatrixError } from '../core/errors.js';
 import { pidAlive } from '../fsutil/atomic.js';
@@ -276,6 +277,12 @@ export async function triageStoredRun(
   o: TriageStoredOptions,
   deps: { work?: TriageWork } = {},
 ): Promise<{ summary: RunSummary; triageComplete: boolean }> {
+  // Opening a store creates it: a mistyped --results must not leave an empty one behind.
+  if (!existsSync(o.storePath))
+    throw new KmatrixError(
+      'usage',
+      `no results store at ${o.storePath}; give the --results DIR (or --store FILE) kmatrix run used`,
+    );
   const store = new ResultStore(o.storePath);
   try {
     const run = pickRun(store, o);

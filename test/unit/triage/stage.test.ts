@@ -2,7 +2,7 @@
 // cell is recorded, stores each failure's record for all cells that share it, skips what is
 // over the budget, and a stop leaves the run completed and its triage incomplete, which
 // `kmatrix triage RUN_ID` (triageStoredRun) continues without redoing finished failures.
-import { mkdtemp, rm, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -298,5 +298,25 @@ describe('the triage stage of kmatrix run', () => {
     ).rejects.toThrow(
       new RegExp(`--cell "${id['arm64/def']}": not a new failure of run ${s.runId}; accepted: `),
     );
+  });
+
+  it('kmatrix triage refuses a results dir without a store instead of creating one', async () => {
+    const store = join(dir, 'typo', 'kmatrix.db');
+    await expect(
+      triageStoredRun(
+        {
+          storePath: store,
+          cells: [],
+          cwd: dir,
+          env: {},
+          cacheDir: join(dir, 'cache'),
+          ccache: false,
+          signal: new AbortController().signal,
+          emit: () => {},
+        },
+        { work: fakeTriage().work },
+      ),
+    ).rejects.toThrow(`no results store at ${store}; give the --results DIR`);
+    expect(await readdir(dir)).toEqual(['matrix.yaml']);
   });
 });
