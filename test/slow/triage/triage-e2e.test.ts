@@ -68,6 +68,11 @@ triage:
   timeout: 40m
 `;
 
+interface Expl {
+  symbol: string;
+  text: string;
+}
+
 interface Cell {
   id: string;
   arch: string;
@@ -86,7 +91,14 @@ interface Cell {
     minimalConfig: { symbol: string; value: string }[] | null;
     minimization: { outcome: string; good: string | null } | null;
     report: string | null;
-    search: { method: string; objects: string[] | null; good: string };
+    search: {
+      method: string;
+      objects: string[] | null;
+      good: string;
+      diffstat: string | null;
+      hunks: { file: string; text: string }[];
+      explanation: { before: Expl[]; after: Expl[] } | null;
+    };
     verify: { what: string; got: string }[];
   } | null;
 }
@@ -124,6 +136,8 @@ describe('kmatrix run with triage (docker, git history of 6.1)', () => {
         culprit: {
           commit: shas[planted.build],
           subject: expect.stringMatching(/^arm: crash_dump/),
+          author: 'kmatrix test',
+          date: expect.stringMatching(/^2024-01-02T/),
         },
         verification: 'revert-fixes',
         search: { method: 'build', objects: ['arch/arm/kernel/crash_dump.o'], good: shas[0] },
@@ -133,6 +147,7 @@ describe('kmatrix run with triage (docker, git history of 6.1)', () => {
         'parent:good',
         'revert:good',
       ]);
+      expect(crash.triage!.search.diffstat).toMatch(/arch\/arm\/kernel\/crash_dump\.c \|/);
       // The smallest config against the passing tinyconfig cell of the same run.
       expect(crash.triage!.minimalConfig).toEqual([{ symbol: 'CRASH_DUMP', value: 'y' }]);
 
@@ -151,6 +166,11 @@ describe('kmatrix run with triage (docker, git history of 6.1)', () => {
         search: { method: 'require', objects: null },
         minimalConfig: null,
       });
+      // The Kconfig hunk and the model's explanation at the parent (holds) and the culprit.
+      const hunk = pin.triage!.search.hunks.find((h) => h.file === 'arch/arm64/Kconfig');
+      expect(hunk?.text).toContain('+\tselect KEXEC');
+      expect(pin.triage!.search.explanation?.after[0]?.text).toMatch(/selected by CRASH_DUMP=y/);
+      expect(pin.triage!.search.explanation?.before[0]?.text).toMatch(/KEXEC=n: holds/);
       expect(by.get('armel/tiny')).toMatchObject({ status: 'pass', triage: null, why: null });
 
       // What the user reads: terminal, summary.md, index.html, the report mails.
