@@ -215,7 +215,7 @@ async function handSide(shas) {
     await execa('git', ['bisect', 'start', '--first-parent', bad, good], x);
     await execa('git', ['bisect', 'run', step], x);
     const first = (await execa('git', ['rev-parse', 'refs/bisect/bad'], x)).stdout.trim();
-    await execa('git', ['bisect', 'reset', '-q'], x);
+    await execa('git', ['bisect', 'reset'], x);
     return first;
   };
   const revertCheck = async (dir, first, step) => {
@@ -243,6 +243,7 @@ try {
   say(`planted history from ${tree.path}`);
   const shas = await buildHistory();
   const k = await kmatrixSide(shas);
+  say(`kmatrix triage: ${(k.ms / 1000).toFixed(1)}s ${k.verification.join(' ')}`);
   const h = await handSide(shas);
   for (const [name, at] of [
     ['crash', BUILD_AT],
