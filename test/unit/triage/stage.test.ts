@@ -5,6 +5,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../../src/results/events.js';
 import { emptySearch, type TriageRecord } from '../../../src/results/triage.js';
@@ -298,6 +299,46 @@ describe('the triage stage of kmatrix run', () => {
     ).rejects.toThrow(
       new RegExp(`--cell "${id['arm64/def']}": not a new failure of run ${s.runId}; accepted: `),
     );
+  });
+
+  it('a triage whose process died is continued; one whose process is alive is not started twice', async () => {
+    const id = await ids();
+    const s = await runMatrix(
+      { ...opts([]), triage: false },
+      { work: fakeWork(await scripts()).work, triage: fakeTriage().work, machine },
+    );
+    const storePath = join(dir, 'results', 'kmatrix.db');
+    const again = (t: ReturnType<typeof fakeTriage>) =>
+      triageStoredRun(
+        {
+          storePath,
+          runId: s.runId,
+          cells: [],
+          cwd: dir,
+          env: {},
+          cacheDir: join(dir, 'cache'),
+          ccache: false,
+          signal: new AbortController().signal,
+          emit: () => {},
+        },
+        { work: t.work },
+      );
+    // Another kmatrix triage of this run is running: its pid (our parent's) is alive.
+    const store = new ResultStore(storePath);
+    store.startTriage(s.runId, {}, process.ppid);
+    await expect(again(fakeTriage())).rejects.toThrow(
+      `run ${s.runId} is being triaged right now (pid ${process.ppid})`,
+    );
+    // It crashed: the pid is gone, the state still says running.
+    const gone = execa('true');
+    await gone;
+    store.startTriage(s.runId, {}, gone.pid!);
+    store.close();
+    const t = fakeTriage();
+    const r = await again(t);
+    expect(t.triaged).toEqual([id['arm64/tiny'], id['x86_64/tiny']]);
+    expect(r.triageComplete).toBe(true);
+    expect(r.summary.triage.state).toBe('done');
   });
 
   it('kmatrix triage refuses a results dir without a store instead of creating one', async () => {
