@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { errorMessage, KmatrixError } from '../core/errors.js';
 import type { Cell } from '../matrix/cell.js';
 import type { CellResult } from '../results/result.js';
 import type { CellWhy, TriageRecord } from '../results/triage.js';
@@ -82,7 +83,16 @@ export class ResultStore {
   constructor(readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
+    try {
+      // The first statement reads the file: junk, or another program's file, fails here.
+      this.db.pragma('journal_mode = WAL');
+    } catch (e) {
+      this.db.close();
+      throw new KmatrixError(
+        'usage',
+        `${path} is not a kmatrix results store (${errorMessage(e)}); accepted: the SQLite file kmatrix run writes (<results>/kmatrix.db, or its --store FILE)`,
+      );
+    }
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 10000');

@@ -1,7 +1,7 @@
 // The store's schema migration: a database written by the schema-1 store (a text SQL dump in
 // test/fixtures/store) opens in place as the current schema with everything it held, gains the
 // triage tables, and can be compared and triaged like a new one.
-import { mkdtemp, rm, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -126,5 +126,15 @@ describe('store migration', () => {
     expect(() => new ResultStore(path)).toThrow(
       `results store ${path} has schema version 99; this kmatrix reads versions up to ${SCHEMA_VERSION}`,
     );
+  });
+
+  it('refuses a file that is not a SQLite database, naming it, and leaves it as it was', async () => {
+    const path = join(dir, 'matrix.yaml');
+    await writeFile(path, 'name: not a store\n');
+    expect(() => new ResultStore(path)).toThrow(
+      `${path} is not a kmatrix results store (file is not a database); accepted: the SQLite file kmatrix run writes`,
+    );
+    expect(await readFile(path, 'utf8')).toBe('name: not a store\n');
+    expect(await readdir(dir)).toEqual(['matrix.yaml']);
   });
 });
