@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { acceptedArchSpellings, findArch, type Arch } from '../arch/arches.js';
 import { parseBase, type Base } from '../config/base.js';
-import { readFragments } from '../config/fragment.js';
+import { readConfigFile, readFragments } from '../config/fragment.js';
 import { dedupePins, parsePins, type Pin } from '../config/pin.js';
 import { KmatrixError } from '../core/errors.js';
 import { defaultCacheDir } from '../fsutil/cache.js';
@@ -130,6 +130,9 @@ export async function parseConfigOptions(
   });
   const resolvedBase: Base =
     base.kind === 'file' ? { kind: 'file', path: resolve(cwd, base.path) } : base;
+  // Read now: a bad base file should stop the command before any tree or runtime work.
+  if (resolvedBase.kind === 'file')
+    await readConfigFile(resolvedBase.path, { what: '--base', shown: raw.base });
   const setPins = parsePins(raw.set, '--set');
   const fragmentPins = await readFragments(raw.fragment, cwd);
   return {

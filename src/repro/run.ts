@@ -3,7 +3,7 @@
 // sources and config generation come in through deps; only runBuild's own outputs plus
 // repro.json are written, all in the result dir.
 import { gunzipSync } from 'node:zlib';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { BuildEvent } from '../build/events.js';
@@ -11,7 +11,10 @@ import type { BuildResult } from '../build/result.js';
 import { makeArgv, RESULT_JSON, runBuild } from '../build/run.js';
 import type { BuildTarget } from '../build/targets.js';
 import type { ConfigRequest, ConfigResult } from '../config/generate.js';
+import { configFileProblems } from '../config/dotconfig.js';
 import { isKmatrixError } from '../core/errors.js';
+import { decodeText, formatBytes, printable } from '../core/text.js';
+import { MAX_BYTES } from '../fsutil/text-file.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { shellJoin } from '../process/shell-quote.js';
 import { formatSourceSpec, type SourceSpec } from '../source/spec.js';
@@ -115,39 +118,56 @@ async function isFile(path: string): Promise<boolean> {
 }
 
 /** The config as a plain .config file (gunzipped into a temp dir when needed), or a problem. */
-async function readyConfig(path: string): Promise<{ path: string } | { problem: string }> {
-  let buf: Buffer;
-  try {
-    buf = await readFile(path);
-  } catch {
-    return { problem: `config: ${path} cannot be read` };
-  }
-  let file = path;
-  if (buf[0] === 0x1f && buf[1] === 0x8b) {
+async function readyConfig(
+  path: string,
+): Promise<{ path: string; tempDir?: string } | { problem: string }> {
+  const shown = printable(path);
+  const size = await stat(path).then(
+    (s) => s.size,
+    () => -1,
+  );
+  if (size < 0) return { problem: `config: ${shown} cannot be read` };
+  if (size > MAX_BYTES.config)
+    return {
+      problem: `config: ${shown} is ${formatBytes(size)}; the limit is ${formatBytes(MAX_BYTES.config)}`,
+    };
+  let buf = await readFile(path);
+  const gzipped = buf[0] === 0x1f && buf[1] === 0x8b;
+  if (gzipped) {
     try {
-      buf = gunzipSync(buf);
-    } catch {
-      return { problem: `config: ${path} looks gzipped but does not decompress` };
+      // A gzip bomb stops at the limit instead of filling memory.
+      buf = gunzipSync(buf, { maxOutputLength: MAX_BYTES.config });
+    } catch (e) {
+      return {
+        problem: `config: ${shown} looks gzipped but ${e instanceof RangeError ? `decompresses to more than ${formatBytes(MAX_BYTES.config)}` : 'does not decompress'}`,
+      };
     }
-    const dir = await mkdtemp(join(tmpdir(), 'kmatrix-repro-config-'));
-    file = join(dir, 'config');
-    await writeFile(file, buf);
   }
-  if (!/^CONFIG_[A-Za-z0-9_]+=/m.test(buf.toString('utf8')))
-    return { problem: `config: ${path} is not a kernel .config (no CONFIG_...= lines)` };
-  return { path: file };
+  const text = decodeText(buf);
+  if (!text.ok)
+    return {
+      problem: `config: ${shown}:${text.problem.line}:${text.problem.column}: ${text.problem.message}`,
+    };
+  if (!/^CONFIG_[A-Za-z0-9_]+=/m.test(text.text))
+    return { problem: `config: ${shown} is not a kernel .config (no CONFIG_...= lines)` };
+  const junk = configFileProblems(text.text, path);
+  if (junk.length) return { problem: `config: ${junk[0]}` };
+  if (!gzipped) return { path };
+  const dir = await mkdtemp(join(tmpdir(), 'kmatrix-repro-config-'));
+  await writeFile(join(dir, 'config'), buf);
+  return { path: join(dir, 'config'), tempDir: dir };
 }
 
 /** --config, else a file beside the report: config, <config name>, .config (gzipped or not). */
 async function findConfig(
   req: ReproRequest,
   report: RobotReport,
-): Promise<{ path?: string; searched: string[]; problem?: string }> {
+): Promise<{ path?: string; tempDir?: string; searched: string[]; problem?: string }> {
   if (req.configPath) {
     if (!(await isFile(req.configPath)))
       return { searched: [], problem: `config: --config ${req.configPath} is not a file` };
     const r = await readyConfig(req.configPath);
-    return 'problem' in r ? { searched: [], problem: r.problem } : { path: r.path, searched: [] };
+    return 'problem' in r ? { searched: [], problem: r.problem } : { ...r, searched: [] };
   }
   if (!req.reportPath) return { searched: [] };
   const dir = dirname(req.reportPath);
@@ -159,7 +179,7 @@ async function findConfig(
   for (const p of searched) {
     if (p === req.reportPath || !(await isFile(p))) continue;
     const r = await readyConfig(p);
-    return 'problem' in r ? { searched, problem: r.problem } : { path: r.path, searched };
+    return 'problem' in r ? { searched, problem: r.problem } : { ...r, searched };
   }
   return { searched };
 }
@@ -250,6 +270,21 @@ export async function runRepro(req: ReproRequest, deps: ReproDeps): Promise<Repr
     }
   }
   const cfg = await findConfig(req, report);
+  try {
+    return await reproWithConfig(req, deps, report, cfg, extraNotes);
+  } finally {
+    // The gunzipped copy was only the base of the config stage (the result dir keeps it).
+    if (cfg.tempDir) await rm(cfg.tempDir, { recursive: true, force: true });
+  }
+}
+
+async function reproWithConfig(
+  req: ReproRequest,
+  deps: ReproDeps,
+  report: RobotReport,
+  cfg: Awaited<ReturnType<typeof findConfig>>,
+  extraNotes: string[],
+): Promise<ReproResult> {
   const plan = planRepro({
     report,
     ...(req.source !== undefined ? { source: req.source } : {}),

@@ -1,7 +1,6 @@
 // `kmatrix config-bisect`: the smallest set of symbol changes that turns a good config bad
 // (ddmin with olddefconfig closure). Exit 0 found, 1 not reproducible from the differing
 // values, 3 the good config is not good or the bad one not bad, 2 usage or infrastructure.
-import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -12,6 +11,7 @@ import {
 } from '../../bisect/config-bisect.js';
 import type { Predicate } from '../../bisect/run.js';
 import { DEFAULT_TARGETS, parseDuration, parseTargets } from '../../build/targets.js';
+import { readConfigFile } from '../../config/fragment.js';
 import { parsePins } from '../../config/pin.js';
 import { KmatrixError, unreachable } from '../../core/errors.js';
 import { defaultCacheDir } from '../../fsutil/cache.js';
@@ -133,13 +133,8 @@ export function registerConfigBisect(
       const arch = parseArch(raw.arch);
       const toolchain = parseToolchain(raw.toolchain);
       const cacheDir = raw.cacheDir ? resolve(io.cwd, raw.cacheDir) : defaultCacheDir(io.env);
-      const readConfig = async (p: string, what: string) =>
-        readFile(resolve(io.cwd, p), 'utf8').catch((e: NodeJS.ErrnoException) => {
-          throw new KmatrixError(
-            'bad-config-file',
-            `cannot read ${what} config ${p}: ${e.code ?? e.message}`,
-          );
-        });
+      const readConfig = (p: string, what: string) =>
+        readConfigFile(resolve(io.cwd, p), { what: `${what} config`, shown: p });
       const goodText = await readConfig(raw.good, '--good');
       const badText = await readConfig(raw.bad, '--bad');
       if (raw.build && raw.require.length)

@@ -2,7 +2,6 @@
 // its errors come back. Exit 0 reproduced, 1 partially or not reproduced, 2 cannot run
 // (missing config/source/toolchain), usage or infrastructure.
 import { availableParallelism } from 'node:os';
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseDuration } from '../../build/targets.js';
@@ -11,6 +10,7 @@ import { generateConfig } from '../../config/generate.js';
 import { symbolLookup } from '../../config/kconfig-bridge.js';
 import { KmatrixError } from '../../core/errors.js';
 import { defaultCacheDir } from '../../fsutil/cache.js';
+import { decodeOrFail, MAX_BYTES, readTextFile } from '../../fsutil/text-file.js';
 import { execaRunner } from '../../process/runner.js';
 import { progressReporter } from '../../report/progress.js';
 import { renderRepro } from '../../repro/render.js';
@@ -35,10 +35,15 @@ interface RawReproOptions {
   json?: boolean;
 }
 
-async function readStdin(): Promise<string> {
+async function readStdin(max: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  let total = 0;
+  for await (const c of process.stdin) {
+    chunks.push(c as Buffer);
+    total += (c as Buffer).length;
+    if (total >= max) break;
+  }
+  return Buffer.concat(chunks);
 }
 
 function progress(io: CliIo, verbose: boolean) {
@@ -115,12 +120,11 @@ export function registerRepro(program: Command, io: CliIo, setExit: (code: numbe
       }
       const timeoutMs = raw.timeout !== undefined ? parseDuration(raw.timeout) : undefined;
       const reportPath = reportArg === '-' ? undefined : resolve(io.cwd, reportArg);
-      let reportText: string;
-      try {
-        reportText = reportPath ? await readFile(reportPath, 'utf8') : await readStdin();
-      } catch {
-        throw new KmatrixError('usage', `cannot read report ${reportArg}`);
-      }
+      // Mail may be 8-bit (decoded with U+FFFD); NUL bytes or a huge file are not a report.
+      const asReport = { what: 'report', maxBytes: MAX_BYTES.report, utf8: 'replace' } as const;
+      const reportText = reportPath
+        ? await readTextFile(reportPath, { ...asReport, shown: reportArg })
+        : decodeOrFail(await readStdin(MAX_BYTES.report + 1), '(stdin)', asReport);
       const cacheDir = raw.cacheDir ? resolve(io.cwd, raw.cacheDir) : defaultCacheDir(io.env);
       const runner = execaRunner;
       const emit = progressReporter(io.stderr);

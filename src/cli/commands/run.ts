@@ -3,10 +3,12 @@
 // run of the same matrix, and write the reports. Exit 0 nothing newly broken, 1 something
 // is, 2 usage, infrastructure, or an interrupted run.
 import { createWriteStream } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseDuration } from '../../build/targets.js';
 import { KmatrixError } from '../../core/errors.js';
+import { printable } from '../../core/text.js';
 import { defaultCacheDir } from '../../fsutil/cache.js';
 import { cellLabel } from '../../matrix/cell.js';
 import { applyFilters, parseFilter } from '../../matrix/filter.js';
@@ -125,7 +127,20 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
 
       const reporters: RunReporter[] = [runReporter(io.stderr)];
       if (raw.events) {
-        const out = createWriteStream(resolve(io.cwd, raw.events), { flags: 'a' });
+        const file = resolve(io.cwd, raw.events);
+        // Fail now, as a usage error, rather than from a stream's 'error' event mid-run.
+        await appendFile(file, '').catch((e: NodeJS.ErrnoException) => {
+          throw new KmatrixError(
+            'usage',
+            `cannot write --events ${printable(raw.events!)}: ${e.code ?? e.message}`,
+          );
+        });
+        const out = createWriteStream(file, { flags: 'a' });
+        out.on('error', (e) =>
+          io.stderr.write(
+            `kmatrix: warning: --events ${file}: ${e.message}; no more events written\n`,
+          ),
+        );
         reporters.push(ndjsonReporter((l) => out.write(l)));
       }
       const abort = new AbortController();
