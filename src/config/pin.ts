@@ -13,7 +13,8 @@ export interface Pin {
 }
 
 const SYMBOL = /^[A-Za-z0-9_]+$/;
-export const ACCEPTED_VALUES = 'y, m, n, a decimal or 0x hex number, or a "double-quoted string" (one line)';
+export const ACCEPTED_VALUES =
+  'y, m, n, a decimal or 0x hex number, or a "double-quoted string" (one line)';
 
 export type PinParse = { ok: true; pin: Pin } | { ok: false; message: string };
 
