@@ -66,6 +66,9 @@ export function configValues(text: string): Map<string, string> {
 }
 
 /** "90", "90s", "30m", "2h" -> milliseconds. */
+/** 24 days: the longest timer Node keeps (2^31-1 ms), rounded down to whole hours. */
+export const MAX_DURATION_MS = 596 * 3.6e6;
+
 export function parseDuration(text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
   if (!m)
@@ -78,6 +81,12 @@ export function parseDuration(text: string): number {
   const ms = unit === 'ms' ? n : unit === 's' ? n * 1e3 : unit === 'm' ? n * 6e4 : n * 3.6e6;
   if (ms <= 0)
     throw new KmatrixError('usage', `duration must be positive: ${JSON.stringify(text)}`);
+  // Timers take at most 2^31-1 ms; a longer one would fire at once (Node sets it to 1 ms).
+  if (ms > MAX_DURATION_MS)
+    throw new KmatrixError(
+      'usage',
+      `duration ${JSON.stringify(text)} is too long; accepted: at most ${MAX_DURATION_MS / 3.6e6}h`,
+    );
   return Math.round(ms);
 }
 

@@ -43,7 +43,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return e.exitCode === 0 ? 0 : 2;
     }
     if (isKmatrixError(e)) {
-      io.stderr.write(`kmatrix: error: ${e.message}\n`);
+      io.stderr.write(`kmatrix: error: ${controlEscaped(e.message)}\n`);
       if (e.detail) io.stderr.write(indent(e.detail) + '\n');
       return 2;
     }
@@ -52,6 +52,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 2;
   }
   return exitCode;
+}
+
+/** Lines stay lines; any other control character a value brought in is shown escaped. */
+function controlEscaped(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
 
 function indent(text: string): string {

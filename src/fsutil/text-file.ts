@@ -52,7 +52,7 @@ export function decodeOrFail(buf: Buffer, shown: string, o: TextFileOptions): st
   if (buf.length > o.maxBytes)
     throw new KmatrixError(
       o.code ?? 'usage',
-      `${o.what} ${shown} is ${formatBytes(buf.length)}; the limit is ${formatBytes(o.maxBytes)}`,
+      `${o.what} ${shown} is larger than ${formatBytes(o.maxBytes)}, the limit`,
     );
   const d = decodeText(buf, o.utf8 ?? 'strict');
   if (!d.ok) {
