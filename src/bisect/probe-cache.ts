@@ -7,7 +7,10 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import type { Arch } from '../arch/arches.js';
 import { which } from '../process/runner.js';
+import { compilerCommand, type ToolchainName } from '../toolchain/toolchains.js';
+import type { KconfigDeps } from './configure.js';
 
 /** The wrapper script (POSIX sh; dash starts in ~1 ms, gcc+cc1+as take ~25 ms). */
 export function probeWrapperScript(real: string, cacheDir: string): string {
@@ -242,8 +245,12 @@ pass:
  * dir/bin; returns the directory to put first on PATH, or undefined when the compiler is
  * not on PATH (then config steps run without the cache and fail as they would anyway).
  */
-export async function createProbeCache(dir: string, compiler: string): Promise<string | undefined> {
-  const real = await which(compiler);
+export async function createProbeCache(
+  dir: string,
+  compiler: string,
+  env: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
+  const real = await which(compiler, env);
   if (!real) return undefined;
   const bin = join(dir, 'bin');
   const store = join(dir, 'store');
@@ -263,4 +270,15 @@ export async function createProbeCache(dir: string, compiler: string): Promise<s
     await chmod(wrapper, 0o755);
   }
   return bin;
+}
+
+/** `deps` with the probe cache (made in `dir`) first on PATH for config steps. */
+export async function withProbeCache(
+  deps: KconfigDeps,
+  dir: string,
+  arch: Arch,
+  toolchain: ToolchainName,
+): Promise<KconfigDeps> {
+  const pathPrefix = await createProbeCache(dir, compilerCommand(arch, toolchain), deps.env);
+  return { ...deps, ...(pathPrefix ? { pathPrefix } : {}) };
 }

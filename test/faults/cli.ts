@@ -1,10 +1,9 @@
-// Running kmatrix in the fault suite: main() in-process with an in-memory io (fast, most
-// cases), or the built binary as a user runs it (a few cases, to prove they agree).
+// Running kmatrix in the fault suite: main() in-process (test/helpers/cli.ts) or the built
+// binary with stdin bytes, timed; and snapshots of a directory to see what a command wrote.
 import { readdir, lstat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
+import { join } from 'node:path';
 import { execa } from 'execa';
-import { main } from '../../src/cli/main.js';
+import { CLI, runMain } from '../helpers/cli.js';
 
 export interface CliRun {
   code: number;
@@ -13,27 +12,15 @@ export interface CliRun {
   ms: number;
 }
 
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: () => void): void {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
 /** main(argv) in this process, with its own stdout/stderr and environment. */
 export async function runInProcess(
   argv: readonly string[],
   o: { cwd: string; env?: NodeJS.ProcessEnv },
 ): Promise<CliRun> {
-  const stdout = new Capture();
-  const stderr = new Capture();
   const started = Date.now();
-  const code = await main(argv, { stdout, stderr, env: o.env ?? process.env, cwd: o.cwd });
-  return { code, stdout: stdout.text, stderr: stderr.text, ms: Date.now() - started };
+  const r = await runMain(argv, { cwd: o.cwd, env: o.env ?? process.env });
+  return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
 }
-
-export const CLI = resolve('bin/kmatrix.js');
 
 /** The built CLI (npm run build first), as a user runs it. */
 export async function runBinary(
