@@ -17,6 +17,8 @@ export interface ReproducerInput {
   configCommands: readonly string[];
   /** Shell lines run before everything (e.g. which Docker daemon to talk to). */
   preamble?: readonly string[];
+  /** Shell lines run after $OUT/.config is written, before the steps. */
+  beforeSteps?: readonly string[];
   /** Command lines from runtime.reproduce() with OUT_PLACEHOLDER for the output dir. */
   steps: readonly string[];
 }
@@ -49,6 +51,7 @@ export function renderReproducer(r: ReproducerInput): string {
     `cat > "$OUT/.config" <<'${delim}'`,
     text + delim,
     '',
+    ...(r.beforeSteps ?? []),
     ...r.steps.map((s) => s.split(OUT_PLACEHOLDER).join('"$OUT"')),
     '',
   ];

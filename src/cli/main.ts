@@ -10,6 +10,7 @@ import { registerBuild } from './commands/build.js';
 import { registerConfig } from './commands/config.js';
 import { registerConfigBisect } from './commands/config-bisect.js';
 import { registerExplain } from './commands/explain.js';
+import { registerGc } from './commands/gc.js';
 import { registerImages } from './commands/images.js';
 import { registerRun } from './commands/run.js';
 import { registerRepro } from './commands/repro.js';
@@ -48,6 +49,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   registerConfigBisect(program, io, setExit);
   registerRun(program, io, setExit);
   registerRepro(program, io, setExit);
+  registerGc(program, io, setExit);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -259,7 +259,8 @@ function issueMessage(issue: z.core.$ZodIssue): string {
 }
 
 const KEYS: Record<string, string> = {
-  '': 'name, sources, architectures, toolchains, targets, runtime, timeout, retries, configs, include, exclude',
+  '': 'name, sources, architectures, toolchains, targets, runtime, timeout, retries, configs, include, exclude, retention',
+  retention: 'keep_runs, cache_unused_days',
   configs: 'name, base, pins, fragments, seeds, probability, build, targets, allow_unsatisfied',
   include: 'source, arch, toolchain, config',
   exclude: 'source, arch, toolchain, config',

@@ -217,6 +217,27 @@ export const MatrixSchema = z.strictObject({
       'Cells added after exclusion: the cross product of each rule, keys left out taking every value of the matrix',
     ),
   exclude: z.array(RuleSchema).default([]).describe('Cells removed from the cross product'),
+  retention: z
+    .strictObject({
+      keep_runs: z
+        .number()
+        .int()
+        .min(1)
+        .optional()
+        .describe(
+          'After each run, keep the directories of the newest N runs of this matrix and remove older ones (the results store keeps their results)',
+        ),
+      cache_unused_days: z
+        .number()
+        .int()
+        .min(1)
+        .optional()
+        .describe(
+          'After each run, remove cache entries (trees, Kconfig tools, base configs, downloaded packages) not used for N days',
+        ),
+    })
+    .optional()
+    .describe('What a nightly keeps on disk (kmatrix gc does the same by hand)'),
 });
 
 /**

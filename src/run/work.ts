@@ -6,6 +6,7 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { findArch } from '../arch/arches.js';
 import type { BuildEvent } from '../build/events.js';
+import { pruneBuildDir, type PruneResult } from '../build/prune.js';
 import { runBuild } from '../build/run.js';
 import type { ConfigRequest, ConfigResult } from '../config/generate.js';
 import { errorMessage, isKmatrixError } from '../core/errors.js';
@@ -26,6 +27,10 @@ export interface WorkDeps {
   generateConfig: (req: ConfigRequest, signal: AbortSignal) => Promise<ConfigResult>;
   ccacheDir?: string;
   onBuildEvent?: (e: BuildEvent) => void;
+  /** Keep each built cell's O= object tree (debugging); by default only the artifacts stay. */
+  keepBuildDirs?: boolean;
+  /** Told what pruning a cell's build dir removed. */
+  onPruned?: (cell: Cell, r: PruneResult) => void;
 }
 
 interface Handle {
@@ -164,6 +169,8 @@ export function realWork(deps: WorkDeps): CellWork {
             ...(deps.ccacheDir ? { ccacheDir: deps.ccacheDir } : {}),
           },
         );
+        if (!deps.keepBuildDirs)
+          deps.onPruned?.(cell, await pruneBuildDir(r.outDir, { arch, targets: cell.targets }));
         return {
           status: r.status,
           ...(r.reason ? { reason: r.reason } : {}),

@@ -41,6 +41,7 @@ interface RunOptions {
   configJobs?: number;
   cacheDir: string;
   ccache: boolean;
+  keepBuildDirs?: boolean;
   events?: string;
   json?: boolean;
   list?: boolean;
@@ -95,6 +96,10 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
     .addOption(wholeNumberOption('--config-jobs <n>', 'config stages at once (default: CPUs)'))
     .addOption(cacheDirOption(io))
     .addOption(noCcacheOption())
+    .option(
+      '--keep-build-dirs',
+      "keep each built cell's O= object tree (by default only .config, logs, reproducer, results and the kernel image, System.map, dtbs and modules stay)",
+    )
     .addOption(pathOption('--events <file>', 'append every run event to FILE as JSON lines', io))
     .option('--list', 'print the cells (id and label) the run would have and exit')
     .addOption(jsonOption('print the run summary (results.json) on stdout'))
@@ -153,6 +158,7 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
               ...(raw.configJobs ? { configJobs: raw.configJobs } : {}),
             },
             ccache: raw.ccache,
+            ...(raw.keepBuildDirs ? { keepBuildDirs: true } : {}),
             signal,
             emit: (e) => reporters.forEach((r) => r.emit(e)),
           }),
