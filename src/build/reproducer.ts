@@ -1,7 +1,7 @@
 // reproducer.sh: a standalone bash script that rebuilds a cell by hand with the same
 // image, mounts and make lines (or the same local make lines). Everything is quoted;
 // the .config travels inside the script so it needs nothing from kmatrix.
-import { shellQuote } from '../process/shell-quote.js';
+import { shellComment, shellQuote } from '../process/shell-quote.js';
 
 /** Stands in for the output dir in runtime.reproduce(); replaced by "$OUT". */
 export const OUT_PLACEHOLDER = '@@KMATRIX_OUT@@';
@@ -34,8 +34,8 @@ export function renderReproducer(r: ReproducerInput): string {
       .join('\n');
   const lines = [
     '#!/usr/bin/env bash',
-    `# kmatrix build reproducer: ${r.title.replace(/\n/g, ' ')}`,
-    `# kmatrix result: ${r.status}; ${r.runtimeLine.replace(/\n/g, ' ')}`,
+    `# kmatrix build reproducer: ${shellComment(r.title)}`,
+    `# kmatrix result: ${shellComment(`${r.status}; ${r.runtimeLine}`)}`,
     '# Usage: reproducer.sh [OUTPUT_DIR]   (a new or empty directory; default below)',
     'set -euo pipefail',
     ...(r.preamble ?? []),

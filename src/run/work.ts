@@ -12,7 +12,7 @@ import type { ConfigRequest, ConfigResult } from '../config/generate.js';
 import { errorMessage, isKmatrixError } from '../core/errors.js';
 import type { Cell } from '../matrix/cell.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { shellQuote } from '../process/shell-quote.js';
+import { shellComment, shellJoin, shellQuote } from '../process/shell-quote.js';
 import type { KernelTree } from '../source/tree.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
 import type { CellFiles } from '../results/result.js';
@@ -212,17 +212,17 @@ function configReproducer(cell: Cell, tree: KernelTree, c: ConfigResult): string
     if (b.probability !== undefined) args.push('--probability', b.probability);
   }
   for (const p of cell.pins) args.push('--set', `${p.symbol}=${p.value}`);
-  args.push('--toolchain', cell.toolchain, '--out', '$OUT');
+  args.push('--toolchain', cell.toolchain);
   return [
     '#!/usr/bin/env bash',
-    `# kmatrix config reproducer: ${cell.source} ${cell.arch} ${cell.variant} ${cell.toolchain} (cell ${cell.id})`,
-    `# kmatrix result: ${c.verdict}; tree ${tree.path} (${tree.version})`,
+    `# kmatrix config reproducer: ${shellComment(`${cell.source} ${cell.arch} ${cell.variant} ${cell.toolchain} (cell ${cell.id})`)}`,
+    `# kmatrix result: ${c.verdict}; tree ${shellComment(`${tree.path} (${tree.version})`)}`,
     '# Usage: reproducer.sh [OUTPUT_DIR]   (a new or empty directory)',
     '# kmatrix ran these make lines:',
-    ...c.commands.map((l) => `#   ${l}`),
+    ...c.commands.map((l) => `#   ${shellComment(l)}`),
     'set -euo pipefail',
     `OUT=\${1:-${shellQuote(`${c.outDir}-repro`)}}`,
-    args.map((a) => (a === '$OUT' ? '"$OUT"' : shellQuote(a))).join(' '),
+    `${shellJoin(args)} --out "$OUT"`,
     '',
   ].join('\n');
 }
