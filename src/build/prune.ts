@@ -20,8 +20,9 @@ export const KMATRIX_FILES = [
   'diagnostics.json',
 ] as const;
 
-/** make's outputs that are worth keeping at the top of O=. */
-const TOP_ARTIFACTS = ['System.map', 'modules.order', 'modules.builtin', 'Module.symvers'];
+/** make's outputs worth keeping at the top of O= (the module lists only with modules). */
+const TOP_ARTIFACTS = ['System.map'];
+const MODULE_LISTS = ['modules.order', 'modules.builtin', 'Module.symvers'];
 
 export interface PruneResult {
   keptFiles: number;
@@ -36,7 +37,7 @@ export function keepPath(rel: string, arch: Arch, targets: readonly BuildTarget[
     return (
       (KMATRIX_FILES as readonly string[]).includes(rel) ||
       TOP_ARTIFACTS.includes(rel) ||
-      rel === arch.imagePath
+      (targets.includes('modules') && MODULE_LISTS.includes(rel))
     );
   if (rel === arch.imagePath) return true;
   if (targets.includes('dtbs') && rel.startsWith(`arch/${arch.srcarch}/boot/dts/`))

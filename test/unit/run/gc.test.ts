@@ -74,6 +74,8 @@ describe('pruneBuildDir', () => {
   });
 
   it('keeps dtbs and modules only when they were built', () => {
+    expect(keepPath('modules.builtin', arm, ['kernel'])).toBe(false);
+    expect(keepPath('modules.order', arm, ['modules'])).toBe(true);
     expect(keepPath('arch/arm/boot/dts/a.dtb', arm, ['kernel'])).toBe(false);
     expect(keepPath('fs/x.ko', arm, ['kernel', 'dtbs'])).toBe(false);
     expect(keepPath('fs/x.ko', arm, ['modules'])).toBe(true);
@@ -153,5 +155,48 @@ describe('gcCache', () => {
     expect(r.freedBytes).toBe(150);
     expect(await readdir(join(dir, 'trees'))).toEqual(['debian-6.1']);
     expect(r.ccache).toEqual([{ dir: join(dir, 'ccache'), maxSize: '2G' }]);
+  });
+});
+
+describe('matrix retention', () => {
+  it('keep_runs: after each run only the newest N run dirs of the matrix stay', async () => {
+    const { runMatrix } = await import('../../../src/run/run-matrix.js');
+    const { fakeWork } = await import('../schedule/fake-work.js');
+    await mkdir(join(dir, 'linux'));
+    await writeFile(
+      join(dir, 'm.yaml'),
+      'name: kept\nsources: [./linux]\narchitectures: [arm]\nconfigs:\n  - name: a\n    base: tinyconfig\n    build: false\nretention:\n  keep_runs: 2\n',
+    );
+    const notes: string[] = [];
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const s = await runMatrix(
+        {
+          matrixPath: 'm.yaml',
+          cwd: dir,
+          env: {},
+          resultsDir: join(dir, 'results'),
+          storePath: join(dir, 'results', 'kmatrix.db'),
+          cacheDir: join(dir, 'cache'),
+          filters: [],
+          resume: false,
+          ccache: false,
+          signal: new AbortController().signal,
+          emit: (e) => {
+            if (e.type === 'run:note') notes.push(e.message);
+          },
+        },
+        { work: fakeWork({}).work, machine: { cores: 2, memoryBytes: 8 * 2 ** 30 } },
+      );
+      ids.push(s.runId);
+    }
+    expect((await readdir(join(dir, 'results', 'runs'))).sort()).toEqual(ids.slice(1).sort());
+    expect(notes.filter((n) => n.startsWith('retention:'))).toEqual([
+      expect.stringMatching(/^retention: removed 1 old run dir\(s\) \(.*\); keeping the newest 2$/),
+    ]);
+    const s = new ResultStore(join(dir, 'results', 'kmatrix.db'));
+    expect(s.runsOf('name:kept')).toHaveLength(3);
+    expect(s.resultsOf(ids[0]!).size).toBe(1);
+    s.close();
   });
 });
