@@ -69,7 +69,8 @@ const GROUPS = {
     'report mails: 20 MB, NUL bytes, make lines with ;, $(...), &&; a gzip-bomb config; from stdin too',
   outputs:
     'outputs: symlinked --out pointing elsewhere, --events in a missing dir, refs starting with -',
-  options: 'other option values: arch, toolchain, seed, targets, image, filter, durations, jobs',
+  options:
+    'other option values: arch, toolchain, seed, targets, image, filter, durations, jobs, gc sizes',
 } as const;
 
 const yaml = (c: Ctx, name: string, text: string | Buffer) => writeFile(join(c.dir, name), text);
@@ -743,6 +744,27 @@ const CASES: Case[] = [
   },
   {
     group: 'options',
+    name: 'gc --ccache-max with $()',
+    argv: (c) => ['gc', '--cache', '--ccache-max', `5G${c.sub}`],
+    line: (c) => new RegExp(`^kmatrix: error: bad --ccache-max "5G${esc(c.sub)}": expected a size`),
+  },
+  {
+    group: 'options',
+    name: 'gc --keep-runs 0',
+    argv: () => ['gc', '--keep-runs', '0'],
+    line: () => /^kmatrix: error: bad --keep-runs "0": /,
+  },
+  {
+    group: 'paths',
+    name: 'gc --results of a directory without a store',
+    argv: (c) => ['gc', '--keep-runs', '3', '--results', join(c.dir, `no ${c.sub}`)],
+    line: (c) =>
+      new RegExp(
+        `^kmatrix: error: no results store at ${esc(join(c.dir, `no ${c.sub}`, 'kmatrix.db'))}; `,
+      ),
+  },
+  {
+    group: 'options',
     name: 'images build --toolchain with $()',
     argv: (c) => ['images', 'build', '--toolchain', `gcc${c.sub}`],
     line: (c) => new RegExp(`^kmatrix: error: unknown toolchain "gcc${esc(c.sub)}"`),
@@ -806,7 +828,17 @@ describe('hostile and malformed input', () => {
     const commands = new Set(CASES.map((c) => c.argv({ dir: '/d', sub: '', tick: '', tree })[0]));
     expect(CASES.length).toBeGreaterThanOrEqual(40);
     expect([...commands].sort()).toEqual(
-      ['bisect', 'build', 'config', 'config-bisect', 'explain', 'images', 'repro', 'run'].sort(),
+      [
+        'bisect',
+        'build',
+        'config',
+        'config-bisect',
+        'explain',
+        'gc',
+        'images',
+        'repro',
+        'run',
+      ].sort(),
     );
   });
 

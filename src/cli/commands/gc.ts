@@ -1,8 +1,10 @@
 // `kmatrix gc`: remove old run directories (--keep-runs N; the store keeps their results) and
 // cache entries nobody used for a while (--cache), so a nightly does not fill the disk.
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { KmatrixError } from '../../core/errors.js';
+import { printable } from '../../core/text.js';
 import { renderGc, type GcReport } from '../../report/gc.js';
 import { STORE_FILE } from '../../store/file.js';
 import type { CliIo } from '../io.js';
@@ -80,7 +82,14 @@ export function registerGc(program: Command, io: CliIo, setExit: (code: number) 
       const report: GcReport = { runs: null, cache: null, dryRun: o.dryRun ?? false };
       if (o.keepRuns !== undefined) {
         const { ResultStore } = await import('../../store/store.js');
-        const store = new ResultStore(o.store ?? resolve(o.results, STORE_FILE));
+        const file = o.store ?? resolve(o.results, STORE_FILE);
+        // Opening a store creates it: a mistyped --results must not leave an empty one.
+        if (!existsSync(file))
+          throw new KmatrixError(
+            'usage',
+            `no results store at ${printable(file)}; give the --results DIR (or --store FILE) kmatrix run used`,
+          );
+        const store = new ResultStore(file);
         try {
           report.runs = await pruneRuns(store, {
             resultsDir: o.results,
