@@ -14,7 +14,7 @@ import type { KernelTree } from '../source/tree.js';
 import { compilerCommand, type ToolchainName } from '../toolchain/toolchains.js';
 import { checkRequires, closeConfig, type KconfigDeps, type RequireResult } from './configure.js';
 import { ddmin, type DdVerdict } from './ddmin.js';
-import { createProbeCache } from './probe-cache.js';
+import { createProbeCache } from '../config/probe-cache.js';
 import { defaultMatch, evalBuild, matchLabels, type MatchSpec, type Predicate } from './run.js';
 
 export interface SymbolChange {

@@ -34,7 +34,7 @@ import {
 import { explainAt, ExplainThread, type ExplainJob, type SymbolExplanation } from './explain-at.js';
 import { removeDeadRuns } from '../fsutil/atomic.js';
 import { scratchDir } from '../fsutil/scratch.js';
-import { createProbeCache } from './probe-cache.js';
+import { createProbeCache } from '../config/probe-cache.js';
 import { OUT_IN_TREE, shareConf } from './share-conf.js';
 import type { BisectEvent } from './events.js';
 import {

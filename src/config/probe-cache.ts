@@ -1,10 +1,10 @@
-// Memoized compiler probes for the many conf runs of one bisect. Kconfig asks the compiler
+// Memoized compiler probes for the many conf runs of one bisect or solve. Kconfig asks the compiler
 // ~90 questions per conf run ($(cc-option), $(as-instr), cc-version.sh...), ~2.5 s of a
 // 3 s run. Their answers depend on the compiler and the question only, so a wrapper named
 // like the compiler, first on PATH for config steps only, answers repeated questions from
-// files. It lives in the bisect's temp dir: nothing outlives the run, no compiler upgrade
+// files. It lives in the run's temp dir: nothing outlives the run, no compiler upgrade
 // can make an entry stale. Anything that may write a file someone reads is passed through.
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { which } from '../process/runner.js';
@@ -263,4 +263,45 @@ export async function createProbeCache(dir: string, compiler: string): Promise<s
     await chmod(wrapper, 0o755);
   }
   return bin;
+}
+
+export interface SavedConf {
+  /** conf's arguments after argv[0], e.g. -s --defconfig=arch/x86/configs/x86_64_defconfig Kconfig. */
+  args: string[];
+  /** Its mode argument (--defconfig=..., --olddefconfig, ...). */
+  mode: string;
+  /** conf's Kconfig argument (its last). */
+  kconfig: string;
+  env: Record<string, string>;
+  /** The make ran conf more than once (a merged defconfig target, say). */
+  multi: boolean;
+}
+
+/** What the probe wrapper saved of conf's first run in a make (KMATRIX_CONF_ENV), if usable. */
+export async function readSavedConf(file: string): Promise<SavedConf | undefined> {
+  const [argv, env, multi] = await Promise.all([
+    readFile(`${file}.argv`, 'utf8').catch(() => undefined),
+    readFile(file, 'utf8').catch(() => undefined),
+    readFile(`${file}.multi`).then(
+      () => true,
+      () => false,
+    ),
+  ]);
+  if (argv === undefined || env === undefined) return undefined;
+  const args = argv.split('\0').filter((a) => a !== '');
+  const kconfig = args[args.length - 1];
+  // Only the plain `conf [-s] --<mode> Kconfig` form make uses for single config targets.
+  if (args.length < 3 || !args[0]!.endsWith('scripts/kconfig/conf') || !kconfig) return undefined;
+  if (kconfig.startsWith('-') || !args.slice(1, -1).every((a) => a.startsWith('-')))
+    return undefined;
+  const vars: Record<string, string> = {};
+  for (const kv of env.split('\0')) {
+    const eq = kv.indexOf('=');
+    if (eq > 0) vars[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  // all*config targets hand conf a KCONFIG_ALLCONFIG that olddefconfig must not see.
+  if (vars['KCONFIG_ALLCONFIG'] !== undefined || !vars['srctree']) return undefined;
+  delete vars['KMATRIX_CONF_ENV'];
+  const mode = args.slice(1, -1).find((a) => a !== '-s') ?? '';
+  return { args: args.slice(1), mode, kconfig, env: vars, multi };
 }
