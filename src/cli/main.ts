@@ -11,6 +11,7 @@ import { registerExplain } from './commands/explain.js';
 import { registerImages } from './commands/images.js';
 import { registerRun } from './commands/run.js';
 import { registerRepro } from './commands/repro.js';
+import { registerSolve } from './commands/solve.js';
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let exitCode = 0;
@@ -34,6 +35,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   registerConfigBisect(program, io, setExit);
   registerRun(program, io, setExit);
   registerRepro(program, io, setExit);
+  registerSolve(program, io, setExit);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,0 +1,394 @@
+// `kmatrix solve`: can these pins hold together on this tree and arch? The pins' cone of the
+// Kconfig model is encoded (encode.ts) and solved; satisfiable -> the fewest extra pins,
+// each answer checked by the tree's own conf before it is reported; unsatisfiable -> minimal
+// cores as chains of Kconfig facts, each confirmed by conf failing on the core's pins.
+import type { Arch } from '../arch/arches.js';
+import { baseLabel, type Base } from '../config/base.js';
+import { effectiveValue, parseConfigLines, parseDotConfig } from '../config/dotconfig.js';
+import type { ConfigValues } from '../config/dotconfig.js';
+import type { Pin } from '../config/pin.js';
+import { pinStatus, sameValue } from '../config/verify.js';
+import type { ConfigEvent, Emit } from '../core/events.js';
+import type { DefinitionSite, KconfigModel, KSymbol } from '../kconfig/index.js';
+import type { ProcessRunner } from '../process/runner.js';
+import { shellQuote } from '../process/shell-quote.js';
+import type {
+  ArchSolveResult,
+  ArchVerdict,
+  SolveCore,
+  SolveEvent,
+  SolvePinRow,
+  SolveReport,
+} from '../report/solve.js';
+import { formatSourceSpec } from '../source/spec.js';
+import type { KernelTree } from '../source/tree.js';
+import type { ToolchainName } from '../toolchain/toolchains.js';
+import { chainSteps } from './chain.js';
+import { openConfChecker, type ConfChecker } from './conf.js';
+import { findCores, type Core } from './core.js';
+import { encode, parseTriValue, type Encoding } from './encode.js';
+import { Minimizer } from './minimize.js';
+import type { SatSolver } from './sat.js';
+
+export interface SolveRequest {
+  tree: KernelTree;
+  arches: readonly Arch[];
+  toolchain: ToolchainName;
+  /** defconfig, tinyconfig or a file: the pins are merged into it, then olddefconfig. */
+  base: Base;
+  pins: readonly Pin[];
+  forbid: readonly Pin[];
+  /** Extra pins may not switch off anything base + pins has on. */
+  keepBase: boolean;
+  maxExtra: number;
+}
+
+export interface SolveDeps {
+  runner: ProcessRunner;
+  cacheDir: string;
+  env: NodeJS.ProcessEnv;
+  emit: Emit<SolveEvent | ConfigEvent>;
+  sat: SatSolver;
+  /** Where conf's O= dirs go. */
+  scratch: string;
+  /** Runs conf processes (a queue as wide as the CPUs). */
+  limit: <T>(task: () => Promise<T>) => Promise<T>;
+  model: (tree: KernelTree, arch: Arch) => Promise<KconfigModel>;
+  /** Definition sites in every arch (for "not defined for ARCH" facts). */
+  definitions: (srcTree: string, symbol: string) => Promise<DefinitionSite[]>;
+  signal?: AbortSignal;
+}
+
+/** conf runs spent on refuted candidates before giving up on an answer. */
+const REFUTATION_BUDGET = 6;
+/** Alternatives of the fewest size compared for closeness to the base. */
+const ALTERNATIVES = 3;
+
+export async function solvePins(req: SolveRequest, deps: SolveDeps): Promise<SolveReport> {
+  const arches = await Promise.all(req.arches.map((arch) => solveArch(req, arch, deps)));
+  const kinds = arches.map((a) => a.verdict.kind);
+  return {
+    verdict: kinds.includes('undecided')
+      ? 'undecided'
+      : kinds.includes('unsatisfiable')
+        ? 'unsatisfiable'
+        : 'satisfiable',
+    source: {
+      spec: formatSourceSpec(req.tree.spec),
+      label: req.tree.label,
+      version: req.tree.version,
+    },
+    base: baseLabel(req.base),
+    toolchain: req.toolchain,
+    pins: req.pins.map((p) => `${p.symbol}=${p.value}`),
+    forbid: req.forbid.map((p) => `${p.symbol}=${p.value}`),
+    arches,
+  };
+}
+
+interface ArchRun {
+  req: SolveRequest;
+  arch: Arch;
+  deps: SolveDeps;
+  model: KconfigModel;
+  conf: ConfChecker;
+  stats: ArchSolveResult['stats'];
+  started: number;
+}
+
+async function solveArch(req: SolveRequest, arch: Arch, deps: SolveDeps): Promise<ArchSolveResult> {
+  const started = Date.now();
+  deps.emit({ type: 'solve:start', arch: arch.name, pins: req.pins.length });
+  const model = await deps.model(req.tree, arch);
+  const conf = await openConfChecker(req.tree, arch, req.toolchain, req.base, deps);
+  const stats = { symbols: 0, variables: 0, clauses: 0, satCalls: 0, confRuns: 0, ms: 0 };
+  const counting: SatSolver = {
+    solve: (cnf, assumptions, opts) => {
+      stats.satCalls++;
+      return deps.sat.solve(cnf, assumptions, opts);
+    },
+  };
+  const run: ArchRun = { req, arch, deps: { ...deps, sat: counting }, model, conf, stats, started };
+  try {
+    const { verdict, pins } = await decide(run);
+    stats.confRuns = conf.runs();
+    stats.ms = Date.now() - started;
+    deps.emit({ type: 'solve:verdict', arch: arch.name, verdict: verdict.kind, ms: stats.ms });
+    return { arch: arch.name, verdict, pins, stats };
+  } finally {
+    await conf.close();
+  }
+}
+
+async function decide(run: ArchRun): Promise<{ verdict: ArchVerdict; pins: SolvePinRow[] }> {
+  const { req, model, conf } = run;
+  const first = await conf.resolve(req.pins);
+  const firstRows = pinRows(run, first, []);
+  const wanted: Wanted = { pins: req.pins, forbid: req.forbid, keep: new Map() };
+  if (checkValues(run, first, wanted).ok) return { verdict: { kind: 'holds' }, pins: firstRows };
+  const unavailable = req.pins.filter((p) => !model.isDefined(p.symbol));
+  const keep = run.req.keepBase ? keepMap(model, first, req.pins) : undefined;
+  const enc = encodeFor(
+    run,
+    req.pins.filter((p) => model.isDefined(p.symbol)),
+    keep,
+  );
+  const all = enc.facts.map((f) => f.lit);
+  const t = Date.now();
+  const proof = await run.deps.sat.solve(enc.cnf, all, { core: true });
+  run.deps.emit({
+    type: 'solve:proof',
+    arch: run.arch.name,
+    satisfiable: proof.kind === 'sat' && unavailable.length === 0,
+    ms: Date.now() - t,
+  });
+  if (proof.kind === 'unsat' || unavailable.length > 0) {
+    const cores =
+      proof.kind === 'unsat' ? await findCores(enc, run.deps.sat, proof.failed, []) : [];
+    return { verdict: await unsatVerdict(run, unavailable, cores), pins: firstRows };
+  }
+  const found = await minimise(run, enc, { ...wanted, keep: keep ?? new Map() });
+  if (found.kind !== 'satisfiable') return { verdict: found, pins: firstRows };
+  return { verdict: found.verdict, pins: found.rows };
+}
+
+function encodeFor(
+  run: ArchRun,
+  pins: readonly Pin[],
+  keep: ReadonlyMap<string, string> | undefined,
+): Encoding {
+  const t = Date.now();
+  const enc = encode({
+    model: run.model,
+    arch: run.arch.name,
+    pins,
+    forbid: run.req.forbid,
+    ...(keep ? { keep } : {}),
+    base: parseDotConfig(run.conf.baseText),
+    baseOrder: parseConfigLines(run.conf.baseText).map((l) => l.symbol),
+    baseValues: run.conf.baseValues,
+  });
+  Object.assign(run.stats, {
+    symbols: [...enc.values.keys()].filter((s) => !s.isConst).length,
+    variables: enc.cnf.nVars,
+    clauses: enc.cnf.nClauses,
+  });
+  run.deps.emit({
+    type: 'solve:encoded',
+    arch: run.arch.name,
+    symbols: run.stats.symbols,
+    variables: enc.cnf.nVars,
+    clauses: enc.cnf.nClauses,
+    ms: Date.now() - t,
+  });
+  return enc;
+}
+
+/** --keep-base: every bool/tristate symbol on in base + pins stays at least as on. */
+function keepMap(
+  model: KconfigModel,
+  values: ConfigValues,
+  pins: readonly Pin[],
+): Map<string, string> {
+  const out = new Map<string, string>();
+  const pinned = new Set(pins.map((p) => p.symbol));
+  for (const s of model.boolSymbols()) {
+    const v = values.get(s.name);
+    if ((v === 'y' || v === 'm') && !pinned.has(s.name)) out.set(s.name, v);
+  }
+  return out;
+}
+
+type Minimised =
+  | { kind: 'satisfiable'; verdict: ArchVerdict; rows: SolvePinRow[] }
+  | Extract<ArchVerdict, { kind: 'undecided' }>;
+
+/** The fewest extra pins that conf confirms, trying alternatives when conf refutes one. */
+async function minimise(run: ArchRun, enc: Encoding, want: Wanted): Promise<Minimised> {
+  const order = menuOrder(run.model);
+  const baseValue = (s: KSymbol) => parseTriValue(run.conf.baseValues.get(s.name)) ?? 0;
+  const min = new Minimizer(enc, run.deps.sat, run.req.maxExtra, baseValue);
+  let refuted = 0;
+  let lastWhy = '';
+  for (const soft of [true, false]) {
+    while (refuted < REFUTATION_BUDGET) {
+      const cands = await min.fewest(soft, ALTERNATIVES);
+      if (!cands) break;
+      for (const c of cands) {
+        const extra = c.extras
+          .sort((a, b) => (order.get(a.sym) ?? 0) - (order.get(b.sym) ?? 0))
+          .map((e) => ({ symbol: e.sym.name, value: e.value, origin: 'solve' }));
+        const names = extra.map((e) => `${e.symbol}=${e.value}`);
+        run.deps.emit({ type: 'solve:candidate', arch: run.arch.name, extra: names });
+        const values = await run.conf.resolve([...run.req.pins, ...extra]);
+        const check = checkValues(run, values, want);
+        if (check.ok) {
+          const verdict: ArchVerdict = {
+            kind: 'satisfiable',
+            extra: extra.map(({ symbol, value }) => ({ symbol, value })),
+            command: configCommand(run, extra),
+            found: soft ? 'solver' : 'search',
+            changedFromBase: changed(run.conf.baseValues, values),
+          };
+          return { kind: 'satisfiable', verdict, rows: pinRows(run, values, extra) };
+        }
+        lastWhy = check.why;
+        run.deps.emit({ type: 'solve:refuted', arch: run.arch.name, extra: names, why: check.why });
+        min.block(c);
+        if (++refuted >= REFUTATION_BUDGET) break;
+      }
+    }
+  }
+  return {
+    kind: 'undecided',
+    reason: refuted
+      ? `conf refuted every answer the solver found (${refuted} tried; last: ${lastWhy})`
+      : `no answer with at most ${run.req.maxExtra} extra pin(s) (raise --max-extra)`,
+  };
+}
+
+async function unsatVerdict(
+  run: ArchRun,
+  unavailable: readonly Pin[],
+  cores: readonly Core[],
+): Promise<ArchVerdict> {
+  const out: SolveCore[] = [];
+  const where = new Map<string, DefinitionSite[]>();
+  const undef = new Set([
+    ...unavailable.map((p) => p.symbol),
+    ...cores
+      .flatMap((c) => c.facts.map((f) => f.fact))
+      .flatMap((f) => (f.kind === 'undefined' ? [f.symbol] : [])),
+  ]);
+  await Promise.all(
+    [...undef].map(async (s) => where.set(s, await run.deps.definitions(run.req.tree.path, s))),
+  );
+  for (const p of unavailable) {
+    out.push({
+      pins: [`${p.symbol}=${p.value}`],
+      chain: chainSteps(
+        [
+          { kind: 'pin', symbol: p.symbol, value: p.value },
+          { kind: 'undefined', symbol: p.symbol, arch: run.arch.name },
+        ],
+        where,
+      ),
+      confirmedByConf: true,
+    });
+  }
+  for (const c of cores) {
+    const facts = c.facts.map((f) => f.fact);
+    const named = (kind: string) => (p: Pin) =>
+      facts.some((f) => f.kind === kind && 'symbol' in f && f.symbol === p.symbol);
+    const pins = run.req.pins.filter(named('pin'));
+    const forbid = run.req.forbid.filter(named('forbid'));
+    const keep = new Map(
+      facts.flatMap((f) => (f.kind === 'keep' ? [[f.symbol, f.value] as const] : [])),
+    );
+    const values = await run.conf.resolve(pins);
+    out.push({
+      pins: pins.map((p) => `${p.symbol}=${p.value}`),
+      chain: chainSteps(facts, where),
+      confirmedByConf: !checkValues(run, values, { pins, forbid, keep }).ok,
+    });
+  }
+  return {
+    kind: 'unsatisfiable',
+    cores: out,
+    toolchainDependent: cores.some((c) => c.facts.some((f) => f.fact.kind === 'probe')),
+  };
+}
+
+interface Wanted {
+  pins: readonly Pin[];
+  forbid: readonly Pin[];
+  keep: ReadonlyMap<string, string>;
+}
+
+/** Do the pins hold, the forbidden values stay away, and kept symbols stay on? */
+function checkValues(
+  run: ArchRun,
+  values: ConfigValues,
+  want: Wanted,
+): { ok: true } | { ok: false; why: string } {
+  for (const p of want.pins) {
+    const r = pinStatus(p, values, run.model);
+    if (r.status !== 'holds') return { ok: false, why: `${p.symbol}=${r.effective} (${r.status})` };
+  }
+  for (const f of want.forbid) {
+    if (sameValue(f.value, effectiveValue(values, f.symbol)))
+      return { ok: false, why: `${f.symbol}=${f.value} (forbidden)` };
+  }
+  for (const [sym, v] of want.keep) {
+    const now = effectiveValue(values, sym);
+    if ((parseTriValue(now) ?? 0) < (parseTriValue(v) ?? 0))
+      return { ok: false, why: `${sym} went from ${v} to ${now} (--keep-base)` };
+  }
+  return { ok: true };
+}
+
+function pinRows(run: ArchRun, values: ConfigValues, extra: readonly Pin[]): SolvePinRow[] {
+  const rows: SolvePinRow[] = [];
+  for (const [origin, list] of [
+    ['pin', run.req.pins],
+    ['extra', extra],
+  ] as const) {
+    for (const p of list) {
+      const r = pinStatus(p, values, run.model);
+      rows.push({
+        symbol: p.symbol,
+        requested: p.value,
+        effective: r.effective,
+        status: r.status,
+        origin,
+      });
+    }
+  }
+  for (const f of run.req.forbid) {
+    const eff = effectiveValue(values, f.symbol);
+    rows.push({
+      symbol: f.symbol,
+      requested: f.value,
+      effective: eff,
+      status: sameValue(f.value, eff) ? 'overridden' : 'holds',
+      origin: 'forbid',
+    });
+  }
+  return rows;
+}
+
+function changed(base: ConfigValues, now: ConfigValues): number {
+  let n = 0;
+  for (const k of new Set([...base.keys(), ...now.keys()])) {
+    if (effectiveValue(base, k) !== effectiveValue(now, k)) n++;
+  }
+  return n;
+}
+
+function configCommand(run: ArchRun, extra: readonly Pin[]): string {
+  const b = run.req.base;
+  const words = [
+    'kmatrix',
+    'config',
+    '--source',
+    formatSourceSpec(run.req.tree.spec),
+    '--arch',
+    run.arch.name,
+    '--base',
+    b.kind === 'file' ? b.path : b.kind,
+    ...(run.req.toolchain !== 'gcc' ? ['--toolchain', run.req.toolchain] : []),
+    ...[...run.req.pins, ...extra].flatMap((p) => ['--set', `${p.symbol}=${p.value}`]),
+  ];
+  return words.map(shellQuote).join(' ');
+}
+
+/** Symbols in the order their first definition appears in the menu tree. */
+function menuOrder(model: KconfigModel): Map<KSymbol, number> {
+  const out = new Map<KSymbol, number>();
+  const walk = (n: KconfigModel['root']) => {
+    if (n.sym && !out.has(n.sym)) out.set(n.sym, out.size);
+    for (const c of n.children) walk(c);
+  };
+  walk(model.root);
+  return out;
+}
