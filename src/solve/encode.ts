@@ -262,7 +262,10 @@ class Encoder {
       vis = c.triOr(vis, v);
     }
     if (prompts.length === 0) {
-      vis = this.relax({ kind: 'no-prompt', symbol: sym.name, loc: sym.nodes[0]?.loc }, c.n);
+      // relaxed: as if it had a prompt on each definition, visible within its dependencies
+      const g = this.guard({ kind: 'no-prompt', symbol: sym.name, loc: sym.nodes[0]?.loc });
+      const asIf = sym.nodes.reduce<Tri>((acc, n) => c.triOr(acc, this.nodeDep(n)), c.n);
+      vis = c.triAnd({ a: -g, b: -g }, asIf);
     }
     return this.boolish(vis, this.typeBool(sym));
   }
@@ -691,23 +694,42 @@ class Encoder {
       own = node.dep.r;
     }
     let t = inherited;
-    const owner = node.sym?.isChoice
-      ? node.sym.name
-      : (node.sym?.name ?? (node.kind === 'if' ? '' : (node.prompt?.text ?? '')));
+    const via = nodeVia(node);
+    const owner =
+      node.sym && node.sym.name !== '<choice>'
+        ? node.sym.name
+        : node.kind === 'menu'
+          ? (node.prompt?.text ?? '')
+          : `at ${node.loc.file}:${node.loc.line}`;
     for (const term of andTerms(own)) {
       const site = node.depSites.find((d) => andTerms(d.expr).some((x) => sameModM(x, term)));
-      const via = node.kind === 'if' ? 'if' : node.kind === 'menu' ? 'menu' : 'depends';
+      const refs = new Set<KSymbol>();
+      collect(term, refs);
       const fact: Fact = {
         kind: 'depends',
-        symbol: owner || `menu at ${node.loc.file}:${node.loc.line}`,
+        symbol: owner,
         expr: exprToString(term),
-        via: node.kind === 'choice' ? 'choice' : via,
+        refs: [...refs].filter((r) => !r.isConst).map((r) => r.name),
+        via,
         loc: site?.loc ?? node.loc,
       };
       t = c.triAnd(t, this.relax(fact, this.exprRaw(term)));
     }
     this.nodeDeps.set(node, t);
     return t;
+  }
+}
+
+function nodeVia(node: MenuNode): 'depends' | 'if' | 'menu' | 'choice' {
+  switch (node.kind) {
+    case 'if':
+      return 'if';
+    case 'menu':
+      return 'menu';
+    case 'choice':
+      return 'choice';
+    default:
+      return 'depends';
   }
 }
 

@@ -13,8 +13,11 @@ export type Fact =
    *  `if` block (via 'if'), menu (via 'menu') or choice (via 'choice'). */
   | {
       kind: 'depends';
+      /** The entry (for 'if' and 'menu': the block, named by its expression or title). */
       symbol: string;
       expr: string;
+      /** Symbols the expression mentions. */
+      refs: string[];
       via: 'depends' | 'if' | 'menu' | 'choice';
       loc: Location;
     }
@@ -48,6 +51,8 @@ export function factSymbols(f: Fact): string[] {
       return [f.symbol, f.from];
     case 'choice':
       return [f.symbol, ...f.members];
+    case 'depends':
+      return [f.symbol, ...f.refs];
     default:
       return [f.symbol];
   }
@@ -76,9 +81,17 @@ export function factText(f: Fact): string {
     case 'keep':
       return `--keep-base: ${f.symbol} stays ${f.value === 'm' ? 'at least m' : f.value}`;
     case 'depends':
-      return f.via === 'depends'
-        ? `${f.symbol} depends on ${f.expr}`
-        : `${f.symbol} is inside ${f.via === 'if' ? `"if ${f.expr}"` : `a ${f.via} that depends on ${f.expr}`}`;
+      switch (f.via) {
+        case 'depends':
+          return `${f.symbol} depends on ${f.expr}`;
+        case 'if':
+          return `everything inside "if ${f.expr}" depends on ${f.expr}`;
+        case 'menu':
+          return `everything in menu "${f.symbol}" depends on ${f.expr}`;
+        case 'choice':
+          return `every member of choice ${f.symbol} depends on ${f.expr}`;
+      }
+      break;
     case 'prompt-if':
       return `${f.symbol} can only be set when ${f.expr}`;
     case 'no-prompt':

@@ -86,14 +86,22 @@ export async function solvePins(req: SolveRequest, deps: SolveDeps): Promise<Sol
   };
 }
 
-interface ArchRun {
-  req: SolveRequest;
-  arch: Arch;
-  deps: SolveDeps;
+/** One arch's question, with everything it needs injected (unit tests pass an in-memory conf). */
+export interface ArchRun {
+  arch: string;
+  pins: readonly Pin[];
+  forbid: readonly Pin[];
+  keepBase: boolean;
+  maxExtra: number;
   model: KconfigModel;
   conf: ConfChecker;
+  sat: SatSolver;
+  emit: Emit<SolveEvent>;
+  /** Definition sites in other arches, for "not defined for ARCH" facts. */
+  definitions: (symbol: string) => Promise<DefinitionSite[]>;
+  /** The `kmatrix config` command line for the pins plus these extra pins. */
+  command: (extra: readonly Pin[]) => string;
   stats: ArchSolveResult['stats'];
-  started: number;
 }
 
 async function solveArch(req: SolveRequest, arch: Arch, deps: SolveDeps): Promise<ArchSolveResult> {
@@ -102,15 +110,27 @@ async function solveArch(req: SolveRequest, arch: Arch, deps: SolveDeps): Promis
   const model = await deps.model(req.tree, arch);
   const conf = await openConfChecker(req.tree, arch, req.toolchain, req.base, deps);
   const stats = { symbols: 0, variables: 0, clauses: 0, satCalls: 0, confRuns: 0, ms: 0 };
-  const counting: SatSolver = {
+  const sat: SatSolver = {
     solve: (cnf, assumptions, opts) => {
       stats.satCalls++;
       return deps.sat.solve(cnf, assumptions, opts);
     },
   };
-  const run: ArchRun = { req, arch, deps: { ...deps, sat: counting }, model, conf, stats, started };
   try {
-    const { verdict, pins } = await decide(run);
+    const { verdict, pins } = await decideArch({
+      arch: arch.name,
+      pins: req.pins,
+      forbid: req.forbid,
+      keepBase: req.keepBase,
+      maxExtra: req.maxExtra,
+      model,
+      conf,
+      sat,
+      emit: deps.emit,
+      definitions: (s) => deps.definitions(req.tree.path, s),
+      command: (extra) => configCommand(req, arch, extra),
+      stats,
+    });
     stats.confRuns = conf.runs();
     stats.ms = Date.now() - started;
     deps.emit({ type: 'solve:verdict', arch: arch.name, verdict: verdict.kind, ms: stats.ms });
@@ -120,50 +140,67 @@ async function solveArch(req: SolveRequest, arch: Arch, deps: SolveDeps): Promis
   }
 }
 
-async function decide(run: ArchRun): Promise<{ verdict: ArchVerdict; pins: SolvePinRow[] }> {
-  const { req, model, conf } = run;
-  const first = await conf.resolve(req.pins);
+/** How often an answer refuted outside the cone widens the cone before giving up. */
+const MAX_WIDEN = 4;
+
+export async function decideArch(
+  run: ArchRun,
+): Promise<{ verdict: ArchVerdict; pins: SolvePinRow[] }> {
+  const { model, conf } = run;
+  const first = await conf.resolve(run.pins);
   const firstRows = pinRows(run, first, []);
-  const wanted: Wanted = { pins: req.pins, forbid: req.forbid, keep: new Map() };
+  const wanted: Wanted = { pins: run.pins, forbid: run.forbid, keep: new Map() };
   if (checkValues(run, first, wanted).ok) return { verdict: { kind: 'holds' }, pins: firstRows };
-  const unavailable = req.pins.filter((p) => !model.isDefined(p.symbol));
-  const keep = run.req.keepBase ? keepMap(model, first, req.pins) : undefined;
-  const enc = encodeFor(
-    run,
-    req.pins.filter((p) => model.isDefined(p.symbol)),
-    keep,
-  );
-  const all = enc.facts.map((f) => f.lit);
-  const t = Date.now();
-  const proof = await run.deps.sat.solve(enc.cnf, all, { core: true });
-  run.deps.emit({
-    type: 'solve:proof',
-    arch: run.arch.name,
-    satisfiable: proof.kind === 'sat' && unavailable.length === 0,
-    ms: Date.now() - t,
-  });
-  if (proof.kind === 'unsat' || unavailable.length > 0) {
-    const cores =
-      proof.kind === 'unsat' ? await findCores(enc, run.deps.sat, proof.failed, []) : [];
-    return { verdict: await unsatVerdict(run, unavailable, cores), pins: firstRows };
+  const unavailable = run.pins.filter((p) => !model.isDefined(p.symbol));
+  const keep = run.keepBase ? keepMap(model, first, run.pins) : new Map<string, string>();
+  const roots: string[] = [];
+  for (let widen = 0; ; widen++) {
+    const enc = encodeFor(
+      run,
+      run.pins.filter((p) => model.isDefined(p.symbol)),
+      keep,
+      roots,
+    );
+    const t = Date.now();
+    const proof = await run.sat.solve(
+      enc.cnf,
+      enc.facts.map((f) => f.lit),
+      { core: true },
+    );
+    run.emit({
+      type: 'solve:proof',
+      arch: run.arch,
+      satisfiable: proof.kind === 'sat' && unavailable.length === 0,
+      ms: Date.now() - t,
+    });
+    if (proof.kind === 'unsat' || unavailable.length > 0) {
+      const cores = proof.kind === 'unsat' ? await findCores(enc, run.sat, proof.failed, []) : [];
+      return { verdict: await unsatVerdict(run, unavailable, cores), pins: firstRows };
+    }
+    const found = await minimise(run, enc, { ...wanted, keep });
+    if (found.kind === 'satisfiable') return { verdict: found.verdict, pins: found.rows };
+    // conf saw a forbidden or kept symbol change outside the cone: take it in and solve again
+    const outside = found.outside.filter((s) => !roots.includes(s));
+    if (outside.length === 0 || widen >= MAX_WIDEN)
+      return { verdict: { kind: 'undecided', reason: found.reason }, pins: firstRows };
+    roots.push(...outside);
   }
-  const found = await minimise(run, enc, { ...wanted, keep: keep ?? new Map() });
-  if (found.kind !== 'satisfiable') return { verdict: found, pins: firstRows };
-  return { verdict: found.verdict, pins: found.rows };
 }
 
 function encodeFor(
   run: ArchRun,
   pins: readonly Pin[],
-  keep: ReadonlyMap<string, string> | undefined,
+  keep: ReadonlyMap<string, string>,
+  roots: readonly string[],
 ): Encoding {
   const t = Date.now();
   const enc = encode({
     model: run.model,
-    arch: run.arch.name,
+    arch: run.arch,
     pins,
-    forbid: run.req.forbid,
-    ...(keep ? { keep } : {}),
+    forbid: run.forbid,
+    keep,
+    roots,
     base: parseDotConfig(run.conf.baseText),
     baseOrder: parseConfigLines(run.conf.baseText).map((l) => l.symbol),
     baseValues: run.conf.baseValues,
@@ -173,9 +210,9 @@ function encodeFor(
     variables: enc.cnf.nVars,
     clauses: enc.cnf.nClauses,
   });
-  run.deps.emit({
+  run.emit({
     type: 'solve:encoded',
-    arch: run.arch.name,
+    arch: run.arch,
     symbols: run.stats.symbols,
     variables: enc.cnf.nVars,
     clauses: enc.cnf.nClauses,
@@ -201,15 +238,17 @@ function keepMap(
 
 type Minimised =
   | { kind: 'satisfiable'; verdict: ArchVerdict; rows: SolvePinRow[] }
-  | Extract<ArchVerdict, { kind: 'undecided' }>;
+  /** No answer; `outside`: symbols outside the cone whose change made conf refuse one. */
+  | { kind: 'none'; reason: string; outside: string[] };
 
 /** The fewest extra pins that conf confirms, trying alternatives when conf refutes one. */
 async function minimise(run: ArchRun, enc: Encoding, want: Wanted): Promise<Minimised> {
   const order = menuOrder(run.model);
   const baseValue = (s: KSymbol) => parseTriValue(run.conf.baseValues.get(s.name)) ?? 0;
-  const min = new Minimizer(enc, run.deps.sat, run.req.maxExtra, baseValue);
+  const min = new Minimizer(enc, run.sat, run.maxExtra, baseValue);
   let refuted = 0;
   let lastWhy = '';
+  const outside = new Set<string>();
   for (const soft of [true, false]) {
     while (refuted < REFUTATION_BUDGET) {
       const cands = await min.fewest(soft, ALTERNATIVES);
@@ -219,31 +258,34 @@ async function minimise(run: ArchRun, enc: Encoding, want: Wanted): Promise<Mini
           .sort((a, b) => (order.get(a.sym) ?? 0) - (order.get(b.sym) ?? 0))
           .map((e) => ({ symbol: e.sym.name, value: e.value, origin: 'solve' }));
         const names = extra.map((e) => `${e.symbol}=${e.value}`);
-        run.deps.emit({ type: 'solve:candidate', arch: run.arch.name, extra: names });
-        const values = await run.conf.resolve([...run.req.pins, ...extra]);
+        run.emit({ type: 'solve:candidate', arch: run.arch, extra: names });
+        const values = await run.conf.resolve([...run.pins, ...extra]);
         const check = checkValues(run, values, want);
         if (check.ok) {
           const verdict: ArchVerdict = {
             kind: 'satisfiable',
             extra: extra.map(({ symbol, value }) => ({ symbol, value })),
-            command: configCommand(run, extra),
+            command: run.command(extra),
             found: soft ? 'solver' : 'search',
             changedFromBase: changed(run.conf.baseValues, values),
           };
           return { kind: 'satisfiable', verdict, rows: pinRows(run, values, extra) };
         }
         lastWhy = check.why;
-        run.deps.emit({ type: 'solve:refuted', arch: run.arch.name, extra: names, why: check.why });
+        const culprit = model(run, check.symbol);
+        if (culprit && !enc.values.has(culprit)) outside.add(check.symbol);
+        run.emit({ type: 'solve:refuted', arch: run.arch, extra: names, why: check.why });
         min.block(c);
         if (++refuted >= REFUTATION_BUDGET) break;
       }
     }
   }
   return {
-    kind: 'undecided',
+    kind: 'none',
+    outside: [...outside],
     reason: refuted
       ? `conf refuted every answer the solver found (${refuted} tried; last: ${lastWhy})`
-      : `no answer with at most ${run.req.maxExtra} extra pin(s) (raise --max-extra)`,
+      : `no answer with at most ${run.maxExtra} extra pin(s) (raise --max-extra)`,
   };
 }
 
@@ -260,16 +302,14 @@ async function unsatVerdict(
       .flatMap((c) => c.facts.map((f) => f.fact))
       .flatMap((f) => (f.kind === 'undefined' ? [f.symbol] : [])),
   ]);
-  await Promise.all(
-    [...undef].map(async (s) => where.set(s, await run.deps.definitions(run.req.tree.path, s))),
-  );
+  await Promise.all([...undef].map(async (s) => where.set(s, await run.definitions(s))));
   for (const p of unavailable) {
     out.push({
       pins: [`${p.symbol}=${p.value}`],
       chain: chainSteps(
         [
           { kind: 'pin', symbol: p.symbol, value: p.value },
-          { kind: 'undefined', symbol: p.symbol, arch: run.arch.name },
+          { kind: 'undefined', symbol: p.symbol, arch: run.arch },
         ],
         where,
       ),
@@ -280,8 +320,8 @@ async function unsatVerdict(
     const facts = c.facts.map((f) => f.fact);
     const named = (kind: string) => (p: Pin) =>
       facts.some((f) => f.kind === kind && 'symbol' in f && f.symbol === p.symbol);
-    const pins = run.req.pins.filter(named('pin'));
-    const forbid = run.req.forbid.filter(named('forbid'));
+    const pins = run.pins.filter(named('pin'));
+    const forbid = run.forbid.filter(named('forbid'));
     const keep = new Map(
       facts.flatMap((f) => (f.kind === 'keep' ? [[f.symbol, f.value] as const] : [])),
     );
@@ -310,19 +350,20 @@ function checkValues(
   run: ArchRun,
   values: ConfigValues,
   want: Wanted,
-): { ok: true } | { ok: false; why: string } {
+): { ok: true } | { ok: false; why: string; symbol: string } {
   for (const p of want.pins) {
     const r = pinStatus(p, values, run.model);
-    if (r.status !== 'holds') return { ok: false, why: `${p.symbol}=${r.effective} (${r.status})` };
+    if (r.status !== 'holds')
+      return { ok: false, why: `${p.symbol}=${r.effective} (${r.status})`, symbol: p.symbol };
   }
   for (const f of want.forbid) {
     if (sameValue(f.value, effectiveValue(values, f.symbol)))
-      return { ok: false, why: `${f.symbol}=${f.value} (forbidden)` };
+      return { ok: false, why: `${f.symbol}=${f.value} (forbidden)`, symbol: f.symbol };
   }
   for (const [sym, v] of want.keep) {
     const now = effectiveValue(values, sym);
     if ((parseTriValue(now) ?? 0) < (parseTriValue(v) ?? 0))
-      return { ok: false, why: `${sym} went from ${v} to ${now} (--keep-base)` };
+      return { ok: false, why: `${sym} went from ${v} to ${now} (--keep-base)`, symbol: sym };
   }
   return { ok: true };
 }
@@ -330,7 +371,7 @@ function checkValues(
 function pinRows(run: ArchRun, values: ConfigValues, extra: readonly Pin[]): SolvePinRow[] {
   const rows: SolvePinRow[] = [];
   for (const [origin, list] of [
-    ['pin', run.req.pins],
+    ['pin', run.pins],
     ['extra', extra],
   ] as const) {
     for (const p of list) {
@@ -344,7 +385,7 @@ function pinRows(run: ArchRun, values: ConfigValues, extra: readonly Pin[]): Sol
       });
     }
   }
-  for (const f of run.req.forbid) {
+  for (const f of run.forbid) {
     const eff = effectiveValue(values, f.symbol);
     rows.push({
       symbol: f.symbol,
@@ -365,21 +406,25 @@ function changed(base: ConfigValues, now: ConfigValues): number {
   return n;
 }
 
-function configCommand(run: ArchRun, extra: readonly Pin[]): string {
-  const b = run.req.base;
+function configCommand(req: SolveRequest, arch: Arch, extra: readonly Pin[]): string {
+  const b = req.base;
   const words = [
     'kmatrix',
     'config',
     '--source',
-    formatSourceSpec(run.req.tree.spec),
+    formatSourceSpec(req.tree.spec),
     '--arch',
-    run.arch.name,
+    arch.name,
     '--base',
     b.kind === 'file' ? b.path : b.kind,
-    ...(run.req.toolchain !== 'gcc' ? ['--toolchain', run.req.toolchain] : []),
-    ...[...run.req.pins, ...extra].flatMap((p) => ['--set', `${p.symbol}=${p.value}`]),
+    ...(req.toolchain !== 'gcc' ? ['--toolchain', req.toolchain] : []),
+    ...[...req.pins, ...extra].flatMap((p) => ['--set', `${p.symbol}=${p.value}`]),
   ];
   return words.map(shellQuote).join(' ');
+}
+
+function model(run: ArchRun, name: string): KSymbol | undefined {
+  return run.model.symbol(name);
 }
 
 /** Symbols in the order their first definition appears in the menu tree. */
