@@ -37,7 +37,10 @@ export type ArchVerdict =
       kind: 'satisfiable';
       extra: { symbol: string; value: string }[];
       command: string;
-      /** 'solver': fewest extra pins; 'search': found by conf-checked search, maybe not fewest. */
+      /**
+       * 'solver': the fewest extra pins the model allows, checked by conf. 'search': the model
+       * was unsure (a recursive dependency), so those facts were left out; still checked by conf.
+       */
       found: 'solver' | 'search';
       /** Symbols whose value differs from the base config (conf's output). */
       changedFromBase: number;
@@ -168,7 +171,7 @@ function renderArch(r: SolveReport, a: ArchSolveResult): string[] {
       break;
     case 'satisfiable':
       out.push(
-        `  ${v.extra.length} extra pin(s)${v.found === 'search' ? ' (found by search, maybe not the fewest)' : ' (the fewest)'}, ${v.changedFromBase} symbol(s) differ from ${r.base}; checked with conf:`,
+        `  ${v.extra.length} extra pin(s)${v.found === 'search' ? ' (found by a search around a recursive dependency)' : ' (the fewest)'}, ${v.changedFromBase} symbol(s) differ from ${r.base}; checked with conf:`,
         `  ${v.command}`,
       );
       break;

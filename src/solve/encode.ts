@@ -64,6 +64,12 @@ export interface Encoding {
   soft: Lit[];
   /** The tristate of every bool/tristate symbol in the cone. */
   values: ReadonlyMap<KSymbol, Tri>;
+  /**
+   * Symbols on a recursive dependency (a cycle through their definitions; a choice's members
+   * count as one). conf cuts such a cycle where its evaluation order happens to enter it,
+   * which the formula does not model: a proof resting on them is not claimed.
+   */
+  unsure: ReadonlySet<string>;
 }
 
 interface UserValue {
@@ -104,6 +110,8 @@ class Encoder {
   private readonly choiceGuards = new Map<KSymbol, Lit>();
   private readonly extraOf = new Map<KSymbol, ExtraVar>();
   private mod: Lit = -1;
+  private defining: KSymbol | undefined;
+  private readonly edges = new Map<KSymbol, Set<KSymbol>>();
   private readonly computedBase: ReadonlyMap<string, string>;
 
   constructor(private readonly req: EncodeRequest) {
@@ -142,12 +150,14 @@ class Encoder {
           this.constrain({ symbol: sym.name, value: v }, 'keep');
       }
     }
+    this.defining = undefined;
     return {
       cnf: this.cnf,
       facts: this.facts,
       extras: this.extras,
       soft: this.soft,
       values: this.values,
+      unsure: recursive(this.edges),
     };
   }
 
@@ -188,6 +198,7 @@ class Encoder {
 
   /** The symbol's tristate variable, queued for definition on first use. */
   private value(sym: KSymbol): Tri {
+    if (this.defining) this.edges.get(this.defining)?.add(sym);
     let v = this.values.get(sym);
     if (v) return v;
     v = this.cnf.triVar(sym.type === 'bool');
@@ -197,6 +208,10 @@ class Encoder {
   }
 
   private define(sym: KSymbol): void {
+    // what each symbol's definition reads, for recursive dependencies (see unsure)
+    const owner = sym.choice ?? sym;
+    this.defining = owner;
+    if (!this.edges.has(owner)) this.edges.set(owner, new Set());
     if (sym.choice) return this.defineChoice(sym.choice);
     const v = this.values.get(sym)!;
     if (sym.isChoice) {
@@ -718,6 +733,58 @@ class Encoder {
     this.nodeDeps.set(node, t);
     return t;
   }
+}
+
+/** Members of non-trivial strongly connected components (Tarjan, iterative). */
+function recursive(edges: ReadonlyMap<KSymbol, ReadonlySet<KSymbol>>): Set<string> {
+  const index = new Map<KSymbol, number>();
+  const low = new Map<KSymbol, number>();
+  const onStack = new Set<KSymbol>();
+  const stack: KSymbol[] = [];
+  const out = new Set<string>();
+  const node = (s: KSymbol) => s.choice ?? s;
+  for (const root of edges.keys()) {
+    if (index.has(root)) continue;
+    const work: { v: KSymbol; it: Iterator<KSymbol> }[] = [];
+    const open = (v: KSymbol) => {
+      index.set(v, index.size);
+      low.set(v, index.get(v)!);
+      stack.push(v);
+      onStack.add(v);
+      work.push({ v, it: (edges.get(v) ?? new Set()).values() });
+    };
+    open(root);
+    while (work.length > 0) {
+      const top = work[work.length - 1]!;
+      const next = top.it.next();
+      if (!next.done) {
+        const w = node(next.value);
+        if (!edges.has(w)) continue;
+        if (!index.has(w)) open(w);
+        else if (onStack.has(w)) low.set(top.v, Math.min(low.get(top.v)!, index.get(w)!));
+        continue;
+      }
+      work.pop();
+      const parent = work[work.length - 1];
+      if (parent) low.set(parent.v, Math.min(low.get(parent.v)!, low.get(top.v)!));
+      if (low.get(top.v) !== index.get(top.v)) continue;
+      const scc: KSymbol[] = [];
+      for (;;) {
+        const w = stack.pop()!;
+        onStack.delete(w);
+        scc.push(w);
+        if (w === top.v) break;
+      }
+      // a choice reading its own value (6.1: members below the choice symbol) is no cycle
+      const selfLoop = !top.v.isChoice && (edges.get(top.v)?.has(top.v) ?? false);
+      if (scc.length > 1 || selfLoop)
+        for (const w of scc) {
+          out.add(w.name);
+          for (const m of w.members) out.add(m.name);
+        }
+    }
+  }
+  return out;
 }
 
 function nodeVia(node: MenuNode): 'depends' | 'if' | 'menu' | 'choice' {

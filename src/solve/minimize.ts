@@ -20,6 +20,7 @@ export interface Candidate {
 export class Minimizer {
   private counter: Lit[] | undefined;
   private readonly blocks: Lit[] = [];
+  private bySym: Map<KSymbol, ExtraVar> | undefined;
 
   constructor(
     private readonly enc: Encoding,
@@ -27,17 +28,25 @@ export class Minimizer {
     private readonly maxExtra: number,
     /** conf's values for the base alone (for the distance). */
     private readonly baseValue: (sym: KSymbol) => 0 | 1 | 2,
+    /** Facts left relaxed (the encoding is unsure of them): answers are then only a search. */
+    private readonly exclude: ReadonlySet<Lit> = new Set(),
   ) {}
 
-  /** Never propose this set of extra pins again (conf refuted it). */
+  /**
+   * Never propose exactly this set of extra pins again (conf refuted it). Supersets stay
+   * possible: one of them may be the real answer.
+   */
   block(c: Candidate): void {
     const cnf = this.enc.cnf;
-    const lits = c.extras.map((e) => {
-      const x = this.enc.extras.find((v) => v.sym === e.sym)!;
-      return cnf.and(x.x, triIs(cnf, x.u, e.value));
-    });
+    const chosen = new Set(c.extras.map((e) => e.sym));
     const b = cnf.newVar();
-    cnf.add([-b, ...lits.map((l) => -l)]);
+    cnf.add([
+      -b,
+      ...c.extras.map(
+        (e) => -cnf.and(this.extraOf(e.sym).x, triIs(cnf, this.extraOf(e.sym).u, e.value)),
+      ),
+      ...this.enc.extras.filter((e) => !chosen.has(e.sym)).map((e) => e.x),
+    ]);
     this.blocks.push(b);
   }
 
@@ -52,7 +61,7 @@ export class Minimizer {
       this.maxExtra + 1,
     ));
     const base = [
-      ...this.enc.facts.map((f) => f.lit),
+      ...this.enc.facts.map((f) => f.lit).filter((l) => !this.exclude.has(l)),
       ...(soft ? this.enc.soft : []),
       ...this.blocks,
     ];
@@ -84,7 +93,8 @@ export class Minimizer {
   }
 
   private extraOf(sym: KSymbol): ExtraVar {
-    return this.enc.extras.find((v) => v.sym === sym)!;
+    this.bySym ??= new Map(this.enc.extras.map((e) => [e.sym, e]));
+    return this.bySym.get(sym)!;
   }
 
   private candidate(value: (l: Lit) => boolean): Candidate {

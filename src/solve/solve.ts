@@ -23,10 +23,12 @@ import type {
 import { formatSourceSpec } from '../source/spec.js';
 import type { KernelTree } from '../source/tree.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
+import type { Lit } from './cnf.js';
 import { chainSteps } from './chain.js';
 import { openConfChecker, type ConfChecker } from './conf.js';
 import { findCores, type Core } from './core.js';
 import { encode, parseTriValue, type Encoding } from './encode.js';
+import { factSymbols } from './facts.js';
 import { Minimizer } from './minimize.js';
 import type { SatSolver } from './sat.js';
 
@@ -56,6 +58,16 @@ export interface SolveDeps {
   model: (tree: KernelTree, arch: Arch) => Promise<KconfigModel>;
   /** Definition sites in every arch (for "not defined for ARCH" facts). */
   definitions: (srcTree: string, symbol: string) => Promise<DefinitionSite[]>;
+  /**
+   * A conf checker kept by the caller across many solves (benchmarks, agreement checks);
+   * without it each arch opens its own and closes it when done.
+   */
+  sharedConf?: (
+    tree: KernelTree,
+    arch: Arch,
+    toolchain: ToolchainName,
+    base: Base,
+  ) => Promise<ConfChecker>;
   signal?: AbortSignal;
 }
 
@@ -108,7 +120,9 @@ async function solveArch(req: SolveRequest, arch: Arch, deps: SolveDeps): Promis
   const started = Date.now();
   deps.emit({ type: 'solve:start', arch: arch.name, pins: req.pins.length });
   const model = await deps.model(req.tree, arch);
-  const conf = await openConfChecker(req.tree, arch, req.toolchain, req.base, deps);
+  const shared = await deps.sharedConf?.(req.tree, arch, req.toolchain, req.base);
+  const conf = shared ?? (await openConfChecker(req.tree, arch, req.toolchain, req.base, deps));
+  const confRuns0 = conf.runs();
   const stats = { symbols: 0, variables: 0, clauses: 0, satCalls: 0, confRuns: 0, ms: 0 };
   const sat: SatSolver = {
     solve: (cnf, assumptions, opts) => {
@@ -131,12 +145,12 @@ async function solveArch(req: SolveRequest, arch: Arch, deps: SolveDeps): Promis
       command: (extra) => configCommand(req, arch, extra),
       stats,
     });
-    stats.confRuns = conf.runs();
+    stats.confRuns = conf.runs() - confRuns0;
     stats.ms = Date.now() - started;
     deps.emit({ type: 'solve:verdict', arch: arch.name, verdict: verdict.kind, ms: stats.ms });
     return { arch: arch.name, verdict, pins, stats };
   } finally {
-    await conf.close();
+    if (!shared) await conf.close();
   }
 }
 
@@ -173,14 +187,24 @@ export async function decideArch(
       satisfiable: proof.kind === 'sat' && unavailable.length === 0,
       ms: Date.now() - t,
     });
+    let exclude = new Set<Lit>();
     if (proof.kind === 'unsat' || unavailable.length > 0) {
       const cores = proof.kind === 'unsat' ? await findCores(enc, run.sat, proof.failed, []) : [];
-      return { verdict: await unsatVerdict(run, unavailable, cores), pins: firstRows };
+      const unsure = enc.facts.filter((f) => factSymbols(f.fact).some((s) => enc.unsure.has(s)));
+      if (!cores.some((c) => c.facts.some((f) => unsure.includes(f))))
+        return { verdict: await unsatVerdict(run, unavailable, cores), pins: firstRows };
+      // the proof rests on a recursive dependency: search (checked by conf) without it instead
+      exclude = new Set(unsure.map((f) => f.lit));
     }
-    const found = await minimise(run, enc, { ...wanted, keep });
+    const found = await minimise(run, enc, { ...wanted, keep }, exclude);
     if (found.kind === 'satisfiable') return { verdict: found.verdict, pins: found.rows };
     // conf saw a forbidden or kept symbol change outside the cone: take it in and solve again
     const outside = found.outside.filter((s) => !roots.includes(s));
+    if (exclude.size > 0) {
+      const cyc = [...enc.unsure].slice(0, 6).join(', ');
+      const reason = `no proof claimed: the conflict runs through a recursive dependency (${cyc}), and a search checked by conf found no answer (${found.reason})`;
+      return { verdict: { kind: 'undecided', reason }, pins: firstRows };
+    }
     if (outside.length === 0 || widen >= MAX_WIDEN)
       return { verdict: { kind: 'undecided', reason: found.reason }, pins: firstRows };
     roots.push(...outside);
@@ -242,10 +266,15 @@ type Minimised =
   | { kind: 'none'; reason: string; outside: string[] };
 
 /** The fewest extra pins that conf confirms, trying alternatives when conf refutes one. */
-async function minimise(run: ArchRun, enc: Encoding, want: Wanted): Promise<Minimised> {
+async function minimise(
+  run: ArchRun,
+  enc: Encoding,
+  want: Wanted,
+  exclude: ReadonlySet<Lit> = new Set(),
+): Promise<Minimised> {
   const order = menuOrder(run.model);
   const baseValue = (s: KSymbol) => parseTriValue(run.conf.baseValues.get(s.name)) ?? 0;
-  const min = new Minimizer(enc, run.sat, run.maxExtra, baseValue);
+  const min = new Minimizer(enc, run.sat, run.maxExtra, baseValue, exclude);
   let refuted = 0;
   let lastWhy = '';
   const outside = new Set<string>();
@@ -266,7 +295,7 @@ async function minimise(run: ArchRun, enc: Encoding, want: Wanted): Promise<Mini
             kind: 'satisfiable',
             extra: extra.map(({ symbol, value }) => ({ symbol, value })),
             command: run.command(extra),
-            found: soft ? 'solver' : 'search',
+            found: exclude.size === 0 ? 'solver' : 'search',
             changedFromBase: changed(run.conf.baseValues, values),
           };
           return { kind: 'satisfiable', verdict, rows: pinRows(run, values, extra) };

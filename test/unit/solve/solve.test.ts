@@ -275,3 +275,74 @@ config D
     });
   });
 });
+
+describe('solve: the CRASH_DUMP/KEXEC question on an arm-like tree', () => {
+  const tree = `
+config KEXEC_CORE
+	bool
+config KEXEC
+	bool "kexec"
+	depends on ARCH_SUPPORTS_KEXEC
+	select KEXEC_CORE
+config KEXEC_FILE
+	bool "kexec file"
+	depends on ARCH_SUPPORTS_KEXEC_FILE
+	select KEXEC_CORE
+config CRASH_DUMP
+	bool "crash dump"
+	depends on KEXEC_CORE
+config ARCH_SUPPORTS_KEXEC
+	def_bool y
+`;
+  it('two conflicts, each a chain from the pins down to the missing arch support', async () => {
+    const { result } = await solveMem(tree, {
+      pins: ['CRASH_DUMP=y', 'KEXEC=n', 'KEXEC_FILE=y'],
+    });
+    expect(chains(result.verdict)).toEqual([
+      [
+        'pinned KEXEC_FILE=y',
+        'KEXEC_FILE depends on ARCH_SUPPORTS_KEXEC_FILE @13',
+        'ARCH_SUPPORTS_KEXEC_FILE is not defined for x86_64 (always n)',
+      ],
+      [
+        'pinned CRASH_DUMP=y',
+        'pinned KEXEC=n',
+        'CRASH_DUMP depends on KEXEC_CORE @17',
+        'KEXEC_CORE has no prompt: only defaults and selects set it @5',
+        'KEXEC selects KEXEC_CORE @10',
+        'KEXEC_FILE selects KEXEC_CORE @14',
+        'KEXEC_FILE depends on ARCH_SUPPORTS_KEXEC_FILE @13',
+        'ARCH_SUPPORTS_KEXEC_FILE is not defined for x86_64 (always n)',
+      ],
+    ]);
+    if (result.verdict.kind !== 'unsatisfiable') throw new Error('unreachable');
+    expect(result.verdict.cores.map((c) => [c.pins, c.confirmedByConf])).toEqual([
+      [['KEXEC_FILE=y'], true],
+      [['CRASH_DUMP=y', 'KEXEC=n'], true],
+    ]);
+  });
+
+  it('with KEXEC allowed, the fewest extra pin is KEXEC=y', async () => {
+    const { result } = await solveMem(tree, { pins: ['CRASH_DUMP=y'], base: 'CONFIG_MODULES=y\n' });
+    expect(extras(result.verdict)).toEqual(['KEXEC=y']);
+  });
+});
+
+describe('solve: recursive dependencies', () => {
+  it('claims neither an answer nor a proof that conf does not back', async () => {
+    const { result, events } = await solveMem(
+      `
+config A
+	bool "a"
+	depends on B
+config B
+	bool "b"
+	depends on A
+`,
+      { pins: ['A=y'], base: BASE_N },
+    );
+    // the formula allows A=y B=y; conf never gets there (each reads the other as n)
+    expect(result.verdict.kind).toBe('undecided');
+    expect(events.filter((e) => e.type === 'solve:refuted').length).toBeGreaterThan(0);
+  });
+});
