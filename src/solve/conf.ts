@@ -4,18 +4,19 @@
 // `conf --olddefconfig` on base + pins, each in its own KCONFIG_CONFIG file so several run at
 // once in the same dir. That is what `kmatrix config` does for the same base and pins.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Arch } from '../arch/arches.js';
 import type { Base } from '../config/base.js';
 import { mergePins, parseDotConfig, type ConfigValues } from '../config/dotconfig.js';
-import { planSteps } from '../config/generate.js';
+import { baseCachePath, planSteps } from '../config/generate.js';
 import { cleanMakeEnv, formatStep, type MakeStep } from '../config/make.js';
 import type { Pin } from '../config/pin.js';
 import { createProbeCache, readSavedConf, type SavedConf } from '../config/probe-cache.js';
 import { kconfigTools, seedTools } from '../config/tools.js';
 import { KmatrixError } from '../core/errors.js';
 import type { ConfigEvent, Emit } from '../core/events.js';
+import { exists, writeFileAtomic } from '../fsutil/atomic.js';
 import { lastLines, type ProcessRunner } from '../process/runner.js';
 import type { KernelTree } from '../source/tree.js';
 import { compilerCommand, toolchainMakeVars, type ToolchainName } from '../toolchain/toolchains.js';
@@ -87,8 +88,14 @@ export async function openConfChecker(
     };
     const common = ['-s', '-C', tree.path, `O=${out}`, ...toolchainMakeVars(arch, toolchain)];
     const cfg = join(out, '.config');
+    // the base's first step is the same as kmatrix config's: share its cached output
+    const cached = await baseCachePath({ tree, arch, toolchain, base }, deps);
     if (base.kind === 'file') await writeFile(cfg, await readBase(base.path));
-    else await make(planSteps({ arch, toolchain, base, pins: [], tree }, out).first);
+    else if (cached && (await exists(cached))) await copyFile(cached, cfg);
+    else {
+      await make(planSteps({ arch, toolchain, base, pins: [], tree }, out).first);
+      if (cached) await writeFileAtomic(cached, await readFile(cfg, 'utf8'));
+    }
     const baseText = await readFile(cfg, 'utf8');
     // One make olddefconfig saves the environment make gives conf; every check reuses it.
     const confEnv = join(out, CONF_ENV);

@@ -161,12 +161,20 @@ export async function decideArch(
   run: ArchRun,
 ): Promise<{ verdict: ArchVerdict; pins: SolvePinRow[] }> {
   const { model, conf } = run;
-  const first = await conf.resolve(run.pins);
-  const firstRows = pinRows(run, first, []);
+  // conf on base + pins, run once when needed: --keep-base starts from it, verdicts without
+  // an answer show it. Otherwise the first answer checked (no extra pins) doubles as it.
+  let first: Promise<ConfigValues> | undefined;
+  const firstValues = () => (first ??= conf.resolve(run.pins));
+  const firstRows = async () => pinRows(run, await firstValues(), []);
   const wanted: Wanted = { pins: run.pins, forbid: run.forbid, keep: new Map() };
-  if (checkValues(run, first, wanted).ok) return { verdict: { kind: 'holds' }, pins: firstRows };
+  let keep = new Map<string, string>();
+  if (run.keepBase) {
+    const values = await firstValues();
+    if (checkValues(run, values, wanted).ok)
+      return { verdict: { kind: 'holds' }, pins: await firstRows() };
+    keep = keepMap(model, values, run.pins);
+  }
   const unavailable = run.pins.filter((p) => !model.isDefined(p.symbol));
-  const keep = run.keepBase ? keepMap(model, first, run.pins) : new Map<string, string>();
   const roots: string[] = [];
   for (let widen = 0; ; widen++) {
     const enc = encodeFor(
@@ -192,7 +200,10 @@ export async function decideArch(
       const cores = proof.kind === 'unsat' ? await findCores(enc, run.sat, proof.failed, []) : [];
       const unsure = enc.facts.filter((f) => factSymbols(f.fact).some((s) => enc.unsure.has(s)));
       if (!cores.some((c) => c.facts.some((f) => unsure.includes(f))))
-        return { verdict: await unsatVerdict(run, unavailable, cores), pins: firstRows };
+        return {
+          verdict: await unsatVerdict(run, unavailable, cores, firstValues),
+          pins: await firstRows(),
+        };
       // the proof rests on a recursive dependency: search (checked by conf) without it instead
       exclude = new Set(unsure.map((f) => f.lit));
     }
@@ -203,10 +214,10 @@ export async function decideArch(
     if (exclude.size > 0) {
       const cyc = [...enc.unsure].slice(0, 6).join(', ');
       const reason = `no proof claimed: the conflict runs through a recursive dependency (${cyc}), and a search checked by conf found no answer (${found.reason})`;
-      return { verdict: { kind: 'undecided', reason }, pins: firstRows };
+      return { verdict: { kind: 'undecided', reason }, pins: await firstRows() };
     }
     if (outside.length === 0 || widen >= MAX_WIDEN)
-      return { verdict: { kind: 'undecided', reason: found.reason }, pins: firstRows };
+      return { verdict: { kind: 'undecided', reason: found.reason }, pins: await firstRows() };
     roots.push(...outside);
   }
 }
@@ -290,6 +301,12 @@ async function minimise(
         run.emit({ type: 'solve:candidate', arch: run.arch, extra: names });
         const values = await run.conf.resolve([...run.pins, ...extra]);
         const check = checkValues(run, values, want);
+        if (check.ok && extra.length === 0)
+          return {
+            kind: 'satisfiable',
+            verdict: { kind: 'holds' },
+            rows: pinRows(run, values, []),
+          };
         if (check.ok) {
           const verdict: ArchVerdict = {
             kind: 'satisfiable',
@@ -322,6 +339,7 @@ async function unsatVerdict(
   run: ArchRun,
   unavailable: readonly Pin[],
   cores: readonly Core[],
+  firstValues: () => Promise<ConfigValues>,
 ): Promise<ArchVerdict> {
   const out: SolveCore[] = [];
   const where = new Map<string, DefinitionSite[]>();
@@ -354,7 +372,8 @@ async function unsatVerdict(
     const keep = new Map(
       facts.flatMap((f) => (f.kind === 'keep' ? [[f.symbol, f.value] as const] : [])),
     );
-    const values = await run.conf.resolve(pins);
+    const values =
+      pins.length === run.pins.length ? await firstValues() : await run.conf.resolve(pins);
     out.push({
       pins: pins.map((p) => `${p.symbol}=${p.value}`),
       chain: chainSteps(facts, where),

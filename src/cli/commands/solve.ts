@@ -62,6 +62,7 @@ export function registerSolve(program: Command, io: CliIo, setExit: (code: numbe
     if (opts.pins.length === 0)
       throw new KmatrixError('usage', 'kmatrix solve needs at least one --set SYM=VAL pin');
     const forbid = parsePins(raw.forbid, '--forbid');
+    const maxExtra = wholeNumber(raw.maxExtra, '--max-extra', 0);
     const jobs =
       raw.jobs === undefined ? availableParallelism() : wholeNumber(raw.jobs, '--jobs', 1);
     const progress = progressReporter(io.stderr);
@@ -95,7 +96,7 @@ export function registerSolve(program: Command, io: CliIo, setExit: (code: numbe
         pins: opts.pins,
         forbid,
         keepBase: raw.keepBase === true,
-        maxExtra: wholeNumber(raw.maxExtra, '--max-extra', 0),
+        maxExtra,
       },
       deps,
     );

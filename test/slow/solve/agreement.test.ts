@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { ARCHES, type Arch } from '../../../src/arch/arches.js';
 import { modelFor } from '../../../src/config/kconfig-bridge.js';
-import { parseConfigLines, parseDotConfig } from '../../../src/config/dotconfig.js';
+import { mergePins, parseConfigLines, parseDotConfig } from '../../../src/config/dotconfig.js';
 import { execaRunner } from '../../../src/process/runner.js';
 import type { Lit, Tri } from '../../../src/solve/cnf.js';
 import { encode } from '../../../src/solve/encode.js';
@@ -35,12 +35,14 @@ describe.each(['6.1', '6.12', '7.2'] as const)(
         const pins = await session.randomPins(a, rng(1000 + Number(version.replace('.', ''))));
         const conf = await session.conf(a);
         const values = await conf.resolve(pins);
+        // the pins as user values (merged into the base, as conf reads them), not as demands
+        const merged = mergePins(conf.baseText, pins);
         const enc = encode({
           model,
           arch: a.name,
-          pins,
-          base: parseDotConfig(conf.baseText),
-          baseOrder: parseConfigLines(conf.baseText).map((l) => l.symbol),
+          pins: [],
+          base: parseDotConfig(merged),
+          baseOrder: parseConfigLines(merged).map((l) => l.symbol),
           baseValues: conf.baseValues,
           roots: model.boolSymbols().map((s) => s.name),
         });
