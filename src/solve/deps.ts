@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import PQueue from 'p-queue';
 import { modelFor } from '../config/kconfig-bridge.js';
 import type { ConfigEvent, Emit } from '../core/events.js';
+import { removeDeadRuns } from '../fsutil/atomic.js';
 import { scratchDir } from '../fsutil/scratch.js';
 import { findDefinitionsAllArches } from '../kconfig/index.js';
 import type { ProcessRunner } from '../process/runner.js';
@@ -25,6 +26,8 @@ export async function createSolveDeps(opts: {
   // an O= dir with conf's output is ~2 MB; a few of them at once
   const scratch = join((await scratchDir(opts.env, opts.cacheDir, 64 << 20)).dir, 'solve');
   await mkdir(scratch, { recursive: true });
+  // O= dirs of solves that were killed (their pid is gone)
+  await removeDeadRuns(scratch, 'solve-');
   const queue = new PQueue({ concurrency: opts.jobs });
   return {
     runner: opts.runner,
