@@ -11,7 +11,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultCacheDir } from '../dist/fsutil/cache.js';
-import { runMatrix } from '../dist/schedule/run-matrix.js';
+import { runMatrix } from '../dist/run/run-matrix.js';
 
 const { values } = parseArgs({
   options: {

@@ -34,6 +34,7 @@ export {
 export {
   explainPin,
   explainPinInTree,
+  explainUnmetSelect,
   type ExplanationNode,
   type PinQuery,
   type PinStatus,

@@ -2,7 +2,7 @@
 // failed, elapsed, ETA), with a line printed above it for each cell that did not pass. Not
 // on a TTY: one plain line per event that matters. Also an NDJSON event log (--events).
 import type { Writable } from 'node:stream';
-import type { RunEvent } from '../schedule/events.js';
+import type { RunEvent } from '../results/events.js';
 
 export interface RunReporter {
   emit(e: RunEvent): void;

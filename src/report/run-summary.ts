@@ -4,8 +4,8 @@ import { baseLabel } from '../config/base.js';
 import type { PinResult } from '../config/verify.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Cell } from '../matrix/cell.js';
-import type { CellFiles, CellResult, CellStatus } from '../schedule/result.js';
-import type { Change, RunComparison } from '../store/compare.js';
+import type { CellFiles, CellResult, CellStatus } from '../results/result.js';
+import type { Change, RunComparison } from '../results/compare.js';
 
 export type DisplayStatus = CellStatus | 'not-run';
 

@@ -1,10 +1,10 @@
 // Choosing where builds run: docker when asked (or, by default, when a daemon answers),
 // local otherwise. The choice and why are part of the result, not a guess.
 import { KmatrixError } from '../core/errors.js';
-import { resolveToolchainImage } from '../images/manage.js';
+import { resolveToolchainImage } from '../images/lookup.js';
 import type { ProcessRunner } from '../process/runner.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
-import { connectDocker, describeUnavailable } from './docker-client.js';
+import { connectDocker, describeUnavailable } from '../docker/client.js';
 import { DockerRuntime } from './docker.js';
 import { LocalRuntime } from './local.js';
 import type { Runtime, RuntimeKind } from './runtime.js';

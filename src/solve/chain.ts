@@ -1,6 +1,6 @@
 // A core's facts as a chain a reader can follow: the pins first, then each fact next to
 // one that talks about a symbol it mentions (breadth first from the pins).
-import type { ChainStep } from '../report/solve.js';
+import type { ChainStep } from './result.js';
 import type { DefinitionSite } from '../kconfig/index.js';
 import { factLocation, factSymbols, factText, type Fact } from './facts.js';
 

@@ -60,7 +60,11 @@ export async function openConfChecker(
   await mkdir(out, { recursive: true });
   try {
     await seedTools(tools, out);
-    const probes = await createProbeCache(join(dir, 'probes'), compilerCommand(arch, toolchain));
+    const probes = await createProbeCache(
+      join(dir, 'probes'),
+      compilerCommand(arch, toolchain),
+      deps.env,
+    );
     const env = cleanMakeEnv(deps.env);
     if (probes) env['PATH'] = `${probes}:${env['PATH'] ?? ''}`;
     let runs = 0;

@@ -9,7 +9,7 @@ import { removeDeadRuns } from '../fsutil/atomic.js';
 import { scratchDir } from '../fsutil/scratch.js';
 import { findDefinitionsAllArches } from '../kconfig/index.js';
 import type { ProcessRunner } from '../process/runner.js';
-import type { SolveEvent } from '../report/solve.js';
+import type { SolveEvent } from './result.js';
 import { checkSolvers, dimacsSolver } from './sat.js';
 import type { SolveDeps } from './solve.js';
 
@@ -22,7 +22,7 @@ export async function createSolveDeps(opts: {
   jobs: number;
   signal?: AbortSignal;
 }): Promise<SolveDeps> {
-  await checkSolvers();
+  await checkSolvers(opts.env);
   // an O= dir with conf's output is ~2 MB; a few of them at once
   const scratch = join((await scratchDir(opts.env, opts.cacheDir, 64 << 20)).dir, 'solve');
   await mkdir(scratch, { recursive: true });

@@ -22,9 +22,9 @@ export interface SatSolver {
 export const SOLVER_PACKAGES = ['cadical', 'picosat'];
 
 /** Throws a usage-level error naming the Debian packages when a solver is missing. */
-export async function checkSolvers(): Promise<void> {
+export async function checkSolvers(env: NodeJS.ProcessEnv): Promise<void> {
   const missing: string[] = [];
-  for (const p of SOLVER_PACKAGES) if (!(await which(p))) missing.push(p);
+  for (const p of SOLVER_PACKAGES) if (!(await which(p, env))) missing.push(p);
   if (missing.length > 0) {
     throw new KmatrixError(
       'missing-solver',

@@ -19,7 +19,7 @@ import type {
   SolveEvent,
   SolvePinRow,
   SolveReport,
-} from '../report/solve.js';
+} from './result.js';
 import { formatSourceSpec } from '../source/spec.js';
 import type { KernelTree } from '../source/tree.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Cell } from '../matrix/cell.js';
-import type { CellResult } from '../schedule/result.js';
+import type { CellResult } from '../results/result.js';
 
 export type RunState = 'running' | 'completed' | 'interrupted';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findArch } from '../../../src/arch/arches.js';
-import { resolveToolchainImage } from '../../../src/images/manage.js';
+import { resolveToolchainImage } from '../../../src/images/lookup.js';
 import { execaRunner } from '../../../src/process/runner.js';
 import { DockerRuntime } from '../../../src/runtime/docker.js';
 import { LocalRuntime } from '../../../src/runtime/local.js';

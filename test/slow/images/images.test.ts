@@ -2,7 +2,8 @@
 // and building again reuses the daemon's cache and yields the listed id.
 import type Docker from 'dockerode';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildToolchainImage, listImages, type ImageEvent } from '../../../src/images/manage.js';
+import { buildToolchainImage, type ImageEvent } from '../../../src/image-build/build.js';
+import { listImages } from '../../../src/image-build/list.js';
 import { execaRunner } from '../../../src/process/runner.js';
 import { requireDaemon } from '../runtime/docker-helpers.js';
 

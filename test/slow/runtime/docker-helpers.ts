@@ -2,7 +2,7 @@
 // none answers, and the check that no kmatrix container outlived its command.
 import { randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
-import { connectDocker, describeUnavailable } from '../../../src/runtime/docker-client.js';
+import { connectDocker, describeUnavailable } from '../../../src/docker/client.js';
 import { MANAGED_LABEL } from '../../../src/runtime/docker.js';
 
 export async function requireDaemon(): Promise<{ docker: Docker; host: string; version: string }> {

@@ -10,7 +10,7 @@ import type { Pin } from '../../../src/config/pin.js';
 import { pinStatus } from '../../../src/config/verify.js';
 import { defaultCacheDir } from '../../../src/fsutil/cache.js';
 import { execaRunner } from '../../../src/process/runner.js';
-import type { ArchSolveResult } from '../../../src/report/solve.js';
+import type { ArchSolveResult } from '../../../src/solve/result.js';
 import { openConfChecker, type ConfChecker } from '../../../src/solve/conf.js';
 import { createSolveDeps } from '../../../src/solve/deps.js';
 import { solvePins, type SolveDeps } from '../../../src/solve/solve.js';

@@ -3,13 +3,12 @@
 // and cases where extra pins exist. Every file:line of a chain is read back from the tree.
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { execa } from 'execa';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ChainStep, SolveReport } from '../../../src/report/solve.js';
+import type { ChainStep, SolveReport } from '../../../src/solve/result.js';
+import { kmatrix } from '../../helpers/cli.js';
 import { treePath, type TreeVersion } from '../../helpers/trees.js';
 
-const CLI = resolve('bin/kmatrix.js');
 let work: string;
 
 beforeAll(async () => {
@@ -17,10 +16,7 @@ beforeAll(async () => {
 });
 
 async function solve(args: string[]): Promise<{ exitCode: number; report: SolveReport }> {
-  const r = await execa(process.execPath, [CLI, 'solve', ...args, '--json'], {
-    cwd: work,
-    reject: false,
-  });
+  const r = await kmatrix(work, ['solve', ...args, '--json']);
   if (r.exitCode === 2) throw new Error(`kmatrix solve failed: ${r.stderr}`);
   return { exitCode: r.exitCode ?? -1, report: JSON.parse(r.stdout) as SolveReport };
 }
@@ -113,10 +109,7 @@ describe('kmatrix solve: extra pins', () => {
     // the printed command, as a user pastes it (its words need no shell quoting here)
     const words = command.split(' ');
     expect(words.slice(0, 2)).toEqual(['kmatrix', 'config']);
-    const r = await execa(process.execPath, [CLI, ...words.slice(1), '--out', out, '--json'], {
-      cwd: work,
-      reject: false,
-    });
+    const r = await kmatrix(work, [...words.slice(1), '--out', out, '--json']);
     return { exitCode: r.exitCode, verdict: (JSON.parse(r.stdout) as { verdict: string }).verdict };
   }
 

@@ -11,8 +11,8 @@ import {
   renderRunMarkdown,
   renderRunText,
 } from '../../../src/report/run-summary.js';
-import type { CellResult } from '../../../src/schedule/result.js';
-import { compareRun } from '../../../src/store/compare.js';
+import type { CellResult } from '../../../src/results/result.js';
+import { compareRun } from '../../../src/results/compare.js';
 import { cell, diag } from '../schedule/fake-work.js';
 
 const cells: Cell[] = [

@@ -1,7 +1,7 @@
 // Pure parts of the runtimes: DOCKER_HOST parsing and the candidates tried, and the
 // reproducer lines each runtime writes.
 import { describe, expect, it } from 'vitest';
-import { dockerCandidates, parseDockerHost } from '../../../src/runtime/docker-client.js';
+import { dockerCandidates, parseDockerHost } from '../../../src/docker/client.js';
 import { LocalRuntime } from '../../../src/runtime/local.js';
 import type { ProcessRunner } from '../../../src/process/runner.js';
 

@@ -2,8 +2,8 @@
 // identical configs built once, bounded retries of infrastructure errors only, per-cell
 // timeouts, cancellation that keeps what finished, and resumption.
 import { describe, expect, it } from 'vitest';
-import type { RunEvent } from '../../../src/schedule/events.js';
-import type { CellResult } from '../../../src/schedule/result.js';
+import type { RunEvent } from '../../../src/results/events.js';
+import type { CellResult } from '../../../src/results/result.js';
 import { schedule, type ScheduleOptions } from '../../../src/schedule/scheduler.js';
 import { cell, diag, fakeWork, type FakeCellScript } from './fake-work.js';
 import type { Cell } from '../../../src/matrix/cell.js';
@@ -65,6 +65,36 @@ describe('schedule', () => {
       ]),
     );
     expect(recorded).toHaveLength(5);
+  });
+
+  it("keeps conf's warnings in the cell's diagnostics, for config-only and built cells", async () => {
+    const unmet = {
+      ...diag('warning', 'kconfig:warning:unmet-direct-dependencies-detected-for-kexec'),
+      kind: 'kconfig' as const,
+      file: '',
+    };
+    const cells = [cell('cfg', { build: false }), cell('built')];
+    const { opts, recorded } = setup(cells, {
+      cfg: { config: [{ diagnostics: [unmet] }] },
+      built: {
+        config: [{ diagnostics: [unmet] }],
+        build: [{ status: 'fail', diagnostics: [diag('error', 'x:error:boom')] }],
+      },
+    });
+    await schedule(opts);
+    const by = new Map(recorded.map((r) => [r.cellId, r]));
+    expect(by.get('cfg')).toMatchObject({
+      status: 'pass',
+      stage: 'config',
+      diagnostics: [unmet],
+      counts: { errors: 0, warnings: 1 },
+    });
+    expect(by.get('built')).toMatchObject({
+      status: 'fail',
+      stage: 'build',
+      diagnostics: [unmet, diag('error', 'x:error:boom')],
+      counts: { errors: 1, warnings: 1 },
+    });
   });
 
   it('builds identical resolved configs once and gives the others its result', async () => {

@@ -144,11 +144,12 @@ async function checkAgreement(dialect: 'legacy' | 'members', seeds: number): Pro
   }
 }
 
-describe('encode: agrees with the evaluator', () => {
-  it('6.11+ choices (members dialect), 40 random configs', async () => {
-    await checkAgreement('members', 40);
+// each config is two solver processes: allow for a busy machine
+describe('encode: agrees with the evaluator', { timeout: 60_000 }, () => {
+  it('6.11+ choices (members dialect), 30 random configs', async () => {
+    await checkAgreement('members', 30);
   });
-  it('6.1 choices (legacy dialect), 40 random configs', async () => {
-    await checkAgreement('legacy', 40);
+  it('6.1 choices (legacy dialect), 30 random configs', async () => {
+    await checkAgreement('legacy', 30);
   });
 });

@@ -4,7 +4,7 @@ import { mergePins, parseDotConfig, type ConfigValues } from '../../../src/confi
 import type { Pin } from '../../../src/config/pin.js';
 import { Evaluator, type KconfigModel } from '../../../src/kconfig/index.js';
 import { execaRunner } from '../../../src/process/runner.js';
-import type { ArchSolveResult, SolveEvent } from '../../../src/report/solve.js';
+import type { ArchSolveResult, SolveEvent } from '../../../src/solve/result.js';
 import type { ConfChecker } from '../../../src/solve/conf.js';
 import { dimacsSolver } from '../../../src/solve/sat.js';
 import { decideArch } from '../../../src/solve/solve.js';

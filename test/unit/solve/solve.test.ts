@@ -1,8 +1,11 @@
 // kmatrix solve on small in-memory trees: one Kconfig construct per case, asserting the
 // verdict, the extra pins and the conflict chain a user sees. "conf" is the model's evaluator.
-import { describe, expect, it } from 'vitest';
-import type { ArchVerdict } from '../../../src/report/solve.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { ArchVerdict } from '../../../src/solve/result.js';
 import { solveMem } from './helpers.js';
+
+// every solve runs CaDiCaL/PicoSAT processes: allow for a busy machine
+vi.setConfig({ testTimeout: 30_000 });
 
 function extras(v: ArchVerdict): string[] {
   if (v.kind !== 'satisfiable') throw new Error(`expected satisfiable, got ${JSON.stringify(v)}`);

@@ -2,7 +2,7 @@
 // diagnostics, and which run is the baseline (completed runs only, same identity).
 import { describe, expect, it } from 'vitest';
 import { ResultStore } from '../../../src/store/store.js';
-import type { CellResult } from '../../../src/schedule/result.js';
+import type { CellResult } from '../../../src/results/result.js';
 import { cell, diag } from '../schedule/fake-work.js';
 
 function result(id: string, o: Partial<CellResult> = {}): CellResult {

@@ -1,4 +1,4 @@
-// Building and listing the toolchain images through dockerode. The build context is the
+// Building the toolchain images through dockerode. The build context is the
 // image's docker/<toolchain>/ folder streamed as a tar; apt inside the build uses host
 // networking. Without a registry the Debian base is made here with debootstrap.
 import { createReadStream } from 'node:fs';
@@ -11,16 +11,9 @@ import { pack } from 'tar-stream';
 import { KmatrixError, toError } from '../core/errors.js';
 import type { ProcessRunner } from '../process/runner.js';
 import { lastLines } from '../process/runner.js';
-import { DockerRuntime } from '../runtime/docker.js';
+import { inspectImage } from '../images/lookup.js';
+import { BASE_IMAGE, DEFAULT_MIRROR, bookwormMirror, imageSpec } from '../images/spec.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
-import {
-  BASE_IMAGE,
-  DEFAULT_MIRROR,
-  TOOLCHAIN_LABEL,
-  bookwormMirror,
-  imageSpec,
-  type ImageSpec,
-} from './spec.js';
 
 export type ImageEvent =
   | { kind: 'base-present'; image: string; id: string }
@@ -56,21 +49,9 @@ export interface BuiltImage {
   base: BaseImageResult;
 }
 
-/** docker/ in the installed package: two levels above src/images or dist/images. */
+/** docker/ in the installed package: two levels above src/image-build or dist/image-build. */
 export function packageDockerDir(): string {
   return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docker');
-}
-
-export async function inspectImage(
-  docker: Docker,
-  ref: string,
-): Promise<Docker.ImageInspectInfo | undefined> {
-  try {
-    return await docker.getImage(ref).inspect();
-  } catch (e) {
-    if ((e as { statusCode?: number }).statusCode === 404) return undefined;
-    throw e;
-  }
 }
 
 async function tryPull(
@@ -262,77 +243,4 @@ export async function buildToolchainImage(
   const seconds = (Date.now() - started) / 1000;
   emit({ kind: 'build-done', toolchain, tag: spec.tag, id, seconds });
   return { toolchain, tag: spec.tag, id, seconds, base };
-}
-
-export interface ImageRow {
-  tag: string;
-  id: string;
-  created: string;
-  sizeBytes: number;
-  toolchain: string;
-  compilerVersion: string;
-}
-
-/** kmatrix images on the daemon, with the compiler version each one reports. */
-export async function listImages(docker: Docker, serverVersion = '?'): Promise<ImageRow[]> {
-  const infos = await docker.listImages({ filters: { label: [TOOLCHAIN_LABEL] } });
-  const rows: ImageRow[] = [];
-  for (const info of infos) {
-    const toolchain = info.Labels?.[TOOLCHAIN_LABEL] ?? '?';
-    const tags = (info.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
-    if (tags.length === 0) continue; // superseded builds: not what kmatrix would run
-    rows.push({
-      tag: tags.join(','),
-      id: info.Id,
-      created: new Date(info.Created * 1000).toISOString(),
-      sizeBytes: info.Size,
-      toolchain,
-      compilerVersion: await compilerVersionIn(docker, info.Id, toolchain, serverVersion),
-    });
-  }
-  return rows.sort((a, b) => a.tag.localeCompare(b.tag));
-}
-
-async function compilerVersionIn(
-  docker: Docker,
-  id: string,
-  toolchain: string,
-  serverVersion: string,
-): Promise<string> {
-  const cmd =
-    toolchain === 'gcc' || toolchain === 'clang' ? imageSpec(toolchain).versionCommand : undefined;
-  if (!cmd) return '?';
-  const rt = new DockerRuntime({ docker, image: id, imageId: id, dockerHost: '', serverVersion });
-  // The runtime always mounts a source and an out dir; an empty one serves for both.
-  const dir = await mkdtemp(join(tmpdir(), 'kmatrix-ver-'));
-  try {
-    const o = await rt.run(
-      { source: dir, out: dir },
-      { argv: cmd, capture: true, timeoutMs: 30_000 },
-    );
-    return o.kind === 'pass' ? (o.output.split('\n')[0] ?? '').trim() : `? (${o.kind})`;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** The image a build would use, or a clear error telling how to make it. */
-export async function resolveToolchainImage(
-  docker: Docker,
-  toolchain: ToolchainName,
-  ref?: string,
-): Promise<{ spec: ImageSpec; ref: string; id: string }> {
-  const spec = imageSpec(toolchain);
-  const want = ref ?? spec.tag;
-  const info = await inspectImage(docker, want);
-  if (!info) {
-    throw new KmatrixError(
-      'image-missing',
-      `docker image ${want} not found on the daemon`,
-      ref
-        ? `build or load ${want} first, or drop --image and run \`kmatrix images build --toolchain ${toolchain}\` for kmatrix's ${spec.tag}`
-        : `run \`kmatrix images build --toolchain ${toolchain}\` first (or use --runtime local)`,
-    );
-  }
-  return { spec, ref: want, id: info.Id };
 }

@@ -1,7 +1,7 @@
 // Comparing a run with the previous completed run of the same matrix, cell by cell (by id)
 // and problem by problem (by fingerprint, never by message text): what newly broke, what
 // got fixed, what still fails, which warnings are new. Pure.
-import { isBroken, type CellResult } from '../schedule/result.js';
+import { isBroken, type CellResult } from './result.js';
 
 export type Change =
   'new-failure' | 'fixed' | 'still-failing' | 'new-warning' | 'ok' | 'infra' | 'not-run';

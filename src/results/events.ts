@@ -1,5 +1,5 @@
-// Typed events of a matrix run. The scheduler emits them; reporters (TTY status line, plain
-// lines, --events NDJSON) render them.
+// Typed events of a matrix run. The run and its scheduler emit them; reporters (TTY status
+// line, plain lines, --events NDJSON) render them.
 import type { CellStatus } from './result.js';
 
 export interface CellRef {

@@ -5,10 +5,9 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { RunEvent } from '../../../src/schedule/events.js';
-import { runMatrix, type RunMatrixOptions } from '../../../src/schedule/run-matrix.js';
+import type { RunEvent } from '../../../src/results/events.js';
+import { runMatrix, type RunMatrixOptions } from '../../../src/run/run-matrix.js';
 import type { BuildStage } from '../../../src/schedule/scheduler.js';
-import { compareCell, problemFingerprints } from '../../../src/store/compare.js';
 import { ResultStore } from '../../../src/store/store.js';
 import { diag, fakeWork, type FakeCellScript } from '../schedule/fake-work.js';
 
@@ -229,47 +228,5 @@ describe('run history', () => {
     await expect(
       runMatrix(opts([], { filters: ['arch=riscv64'] }), { work, machine }),
     ).rejects.toThrow(/matches none of the 4 cells/);
-  });
-});
-
-describe('problem fingerprints', () => {
-  it('prefer specific diagnostics over make lines, and name pins and timeouts', () => {
-    const base = {
-      cellId: 'x',
-      stage: 'build' as const,
-      verdict: 'satisfied' as const,
-      pins: [],
-      counts: { errors: 0, warnings: 0 },
-      durationMs: 0,
-      configMs: 0,
-      buildMs: 0,
-      workMs: 0,
-      attempts: 1,
-      configHash: null,
-      dedupedFrom: null,
-      files: {},
-      artifacts: [],
-      finishedAt: '',
-    };
-    const mk = { ...diag('error', 'make:error:init-main.o-error-1'), kind: 'make' as const };
-    expect(
-      problemFingerprints({
-        ...base,
-        status: 'fail',
-        diagnostics: [mk, diag('error', 'a:error:b')],
-      }),
-    ).toEqual(['a:error:b']);
-    expect(problemFingerprints({ ...base, status: 'fail', diagnostics: [mk] })).toEqual([
-      'make:error:init-main.o-error-1',
-    ]);
-    expect(problemFingerprints({ ...base, status: 'timeout', diagnostics: [] })).toEqual([
-      'status:timeout:build',
-    ]);
-    expect(
-      compareCell(
-        { ...base, status: 'infra-error', diagnostics: [] },
-        { ...base, status: 'fail', diagnostics: [mk] },
-      ).change,
-    ).toBe('infra');
   });
 });

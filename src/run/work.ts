@@ -14,8 +14,8 @@ import type { Runtime } from '../runtime/runtime.js';
 import { shellQuote } from '../process/shell-quote.js';
 import type { KernelTree } from '../source/tree.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
-import type { CellFiles } from './result.js';
-import type { BuildStage, CellWork, ConfigStage, StageContext } from './scheduler.js';
+import type { CellFiles } from '../results/result.js';
+import type { BuildStage, CellWork, ConfigStage, StageContext } from '../schedule/scheduler.js';
 
 export interface WorkDeps {
   runDir: string;
@@ -120,6 +120,7 @@ export function realWork(deps: WorkDeps): CellWork {
         verdict: config.verdict,
         pins: config.pins,
         configHash: configHash(configText, tree, cell),
+        diagnostics: config.diagnostics,
         files,
         handle: { tree, config } satisfies Handle,
       };

@@ -1,0 +1,110 @@
+// The executor of `kmatrix run` on one machine: the scheduler (src/schedule) over the real
+// config+build work, with runtimes selected once per toolchain and trees resolved once per
+// source. Tests swap the work and the clock.
+import { buildWiring } from '../build/deps.js';
+import type { BuildEvent } from '../build/events.js';
+import type { KmatrixEvent } from '../core/events.js';
+import { execaRunner, type ProcessRunner } from '../process/runner.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { schedule, type CellWork, type Clock } from '../schedule/scheduler.js';
+import { parseSourceSpec } from '../source/spec.js';
+import type { KernelTree } from '../source/tree.js';
+import type { ToolchainName } from '../toolchain/toolchains.js';
+import type { ExecuteJob, Executor } from './executor.js';
+import { realWork } from './work.js';
+
+export interface LocalExecutorOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  cacheDir: string;
+  ccache: boolean;
+  runner?: ProcessRunner;
+  onBuildEvent?: (e: BuildEvent) => void;
+  /** Replace the real config/build work (tests inject faults this way). */
+  work?: CellWork;
+  clock?: Clock;
+}
+
+export function localExecutor(o: LocalExecutorOptions): Executor {
+  return {
+    async execute(job) {
+      const work = o.work ?? (await makeRealWork(o, job));
+      return schedule({
+        runId: job.runId,
+        runDir: job.runDir,
+        cells: job.cells,
+        done: job.done,
+        sizing: job.sizing,
+        timeoutMs: job.timeoutMs,
+        retries: job.retries,
+        ...(job.expectedMs ? { expectedMs: job.expectedMs } : {}),
+        signal: job.signal,
+        emit: job.emit,
+        record: job.record,
+        work,
+        ...(o.clock ? { clock: o.clock } : {}),
+      });
+    },
+  };
+}
+
+/** Progress of source and Kconfig-tool preparation, as run notes. */
+function noteEmitter(emit: ExecuteJob['emit']): (e: KmatrixEvent) => void {
+  return (e) => {
+    if (e.type === 'source:apt-update')
+      emit({ type: 'run:note', message: `updating apt lists for ${e.suites.join(', ')}` });
+    else if (e.type === 'source:download')
+      emit({ type: 'run:note', message: `downloading ${e.pkg} from ${e.suite}` });
+    else if (e.type === 'source:extract')
+      emit({ type: 'run:note', message: `extracting ${e.pkg} into ${e.into}` });
+    else if (e.type === 'source:ready' && !e.cached)
+      emit({ type: 'run:note', message: `source ${e.label} ready at ${e.path}` });
+    else if (e.type === 'config:tools' && !e.cached)
+      emit({ type: 'run:note', message: `building Kconfig tools for ${e.tree} (once per tree)` });
+  };
+}
+
+async function makeRealWork(o: LocalExecutorOptions, job: ExecuteJob): Promise<CellWork> {
+  const wiring = buildWiring({
+    env: o.env,
+    cwd: o.cwd,
+    cacheDir: o.cacheDir,
+    runner: o.runner ?? execaRunner,
+    emit: noteEmitter(job.emit),
+    ccache: o.ccache,
+  });
+  const toRun = job.cells.filter((c) => !job.done.has(c.id));
+  // Runtimes first: a missing daemon or image must fail the run before any work is done.
+  const runtimes = new Map<ToolchainName, Promise<Runtime>>();
+  const runtimeFor = (tc: ToolchainName) => {
+    let r = runtimes.get(tc);
+    if (!r) {
+      r = wiring.selectRuntime(job.runtime, tc).then((s) => {
+        job.emit({ type: 'run:note', message: `${tc}: ${s.note}` });
+        return s.runtime;
+      });
+      runtimes.set(tc, r);
+    }
+    return r;
+  };
+  if (toRun.some((c) => c.build))
+    for (const tc of new Set(toRun.map((c) => c.toolchain))) await runtimeFor(tc);
+  const trees = new Map<string, Promise<KernelTree>>();
+  const treeFor = (source: string) => {
+    let t = trees.get(source);
+    if (!t) {
+      t = wiring.resolveSource(parseSourceSpec(source));
+      trees.set(source, t);
+      t.catch(() => trees.delete(source));
+    }
+    return t;
+  };
+  return realWork({
+    runDir: job.runDir,
+    tree: treeFor,
+    runtime: runtimeFor,
+    generateConfig: wiring.generateConfig,
+    ...(wiring.ccacheDir ? { ccacheDir: wiring.ccacheDir } : {}),
+    ...(o.onBuildEvent ? { onBuildEvent: o.onBuildEvent } : {}),
+  });
+}
