@@ -624,6 +624,12 @@ class Encoder {
       }
       return { a: lit, b: lit };
     }
+    // two constants ("$(ARCH)" = "x86" once expanded, 64 > 32): known
+    const fixed = (x: KSymbol) => (x.isConst && !x.opaque) || (!x.isConst && x.type === 'unknown');
+    if (fixed(e.l) && fixed(e.r)) {
+      const v = compareTexts(e.op, e.l.name, e.r.name) ? c.T : c.F;
+      return { a: v, b: v };
+    }
     // int/hex/string comparisons: free in proofs, their base value while minimising
     const lit = c.newVar();
     const base = this.baseCompare(e);
@@ -648,35 +654,7 @@ class Encoder {
     const l = text(e.l);
     const r = text(e.r);
     if (l === undefined || r === undefined) return undefined;
-    const num = (s: string) => (/^-?(0x[0-9a-f]+|\d+)$/i.test(s) ? BigInt(s) : undefined);
-    const nl = num(l);
-    const nr = num(r);
-    const cmp =
-      nl !== undefined && nr !== undefined
-        ? nl < nr
-          ? -1
-          : nl > nr
-            ? 1
-            : 0
-        : l < r
-          ? -1
-          : l > r
-            ? 1
-            : 0;
-    switch (e.op) {
-      case '=':
-        return cmp === 0;
-      case '!=':
-        return cmp !== 0;
-      case '<':
-        return cmp < 0;
-      case '<=':
-        return cmp <= 0;
-      case '>':
-        return cmp > 0;
-      case '>=':
-        return cmp >= 0;
-    }
+    return compareTexts(e.op, l, r);
   }
 
   /**
@@ -732,6 +710,32 @@ class Encoder {
     }
     this.nodeDeps.set(node, t);
     return t;
+  }
+}
+
+/** expr.c's comparison of two values: as numbers when both are, else as strings. */
+function compareTexts(op: Extract<Expr, { k: 'cmp' }>['op'], l: string, r: string): boolean {
+  const num = (x: string) => {
+    const m = /^(-?)(0x[0-9a-f]+|\d+)$/i.exec(x);
+    return m ? (m[1] ? -1n : 1n) * BigInt(m[2]!) : undefined;
+  };
+  const nl = num(l);
+  const nr = num(r);
+  const both = nl !== undefined && nr !== undefined;
+  const cmp = both ? (nl < nr ? -1 : nl > nr ? 1 : 0) : l < r ? -1 : l > r ? 1 : 0;
+  switch (op) {
+    case '=':
+      return cmp === 0;
+    case '!=':
+      return cmp !== 0;
+    case '<':
+      return cmp < 0;
+    case '<=':
+      return cmp <= 0;
+    case '>':
+      return cmp > 0;
+    case '>=':
+      return cmp >= 0;
   }
 }
 

@@ -105,7 +105,7 @@ export function factText(f: Fact): string {
     case 'undefined':
       return `${f.symbol} is not defined for ${f.arch} (always n)`;
     case 'choice':
-      return `${f.symbol} is a choice: exactly one of ${f.members.join(', ')} is y when it is visible`;
+      return `${f.symbol.startsWith('choice at ') ? f.symbol : `choice ${f.symbol}`}: exactly one of ${f.members.join(', ')} is y when it is visible`;
     case 'probe':
       return `${f.symbol}=${f.value} is decided by a toolchain probe (this toolchain only)`;
   }

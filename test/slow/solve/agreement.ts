@@ -33,6 +33,8 @@ export interface QueryOutcome {
   verdict: ArchSolveResult['verdict']['kind'];
   /** The claim checked out: held under conf, or every core confirmed by conf. */
   agrees: boolean;
+  /** A claim conf contradicts: an answer that does not hold, a core conf does not confirm. */
+  wrong: boolean;
   detail: string;
   ms: number;
 }
@@ -88,7 +90,7 @@ export async function agreementSession(tree: KernelTree, base: Base = { kind: 'd
         pins,
         forbid: [],
         keepBase: false,
-        maxExtra: 8,
+        maxExtra: 12,
       },
       deps,
     );
@@ -98,6 +100,7 @@ export async function agreementSession(tree: KernelTree, base: Base = { kind: 'd
       pins: names,
       verdict: a.verdict.kind,
       agrees,
+      wrong: !agrees && a.verdict.kind !== 'undecided',
       detail,
       ms: Date.now() - t,
     });

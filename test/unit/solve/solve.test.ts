@@ -133,10 +133,7 @@ config E
       const { result } = await solveMem(tree, { pins: ['X=y', 'Y=y'], dialect });
       const [chain] = chains(result.verdict);
       expect(chain).toContain(
-        '<choice> is a choice: exactly one of X, Y is y when it is visible @5'.replace(
-          '<choice>',
-          'choice at Kconfig:5',
-        ),
+        'choice at Kconfig:5: exactly one of X, Y is y when it is visible @5',
       );
     });
 
@@ -344,5 +341,29 @@ config B
     // the formula allows A=y B=y; conf never gets there (each reads the other as n)
     expect(result.verdict.kind).toBe('undecided');
     expect(events.filter((e) => e.type === 'solve:refuted').length).toBeGreaterThan(0);
+  });
+});
+
+describe('solve: comparisons', () => {
+  it('two constants are compared, not guessed: an expanded $(ARCH) hides a prompt for good', async () => {
+    const { result } = await solveMem(
+      `
+config BITS64
+	bool "64-bit kernel" if "$(ARCH)" = "x86"
+	default y
+config X86_32
+	def_bool y
+	depends on !BITS64
+`,
+      { pins: ['X86_32=y'] },
+    );
+    expect(chains(result.verdict)).toEqual([
+      [
+        'pinned X86_32=y',
+        'X86_32 depends on !BITS64 @10',
+        'BITS64 can only be set when "x86_64" = "x86" @6',
+        'BITS64 defaults to y @7',
+      ],
+    ]);
   });
 });
