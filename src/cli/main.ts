@@ -14,6 +14,7 @@ import { registerGc } from './commands/gc.js';
 import { registerImages } from './commands/images.js';
 import { registerRun } from './commands/run.js';
 import { registerRepro } from './commands/repro.js';
+import { registerSolve } from './commands/solve.js';
 
 /** package.json's version (read, not imported: a JSON import warns on Node 20). */
 function kmatrixVersion(): string {
@@ -49,6 +50,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   registerConfigBisect(program, io, setExit);
   registerRun(program, io, setExit);
   registerRepro(program, io, setExit);
+  registerSolve(program, io, setExit);
   registerGc(program, io, setExit);
 
   try {

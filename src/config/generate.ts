@@ -215,7 +215,10 @@ export function kconfigDiagnostics(log: string, stripPrefixes: readonly string[]
  * Where the output of a base's first step is kept for reuse, or undefined when it must not
  * be: local trees can change under us, and randconfig/all*config depend on the pins.
  */
-async function baseCachePath(req: ConfigRequest, deps: ConfigDeps): Promise<string | undefined> {
+export async function baseCachePath(
+  req: Pick<ConfigRequest, 'tree' | 'arch' | 'toolchain' | 'base'>,
+  deps: Pick<ConfigDeps, 'runner' | 'cacheDir'>,
+): Promise<string | undefined> {
   if (req.tree.spec.kind === 'path') return undefined;
   if (req.base.kind !== 'defconfig' && req.base.kind !== 'tinyconfig') return undefined;
   const cc = await compilerVersionText(deps.runner, req.arch, req.toolchain);
