@@ -1,10 +1,10 @@
 // The store and run history end to end with a fake CellWork: each cell recorded as it
 // finishes, comparison with the previous completed run by fingerprint (new failure, fixed,
 // still failing, new warning), exit codes, and --resume after an interrupted run.
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../../src/results/events.js';
 import { runMatrix, type RunMatrixOptions } from '../../../src/run/run-matrix.js';
 import type { BuildStage } from '../../../src/schedule/scheduler.js';
@@ -23,6 +23,8 @@ configs:
     pins: [KEXEC=n]
     build: false
 `;
+
+afterEach(() => rm(dir, { recursive: true, force: true }));
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kmatrix-hist-'));
