@@ -15,7 +15,7 @@ import { shellQuote } from '../process/shell-quote.js';
 import type { KernelTree } from '../source/tree.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
 import type { CellFiles } from '../results/result.js';
-import type { BuildStage, CellWork, ConfigStage, StageContext } from '../schedule/scheduler.js';
+import type { BuildStage, CellWork, ConfigStage, StageContext } from '../schedule/cell-work.js';
 
 export interface WorkDeps {
   runDir: string;
