@@ -11,7 +11,8 @@ import type { RunEvent } from '../../../src/results/events.js';
 import { runMatrix, type RunMatrixOptions } from '../../../src/run/run-matrix.js';
 import type { BuildStage } from '../../../src/schedule/cell-work.js';
 import { ResultStore } from '../../../src/store/store.js';
-import { diag, FakeClock, fakeWork, type FakeCellScript } from '../schedule/fake-work.js';
+import { diag } from '../../helpers/results.js';
+import { FakeClock, fakeWork, type FakeCellScript } from '../schedule/fake-work.js';
 
 let dir: string;
 const MATRIX = `name: hist

@@ -2,7 +2,6 @@
 // (including infrastructure faults and hangs until aborted), and every call is logged. And a
 // fake Clock whose time moves only when everything waits on it, so timeouts fire
 // deterministically and durations are exact.
-import type { Diagnostic } from '../../../src/diagnostics/diagnostic.js';
 import type { Cell } from '../../../src/matrix/cell.js';
 import type {
   BuildStage,
@@ -26,35 +25,6 @@ export interface Call {
   cell: string;
   at: number;
   end?: number;
-}
-
-export function cell(id: string, o: Partial<Cell> = {}): Cell {
-  return {
-    id,
-    source: 'debian:6.1',
-    sourceResolved: 'debian:6.1',
-    arch: 'arm64',
-    toolchain: 'gcc',
-    config: 'tiny',
-    variant: `tiny-${id}`,
-    base: { kind: 'tinyconfig' },
-    pins: [],
-    build: true,
-    targets: ['kernel'],
-    allowUnsatisfied: false,
-    ...o,
-  };
-}
-
-export function diag(severity: 'error' | 'warning', fingerprint: string): Diagnostic {
-  return {
-    severity,
-    kind: 'compiler',
-    file: 'init/main.c',
-    line: 1,
-    message: fingerprint,
-    fingerprint,
-  };
 }
 
 const hang = (signal: AbortSignal) =>

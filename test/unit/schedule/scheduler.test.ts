@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../../src/results/events.js';
 import type { CellResult } from '../../../src/results/result.js';
 import { schedule, type ScheduleOptions } from '../../../src/schedule/scheduler.js';
-import { cell, diag, FakeClock, fakeWork, type FakeCellScript } from './fake-work.js';
+import { cell, cellResult, diag } from '../../helpers/results.js';
+import { FakeClock, fakeWork, type FakeCellScript } from './fake-work.js';
 import type { Cell } from '../../../src/matrix/cell.js';
 
 function setup(
@@ -192,25 +193,7 @@ describe('schedule', () => {
   });
 
   it('skips cells a resumed run already finished, and reuses their builds for identical configs', async () => {
-    const prior: CellResult = {
-      cellId: 'a',
-      status: 'pass',
-      stage: 'build',
-      verdict: 'satisfied',
-      pins: [],
-      diagnostics: [],
-      counts: { errors: 0, warnings: 0 },
-      durationMs: 1,
-      configMs: 1,
-      buildMs: 1,
-      workMs: 1,
-      attempts: 1,
-      configHash: 'same',
-      dedupedFrom: null,
-      files: {},
-      artifacts: [],
-      finishedAt: '',
-    };
+    const prior = cellResult('a', { configHash: 'same' });
     const { opts, calls, events, recorded } = setup(
       [cell('a'), cell('b'), cell('c')],
       { b: { configHash: 'same' } },
