@@ -5,12 +5,12 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { exitCodeFor, type BuildResult } from '../../build/result.js';
 import { runBuild } from '../../build/run.js';
-import type { BuildEvent } from '../../build/events.js';
 import { DEFAULT_TARGETS, parseDuration, parseTargets } from '../../build/targets.js';
 import { generateConfig } from '../../config/generate.js';
 import { symbolLookup } from '../../config/kconfig-bridge.js';
 import { KmatrixError } from '../../core/errors.js';
 import { execaRunner } from '../../process/runner.js';
+import { buildProgressReporter } from '../../report/build-progress.js';
 import { progressReporter } from '../../report/progress.js';
 import { RUNTIME_KINDS } from '../../runtime/runtime.js';
 import { selectRuntime, type RuntimeChoice } from '../../runtime/select.js';
@@ -60,35 +60,6 @@ function parseRuntime(text: string): RuntimeChoice {
     'usage',
     `unknown runtime ${JSON.stringify(text)}; accepted: auto, ${RUNTIME_KINDS.join(', ')}`,
   );
-}
-
-function buildProgress(io: CliIo, verbose: boolean): (e: BuildEvent) => void {
-  return (e) => {
-    switch (e.type) {
-      case 'build:runtime':
-        io.stderr.write(`kmatrix: ${e.note}\n`);
-        return;
-      case 'build:config':
-        io.stderr.write(`kmatrix: ${e.cell}: config ${e.verdict}\n`);
-        return;
-      case 'build:compiler':
-        io.stderr.write(`kmatrix: ${e.cell}: compiler ${e.version}\n`);
-        return;
-      case 'build:target-start':
-        io.stderr.write(`kmatrix: ${e.cell}: ${e.command}\n`);
-        return;
-      case 'build:output':
-        if (verbose) io.stderr.write(e.chunk);
-        return;
-      case 'build:target-done':
-        io.stderr.write(
-          `kmatrix: ${e.cell}: ${e.target} ${e.status} (${(e.ms / 1000).toFixed(1)}s)\n`,
-        );
-        return;
-      case 'build:done':
-        return;
-    }
-  };
 }
 
 export function renderBuildResult(r: BuildResult): string {
@@ -188,7 +159,10 @@ export function registerBuild(program: Command, io: CliIo, setExit: (code: numbe
     const timeoutMs = raw.timeout !== undefined ? parseDuration(raw.timeout) : undefined;
     const runner = execaRunner;
     const emit = progressReporter(io.stderr);
-    const buildEmit = buildProgress(io, raw.verbose ?? false);
+    const buildEmit = buildProgressReporter(io.stderr, {
+      verbose: raw.verbose ?? false,
+      commands: true,
+    });
 
     // Runtime first: a missing daemon or image should fail before any work is done.
     const selected = await selectRuntime(choice, {

@@ -12,6 +12,7 @@ import { symbolLookup } from '../../config/kconfig-bridge.js';
 import { KmatrixError } from '../../core/errors.js';
 import { defaultCacheDir } from '../../fsutil/cache.js';
 import { execaRunner } from '../../process/runner.js';
+import { buildProgressReporter } from '../../report/build-progress.js';
 import { progressReporter } from '../../report/progress.js';
 import { renderRepro } from '../../repro/render.js';
 import { runRepro } from '../../repro/run.js';
@@ -42,32 +43,10 @@ async function readStdin(): Promise<string> {
 }
 
 function progress(io: CliIo, verbose: boolean) {
+  const build = buildProgressReporter(io.stderr, { verbose, commands: false });
   return (e: BuildEvent | { type: 'repro:note'; note: string }) => {
-    switch (e.type) {
-      case 'repro:note':
-      case 'build:runtime':
-        io.stderr.write(`kmatrix: ${e.note}\n`);
-        return;
-      case 'build:config':
-        io.stderr.write(`kmatrix: ${e.cell}: config ${e.verdict}\n`);
-        return;
-      case 'build:compiler':
-        io.stderr.write(`kmatrix: ${e.cell}: compiler ${e.version}\n`);
-        return;
-      case 'build:target-start':
-        io.stderr.write(`kmatrix: ${e.cell}: building ${e.target}\n`);
-        return;
-      case 'build:output':
-        if (verbose) io.stderr.write(e.chunk);
-        return;
-      case 'build:target-done':
-        io.stderr.write(
-          `kmatrix: ${e.cell}: ${e.target} ${e.status} (${(e.ms / 1000).toFixed(1)}s)\n`,
-        );
-        return;
-      case 'build:done':
-        return;
-    }
+    if (e.type === 'repro:note') io.stderr.write(`kmatrix: ${e.note}\n`);
+    else build(e);
   };
 }
 
