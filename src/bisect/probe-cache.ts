@@ -6,8 +6,8 @@
 // can make an entry stale. Anything that may write a file someone reads is passed through.
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
-import { which } from '../process/runner.js';
+import { which, type ProcessRunner } from '../process/runner.js';
+import { bisectRunner } from './runner.js';
 
 /** The wrapper script (POSIX sh; dash starts in ~1 ms, gcc+cc1+as take ~25 ms). */
 export function probeWrapperScript(real: string, cacheDir: string): string {
@@ -242,7 +242,11 @@ pass:
  * dir/bin; returns the directory to put first on PATH, or undefined when the compiler is
  * not on PATH (then config steps run without the cache and fail as they would anyway).
  */
-export async function createProbeCache(dir: string, compiler: string): Promise<string | undefined> {
+export async function createProbeCache(
+  dir: string,
+  compiler: string,
+  runner: ProcessRunner = bisectRunner,
+): Promise<string | undefined> {
   const real = await which(compiler);
   if (!real) return undefined;
   const bin = join(dir, 'bin');
@@ -253,11 +257,14 @@ export async function createProbeCache(dir: string, compiler: string): Promise<s
   const cFile = join(dir, 'probe-wrapper.c');
   await writeFile(cFile, PROBE_WRAPPER_C);
   const cStr = (s: string) => JSON.stringify(s);
-  const built = await execa(
-    'gcc',
-    ['-O2', '-o', wrapper, cFile, `-DREAL=${cStr(real)}`, `-DCACHE=${cStr(store)}`],
-    { reject: false, cleanup: false },
-  );
+  const built = await runner.run('gcc', [
+    '-O2',
+    '-o',
+    wrapper,
+    cFile,
+    `-DREAL=${cStr(real)}`,
+    `-DCACHE=${cStr(store)}`,
+  ]);
   if (built.failed) {
     await writeFile(wrapper, probeWrapperScript(real, store));
     await chmod(wrapper, 0o755);
