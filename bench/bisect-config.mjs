@@ -1,16 +1,16 @@
 // kmatrix bisect --require vs plain `git bisect run` (make defconfig + pins + olddefconfig +
 // grep) on the same 520-commit history of Debian 6.1's Kconfig subset, with Linux 6.6's
 // "CRASH_DUMP selects KEXEC" planted at commit 400. Run after `npm run build`:
-//   node bench/bisect-config.mjs [tree]   (default $KMATRIX_TEST_TREE_6_1)
+//   node bench/bisect-config.mjs [--source debian:6.1|PATH|git:PATH@REF]   (default debian:6.1)
 // Both sides start cold (no built conf, fresh output dirs) and must find the same commit.
 // KMATRIX_BENCH_RUNS (default 3) pairs of runs; the ratio is median over median.
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
+import { benchArgs } from './lib/source.mjs';
 
-const tree =
-  process.argv[2] ?? process.env.KMATRIX_TEST_TREE_6_1 ?? '/var/cache/kmatrix-dev/trees/debian-6.1';
+const tree = (await benchArgs()).tree.path;
 const CLI = resolve(process.env.KMATRIX_CLI ?? 'bin/kmatrix.js');
 const N = 520;
 const CULPRIT = 400;

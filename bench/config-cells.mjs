@@ -8,28 +8,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ARCHES, findArch } from '../dist/arch/arches.js';
-import { defaultCacheDir } from '../dist/fsutil/cache.js';
-import { execaRunner } from '../dist/process/runner.js';
-import { resolveSource } from '../dist/source/resolve.js';
-import { parseSourceSpec } from '../dist/source/spec.js';
+import { benchArgs } from './lib/source.mjs';
 
-const { values } = parseArgs({
-  options: {
-    source: { type: 'string', default: 'debian:6.1' },
-    rounds: { type: 'string', default: '1' },
-  },
-});
+const { values, tree } = await benchArgs({ rounds: { type: 'string', default: '1' } });
 const CLI = resolve('bin/kmatrix.js');
 const archNames = ['x86_64', 'i386', 'armhf', 'arm64', 's390', 'riscv64', 'powerpc64le', 'mips'];
 const pins = ['CRASH_DUMP=y', 'KEXEC=n', 'KEXEC_FILE=y'];
-const tree = await resolveSource(parseSourceSpec(values.source), {
-  runner: execaRunner,
-  cacheDir: defaultCacheDir(process.env),
-  cwd: process.cwd(),
-  emit: () => {},
-});
 console.log(
   `tree ${tree.label} (${tree.version}), ${archNames.length} cells: ${archNames.join(' ')}`,
 );

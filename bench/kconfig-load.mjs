@@ -1,14 +1,15 @@
-// Loading the full x86_64 Kconfig model of a 6.1 tree vs `make olddefconfig` in an
+// Loading the full x86_64 Kconfig model of a tree vs `make olddefconfig` in an
 // already-configured O= dir of the same tree. Run after `npm run build`:
-//   node bench/kconfig-load.mjs [tree]   (default $KMATRIX_TEST_TREE_6_1 or /var/tmp/ktrees/linux-6.1)
+//   node bench/kconfig-load.mjs [--source debian:6.1|PATH|git:PATH@REF]   (default debian:6.1)
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { findArch } from '../dist/arch/arches.js';
 import { Evaluator, loadKconfigModel } from '../dist/kconfig/index.js';
+import { benchArgs } from './lib/source.mjs';
 
-const tree = process.argv[2] ?? process.env.KMATRIX_TEST_TREE_6_1 ?? '/var/tmp/ktrees/linux-6.1';
+const tree = (await benchArgs()).tree.path;
 const arch = findArch('x86_64');
 const RUNS = 5;
 
