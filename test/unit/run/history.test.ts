@@ -11,7 +11,9 @@ import type { RunEvent } from '../../../src/results/events.js';
 import { runMatrix, type RunMatrixOptions } from '../../../src/run/run-matrix.js';
 import type { BuildStage } from '../../../src/schedule/cell-work.js';
 import { ResultStore } from '../../../src/store/store.js';
-import { diag } from '../../helpers/results.js';
+import type { CellResult } from '../../../src/results/result.js';
+import type { Executor } from '../../../src/run/executor.js';
+import { cellResult, diag } from '../../helpers/results.js';
 import { FakeClock, fakeWork, type FakeCellScript } from '../schedule/fake-work.js';
 
 let dir: string;
@@ -253,6 +255,29 @@ describe('run history', () => {
     const db = new Database(storePath, { readonly: true });
     expect(db.prepare('SELECT state FROM runs').all()).toEqual([{ state: 'interrupted' }]);
     db.close();
+  });
+
+  it('hands the cells to the executor it is given, and stores what the executor records', async () => {
+    const seen: string[] = [];
+    const executor: Executor = {
+      async execute(job) {
+        const results = new Map<string, CellResult>();
+        for (const c of job.cells) {
+          seen.push(c.id);
+          const r = cellResult(c.id, { stage: c.build ? 'build' : 'config' });
+          job.record(r);
+          results.set(c.id, r);
+        }
+        return { results, interrupted: false };
+      },
+    };
+    const s = await runMatrix(opts([]), { executor, machine });
+    expect(seen).toHaveLength(4);
+    expect(s.counts.status.pass).toBe(4);
+    const store = new ResultStore(join(dir, 'results', 'kmatrix.db'));
+    expect([...store.resultsOf(s.runId).keys()].sort()).toEqual([...seen].sort());
+    expect(store.getRun(s.runId)?.state).toBe('completed');
+    store.close();
   });
 
   it('rejects a filter that matches nothing', async () => {
