@@ -46,8 +46,8 @@ export interface BuildDeps {
 }
 
 export const RESULT_JSON = 'result.json';
-export const BUILD_LOG = 'build.log';
-export const REPRODUCER = 'reproducer.sh';
+const BUILD_LOG = 'build.log';
+const REPRODUCER = 'reproducer.sh';
 
 /** Identical in both runtimes, so a docker and a local build of a cell match. */
 const BUILD_ENV = { KBUILD_BUILD_USER: 'kmatrix', KBUILD_BUILD_HOST: 'kmatrix' };

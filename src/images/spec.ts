@@ -17,11 +17,11 @@ export interface ImageSpec {
   versionCommand: string[];
 }
 
-export function imageTag(toolchain: ToolchainName): string {
+function imageTag(toolchain: ToolchainName): string {
   return `kmatrix/${toolchain}:latest`;
 }
 
-export function binutilsImagePackages(): string[] {
+function binutilsImagePackages(): string[] {
   return [...new Set(ARCHES.map((a) => a.binutilsPackage))];
 }
 

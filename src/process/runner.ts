@@ -3,7 +3,6 @@
 import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { KmatrixError } from '../core/errors.js';
 
 export interface RunOptions {
   cwd?: string | undefined;
@@ -126,24 +125,6 @@ function runResult(r: Omit<Outcome, 'pipedFrom'>): RunResult {
 }
 
 export const execaRunner: ProcessRunner = createExecaRunner({ cleanup: true });
-
-/** Run and throw a KmatrixError (code given) when the command fails. */
-export async function runChecked(
-  runner: ProcessRunner,
-  code: 'command-failed' | 'apt-failed' | 'kconfig-failed' | 'bad-ref',
-  file: string,
-  args: readonly string[],
-  options?: RunOptions,
-): Promise<RunResult> {
-  const r = await runner.run(file, args, options);
-  if (r.failed)
-    throw new KmatrixError(
-      code,
-      `command ${howItFailed(r)}: ${r.command}`,
-      lastLines(r.stderr || r.stdout, 20),
-    );
-  return r;
-}
 
 /** "timed out", "was cancelled", "exited with 2", "exited with SIGKILL", "could not start". */
 export function howItFailed(r: RunResult): string {

@@ -78,7 +78,7 @@ interface ExecutedRun {
   durationMs: number;
 }
 
-export function newRunId(now: Date = new Date()): string {
+function newRunId(now: Date = new Date()): string {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
   const d = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}`;
   const t = `${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;

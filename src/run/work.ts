@@ -38,7 +38,7 @@ interface Handle {
   config: ConfigResult;
 }
 
-export const CONFIG_REPRODUCER = 'reproducer.sh';
+const CONFIG_REPRODUCER = 'reproducer.sh';
 
 export function configHash(
   configText: string,

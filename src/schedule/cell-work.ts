@@ -1,7 +1,7 @@
 // The seam between the scheduler and the work of a cell: a config stage, then (for build
 // cells) a build stage reusing what the config stage made. The real work (src/run/work.ts)
 // drives generateConfig and runBuild; tests script outcomes and faults.
-import type { PinResult, Verdict } from '../config/verify.js';
+import type { PinResult, ConfigVerdict } from '../config/verify.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Cell } from '../matrix/cell.js';
 import type { CellFiles, CellStatus } from '../results/result.js';
@@ -19,7 +19,7 @@ export interface StageContext {
 export type ConfigStage =
   | {
       kind: 'configured';
-      verdict: Verdict;
+      verdict: ConfigVerdict;
       pins: PinResult[];
       /** sha256 of .config + tree + arch + toolchain + targets: equal hashes build once. */
       configHash: string;

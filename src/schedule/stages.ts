@@ -2,7 +2,7 @@
 // signal, its outcome is classified (timeout, cancelled), infrastructure errors go round
 // withRetries, and the cell's result is built in one place (cellResult).
 import { join } from 'node:path';
-import type { PinResult, Verdict } from '../config/verify.js';
+import type { PinResult, ConfigVerdict } from '../config/verify.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { countBySeverity } from '../diagnostics/parse.js';
 import { cellLabel, type Cell } from '../matrix/cell.js';
@@ -221,7 +221,7 @@ interface ResultParts {
   reason?: string | undefined;
   stage: 'config' | 'build';
   /** The config stage's verdict and pins (none when it failed). */
-  configured?: { verdict: Verdict; pins: PinResult[] };
+  configured?: { verdict: ConfigVerdict; pins: PinResult[] };
   diagnostics?: Diagnostic[];
   files: CellFiles;
   artifacts?: string[];

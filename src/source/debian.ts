@@ -9,13 +9,13 @@ import { exists, publishDir, withLock } from '../fsutil/atomic.js';
 import { howItFailed, lastLines, type ProcessRunner } from '../process/runner.js';
 
 /** The suites searched, in order; the known versions live where the comment says. */
-export const DEBIAN_SUITES = [
+const DEBIAN_SUITES = [
   { suite: 'bookworm', known: '6.1' },
   { suite: 'bookworm-backports', known: '6.12' },
   { suite: 'sid', known: '7.2' },
 ] as const;
 
-export const KNOWN_DEBIAN_VERSIONS = DEBIAN_SUITES.map((s) => `${s.known} (${s.suite})`).join(', ');
+const KNOWN_DEBIAN_VERSIONS = DEBIAN_SUITES.map((s) => `${s.known} (${s.suite})`).join(', ');
 
 const LIST_MAX_AGE_MS = 24 * 3600 * 1000;
 
@@ -34,7 +34,7 @@ export interface DebianTree {
 }
 
 /** Read the first Debian mirror from the machine's apt sources (deb822 or one-line). */
-export async function machineMirror(): Promise<string> {
+async function machineMirror(): Promise<string> {
   const files = ['/etc/apt/sources.list.d/debian.sources', '/etc/apt/sources.list'];
   for (const f of files) {
     const text = await readFile(f, 'utf8').catch(() => '');
