@@ -4,16 +4,16 @@ import { z } from 'zod';
 import { acceptedArchSpellings, findArch } from '../arch/arches.js';
 import { BASE_NAMES } from '../config/base.js';
 import { parsePin, ACCEPTED_VALUES } from '../config/pin.js';
-import { BUILD_TARGETS } from '../build/targets.js';
+import { BUILD_TARGETS, MAX_DURATION_MS, parseDuration } from '../build/targets.js';
 import { TOOLCHAINS } from '../toolchain/toolchains.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const NAME_TEXT = 'letters, digits, ".", "_" and "-", starting with a letter or digit';
 
 export const SOURCE_ACCEPTED = 'debian:MAJOR.MINOR (e.g. debian:6.1), git:PATH@REF, or a path';
-export const DURATION_ACCEPTED = 'a duration such as 90s, 30m or 2h';
-export const PROBABILITY_ACCEPTED = 'N, N:M or N:M:L with each number 0..100 (KCONFIG_PROBABILITY)';
-export const SEED_ACCEPTED = 'a whole number 0..4294967295 (KCONFIG_SEED)';
+const DURATION_ACCEPTED = 'a duration such as 90s, 30m or 2h';
+const PROBABILITY_ACCEPTED = 'N, N:M or N:M:L with each number 0..100 (KCONFIG_PROBABILITY)';
+const SEED_ACCEPTED = 'a whole number 0..4294967295 (KCONFIG_SEED)';
 
 const sourceText = z
   .string()
@@ -55,7 +55,22 @@ const durationText = z
   .string()
   .regex(/^\d+(\.\d+)?\s*(ms|s|m|h)?$/, {
     message: `not a duration; accepted: ${DURATION_ACCEPTED}`,
+    // Not a duration at all: one problem, not also "not a usable duration".
+    abort: true,
   })
+  .refine(
+    (s) => {
+      try {
+        parseDuration(s);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    {
+      message: `not a usable duration; accepted: more than 0 and at most ${MAX_DURATION_MS / 3.6e6}h`,
+    },
+  )
   .describe(DURATION_ACCEPTED);
 
 const seedNumber = z
@@ -88,7 +103,7 @@ const baseText = z
   )
   .describe(`${BASE_NAMES.join(', ')}, or file:PATH (relative to the matrix file)`);
 
-export const ConfigSchema = z
+const ConfigSchema = z
   .strictObject({
     name: z
       .string()
@@ -143,7 +158,7 @@ export const ConfigSchema = z
     }
   });
 
-export const RuleSchema = z
+const RuleSchema = z
   .strictObject({
     source: oneOrMany(sourceText).optional(),
     arch: oneOrMany(archText).optional(),
@@ -237,6 +252,27 @@ export const MatrixSchema = z.strictObject({
     ),
   exclude: z.array(RuleSchema).default([]).describe('Cells removed from the cross product'),
   triage: TriageSchema.prefault({}),
+  retention: z
+    .strictObject({
+      keep_runs: z
+        .number()
+        .int()
+        .min(1)
+        .optional()
+        .describe(
+          'After each run, keep the directories of the newest N runs of this matrix and remove older ones (the results store keeps their results)',
+        ),
+      cache_unused_days: z
+        .number()
+        .int()
+        .min(1)
+        .optional()
+        .describe(
+          'After each run, remove cache entries (trees, Kconfig tools, base configs, downloaded packages) not used for N days',
+        ),
+    })
+    .optional()
+    .describe('What a nightly keeps on disk (kmatrix gc does the same by hand)'),
 });
 
 /**

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { parseDuration } from '../build/targets.js';
 import { errorMessage, KmatrixError } from '../core/errors.js';
+import { printable } from '../core/text.js';
 import { pidAlive } from '../fsutil/atomic.js';
 import type { Cell } from '../matrix/cell.js';
 import { loadMatrix, triageSettings, type TriageSettings } from '../matrix/load.js';
@@ -206,7 +207,9 @@ export function pickRun(
   if (!run)
     throw new KmatrixError(
       'usage',
-      o.runId ? `no run ${o.runId} in ${o.storePath}` : `no completed run in ${o.storePath}`,
+      o.runId
+        ? `no run ${printable(o.runId)} in ${printable(o.storePath)}`
+        : `no completed run in ${printable(o.storePath)}`,
     );
   if (run.state !== 'completed')
     throw new KmatrixError(
@@ -281,7 +284,7 @@ export async function triageStoredRun(
   if (!existsSync(o.storePath))
     throw new KmatrixError(
       'usage',
-      `no results store at ${o.storePath}; give the --results DIR (or --store FILE) kmatrix run used`,
+      `no results store at ${printable(o.storePath)}; give the --results DIR (or --store FILE) kmatrix run used`,
     );
   const store = new ResultStore(o.storePath);
   try {

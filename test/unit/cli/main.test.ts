@@ -51,7 +51,16 @@ describe('kmatrix --version and --help', () => {
   it('--help lists every command and exits 0', async () => {
     const r = await run(['--help']);
     expect(r.exitCode).toBe(0);
-    for (const c of ['config', 'explain', 'build', 'images', 'bisect', 'config-bisect', 'run'])
+    for (const c of [
+      'config',
+      'explain',
+      'build',
+      'images',
+      'bisect',
+      'config-bisect',
+      'run',
+      'triage',
+    ])
       expect(r.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
     expect(r.stdout).toMatch(/^ {2}repro \[options\] <report>/m);
   });
@@ -65,6 +74,7 @@ describe('kmatrix --version and --help', () => {
     ['bisect'],
     ['config-bisect'],
     ['run'],
+    ['triage'],
     ['repro'],
   ])('%s %s --help exits 0 with its usage', async (...cmd) => {
     const r = await run([...cmd.filter((c) => c !== undefined), '--help']);
@@ -110,7 +120,7 @@ describe('kmatrix config: bad input', () => {
     [
       'unreadable fragment',
       [...CONFIG, '--fragment', 'no-such.config'],
-      /cannot read fragment no-such.config: ENOENT/,
+      /cannot read fragment no-such.config: no such file/,
     ],
     [
       'unknown base',
@@ -251,7 +261,7 @@ describe('kmatrix explain: bad input', () => {
     [
       'unreadable config',
       [...EXPLAIN, '--config', 'nope.config'],
-      /cannot read --config nope.config: .*expected a readable .config file/,
+      /cannot read --config nope.config: no such file/,
     ],
   ])('%s', async (_name, args, message) => {
     await expectUsageError(args, message);
@@ -382,7 +392,7 @@ describe('kmatrix config-bisect: bad input', () => {
         '--require',
         'KEXEC=n',
       ],
-      /cannot read --good config nope.config: ENOENT/,
+      /cannot read --good config nope.config: no such file/,
     ],
     ['no predicate', CBISECT, /give a predicate: --require SYM=VAL \(repeatable\) or --build/],
     [
@@ -407,12 +417,12 @@ describe('kmatrix run: bad input', () => {
     [
       'a matrix file that does not exist',
       ['run', 'nope.yaml'],
-      /cannot read matrix file nope.yaml: ENOENT/,
+      /cannot read matrix file nope.yaml: no such file/,
     ],
     [
       '--list of a matrix file that does not exist',
       ['run', '--list', 'nope.yaml'],
-      /cannot read matrix file nope.yaml: ENOENT/,
+      /cannot read matrix file nope.yaml: no such file/,
     ],
     ['bad --jobs', ['run', '--jobs', '0'], /bad --jobs "0": expected a whole number >= 1/],
     ['bad -j', ['run', '-j', 'two'], /bad --make-jobs "two": expected a whole number >= 1/],
@@ -462,13 +472,26 @@ describe('kmatrix run: bad input', () => {
   });
 });
 
+describe('kmatrix triage: bad input', () => {
+  it('a results dir without a store: refused, no store created', async () => {
+    await expectUsageError(
+      ['triage', '--results', 'nowhere'],
+      /no results store at .*nowhere\/kmatrix\.db; give the --results DIR \(or --store FILE\) kmatrix run used/,
+    );
+  });
+
+  it('a bad -j', async () => {
+    await expectUsageError(['triage', '-j', '0'], /bad --make-jobs "0"/);
+  });
+});
+
 describe('kmatrix repro: bad input', () => {
   it.each<[string, string[], RegExp]>([
     ['missing report', ['repro'], /missing required argument 'report'/],
     [
       'a report that does not exist',
       ['repro', 'nope.txt'],
-      /cannot read report nope.txt: ENOENT; expected a saved report file, or - for stdin/,
+      /cannot read report nope.txt: no such file/,
     ],
     [
       'both --source and --repo',

@@ -281,7 +281,15 @@ describe('loadMatrix: triage', () => {
     await writeFile(join(dir, 'm.yaml'), text('file:missing.config'));
     await expect(loadMatrix('m.yaml', dir)).rejects.toMatchObject({
       detail:
-        'm.yaml:7:16: triage.good_config: cannot read good config file: ENOENT; accepted: a base name or file:PATH relative to the matrix file (found "file:missing.config")',
+        'm.yaml:7:16: triage.good_config: cannot read good config file file:missing.config: no such file; accepted: a base name or file:PATH relative to the matrix file (found "file:missing.config")',
+    });
+    // Checked as a .config, like a base file.
+    await writeFile(join(dir, 'junk.config'), 'CONFIG_A=y\nnot a config line\n');
+    await writeFile(join(dir, 'm.yaml'), text('file:junk.config'));
+    await expect(loadMatrix('m.yaml', dir)).rejects.toMatchObject({
+      detail: expect.stringMatching(
+        /^m\.yaml:7:16: triage\.good_config: .*junk\.config:2.*not a config line/,
+      ),
     });
   });
 });

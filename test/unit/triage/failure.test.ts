@@ -12,7 +12,7 @@ import type { CellResult } from '../../../src/results/result.js';
 import { triageFailure, type RunFacts } from '../../../src/triage/failure.js';
 import type { TriageEnv } from '../../../src/triage/env.js';
 import type { FailureGroup } from '../../../src/triage/plan.js';
-import { cell } from '../schedule/fake-work.js';
+import { cell } from '../../helpers/results.js';
 
 let dir: string;
 let repo: string;
@@ -121,6 +121,7 @@ function diskFullInSteps(seen: string[]): ProcessRunner {
         };
       return real.run(file, args, o);
     },
+    pipeline: (steps, o) => real.pipeline(steps, o),
   };
 }
 

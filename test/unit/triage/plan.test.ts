@@ -14,7 +14,7 @@ import {
   objectGoals,
   selectGroups,
 } from '../../../src/triage/plan.js';
-import { cell } from '../schedule/fake-work.js';
+import { cell } from '../../helpers/results.js';
 
 function result(id: string, o: Partial<CellResult> = {}): CellResult {
   return {

@@ -2,7 +2,7 @@
 // cell is recorded, stores each failure's record for all cells that share it, skips what is
 // over the budget, and a stop leaves the run completed and its triage incomplete, which
 // `kmatrix triage RUN_ID` (triageStoredRun) continues without redoing finished failures.
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -15,11 +15,12 @@ import { ResultStore } from '../../../src/store/store.js';
 import type { FailureGroup } from '../../../src/triage/plan.js';
 import type { TriageWork } from '../../../src/triage/stage.js';
 import { whyOfBroken } from '../../../src/triage/why.js';
-import { diag, fakeWork, type FakeCellScript } from '../schedule/fake-work.js';
+import { diag } from '../../helpers/results.js';
+import { fakeWork, type FakeCellScript } from '../schedule/fake-work.js';
 
 let dir: string;
 const MATRIX = `name: stage
-sources: [/trees/linux]
+sources: [./linux]
 architectures: [arm64, s390, x86_64]
 configs:
   - name: tiny
@@ -33,6 +34,7 @@ triage:
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kmatrix-triage-stage-'));
+  await mkdir(join(dir, 'linux')); // a path source must exist; the cell work is faked
   await writeFile(join(dir, 'matrix.yaml'), MATRIX);
 });
 
@@ -358,6 +360,6 @@ describe('the triage stage of kmatrix run', () => {
         { work: fakeTriage().work },
       ),
     ).rejects.toThrow(`no results store at ${store}; give the --results DIR`);
-    expect(await readdir(dir)).toEqual(['matrix.yaml']);
+    expect((await readdir(dir)).sort()).toEqual(['linux', 'matrix.yaml']);
   });
 });
