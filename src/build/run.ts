@@ -9,7 +9,7 @@ import type { ConfigRequest, ConfigResult } from '../config/generate.js';
 import type { Pin } from '../config/pin.js';
 import { isKmatrixError } from '../core/errors.js';
 import { countBySeverity, parseBuildLog } from '../diagnostics/parse.js';
-import type { Runtime, RunOutcome, Workspace } from '../runtime/runtime.js';
+import type { CommandOwner, Runtime, RunOutcome, Workspace } from '../runtime/runtime.js';
 import { shellJoin, shellQuote } from '../process/shell-quote.js';
 import { formatSourceSpec } from '../source/spec.js';
 import type { KernelTree } from '../source/tree.js';
@@ -33,6 +33,8 @@ export interface BuildRequest {
   /** Limit for the make steps (config generation is not counted). */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** The matrix run and cell this build is for (names and labels its containers). */
+  owner?: CommandOwner;
 }
 
 export interface BuildDeps {
@@ -142,6 +144,7 @@ export async function runBuild(req: BuildRequest, deps: BuildDeps): Promise<Buil
       onOutput: (chunk) => emit({ type: 'build:output', cell, chunk }),
       ...(remaining !== undefined ? { timeoutMs: remaining } : {}),
       ...(req.signal ? { signal: req.signal } : {}),
+      ...(req.owner ? { owner: req.owner } : {}),
     });
   };
   const endWith = (o: Exclude<RunOutcome, { kind: 'pass' }>, what: string) => {

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import type { Arch } from '../arch/arches.js';
 import { KmatrixError } from '../core/errors.js';
 import type { ConfigEvent, Emit } from '../core/events.js';
-import { exists, stagingPath, writeFileAtomic } from '../fsutil/atomic.js';
+import { exists, removeDeadStaging, stagingPath, writeFileAtomic } from '../fsutil/atomic.js';
 import { lastLines, which, type ProcessRunner } from '../process/runner.js';
 import type { KernelTree } from '../source/tree.js';
 import { formatSourceSpec } from '../source/spec.js';
@@ -218,6 +218,7 @@ export async function generateConfig(req: ConfigRequest, deps: ConfigDeps): Prom
 
   // Everything happens in a staging dir next to the output, published by one rename.
   await mkdir(dirname(req.outDir), { recursive: true });
+  await removeDeadStaging(req.outDir); // a killed kmatrix's half-made one
   const staging = stagingPath(req.outDir);
   await mkdir(staging, { recursive: true });
   try {

@@ -4,6 +4,7 @@ import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { KmatrixError } from '../core/errors.js';
+import { ownerEnv } from './owner.js';
 
 export interface RunOptions {
   cwd?: string | undefined;
@@ -42,7 +43,8 @@ export function createExecaRunner(opts: { cleanup: boolean }): ProcessRunner {
     async run(file, args, options = {}) {
       const r = await execa(file, args, {
         ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
-        ...(options.env !== undefined ? { env: options.env } : {}),
+        // The owner marker: a killed kmatrix's leftovers are found by it (owner.ts).
+        env: { ...options.env, ...ownerEnv() },
         extendEnv: options.extendEnv ?? true,
         ...(options.input !== undefined ? { input: options.input } : {}),
         ...(options.signal !== undefined ? { cancelSignal: options.signal } : {}),

@@ -25,6 +25,7 @@ import type { CellWork, Clock } from '../schedule/scheduler.js';
 import { ResultStore, type RunRecord } from '../store/store.js';
 import type { ExecuteOutcome, Executor } from './executor.js';
 import { localExecutor } from './local-executor.js';
+import { deadRuns, reapRuns } from './reap.js';
 
 export interface RunMatrixOptions {
   matrixPath: string;
@@ -103,12 +104,14 @@ async function planRun(
   loaded: LoadedMatrix,
   store: ResultStore,
 ): Promise<PlannedRun> {
+  // Killed runs (this one, when resuming after kill -9) may have left processes and containers.
+  const dead = deadRuns(store);
   const resumed = o.resume ? resumeRun(o, loaded, store) : undefined;
+  await reapRuns(store, dead, { env: o.env, emit: o.emit });
   const run = resumed ?? newRun(o, loaded, store);
   const done = new Map<string, CellResult>();
   if (resumed)
     for (const [id, r] of store.resultsOf(run.id)) if (isFinal(r.status)) done.set(id, r);
-  store.setState(run.id, 'running', process.pid);
   const cells = store.cellsOf(run.id);
   await mkdir(run.runDir, { recursive: true });
   const before = store.previousCompleted(loaded.identity, run);
@@ -128,14 +131,15 @@ function resumeRun(o: RunMatrixOptions, loaded: LoadedMatrix, store: ResultStore
     );
   if (found.state === 'completed')
     throw new KmatrixError('usage', `--resume: run ${found.id} already completed`);
-  if (found.pid && found.pid !== process.pid && found.state === 'running' && pidAlive(found.pid))
-    throw new KmatrixError(
-      'usage',
-      `--resume: run ${found.id} is still running (pid ${found.pid})`,
-    );
   if (o.filters.length)
     throw new KmatrixError('usage', '--resume continues a run with its own cells; drop --filter');
-  return found;
+  const claim = store.claimRun(found.id, process.pid, pidAlive);
+  if (!claim.claimed)
+    throw new KmatrixError(
+      'usage',
+      `--resume: run ${found.id} is still running (pid ${claim.holder}); wait for it, or stop it first`,
+    );
+  return { ...found, state: 'running', pid: process.pid };
 }
 
 function newRun(o: RunMatrixOptions, loaded: LoadedMatrix, store: ResultStore): RunRecord {

@@ -18,6 +18,7 @@ import type { CellFiles } from '../results/result.js';
 import type { BuildStage, CellWork, ConfigStage, StageContext } from '../schedule/scheduler.js';
 
 export interface WorkDeps {
+  runId: string;
   runDir: string;
   /** The tree of a cell's source (resolved once per source and shared). */
   tree: (source: string) => Promise<KernelTree>;
@@ -154,6 +155,7 @@ export function realWork(deps: WorkDeps): CellWork {
             allowUnsatisfied: cell.allowUnsatisfied,
             timeoutMs: ctx.timeoutMs,
             signal: ctx.signal,
+            owner: { runId: deps.runId, cellId: cell.id },
           },
           {
             runtime,

@@ -8,6 +8,7 @@ import type Docker from 'dockerode';
 import { shellJoin } from '../process/shell-quote.js';
 import {
   tail,
+  type CommandOwner,
   type RunCommand,
   type RunOutcome,
   type Runtime,
@@ -18,6 +19,18 @@ import {
 
 /** Every container kmatrix starts carries this label (tests and cleanup find them by it). */
 export const MANAGED_LABEL = 'org.kmatrix.managed';
+/** A matrix run's containers also carry its run id and the cell id (see CommandOwner). */
+export const RUN_LABEL = 'org.kmatrix.run';
+export const CELL_LABEL = 'org.kmatrix.cell';
+
+/** The readable name of a run's cell container: kmatrix-<run>-<cell>. */
+export function containerName(owner: CommandOwner): string {
+  return `kmatrix-${owner.runId}-${owner.cellId}`;
+}
+
+function ownerLabels(owner: CommandOwner | undefined): Record<string, string> {
+  return owner ? { [RUN_LABEL]: owner.runId, [CELL_LABEL]: owner.cellId } : {};
+}
 
 const CONTAINER_PATHS: Required<RuntimePaths> = { source: '/src', out: '/out', ccache: '/ccache' };
 const CONTAINER_PATH_ENV = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -55,6 +68,11 @@ export class DockerRuntime implements Runtime {
       dockerHost: opts.dockerHost,
       serverVersion: opts.serverVersion,
     };
+  }
+
+  /** Remove what is left of a run's containers on this runtime's daemon (see below). */
+  async sweepRun(runId: string): Promise<string[]> {
+    return removeRunContainers(this.opts.docker, runId);
   }
 
   paths(ws: Workspace): RuntimePaths {
@@ -113,7 +131,8 @@ export class DockerRuntime implements Runtime {
     try {
       if (cmd.logFile) log = createWriteStream(cmd.logFile, { flags: 'a' });
       const env = this.env(ws, cmd.env);
-      container = await docker.createContainer({
+      container = await createContainer(docker, {
+        ...(cmd.owner ? { name: containerName(cmd.owner) } : {}),
         Image: this.opts.imageId,
         Cmd: [...cmd.argv],
         WorkingDir: CONTAINER_PATHS.out,
@@ -125,6 +144,7 @@ export class DockerRuntime implements Runtime {
         AttachStderr: true,
         Labels: {
           ...this.opts.labels,
+          ...ownerLabels(cmd.owner),
           [MANAGED_LABEL]: 'true',
           'org.kmatrix.argv0': cmd.argv[0] ?? '',
         },
@@ -197,6 +217,41 @@ export class DockerRuntime implements Runtime {
       if (log) await new Promise<void>((r) => log!.end(r));
     }
   }
+}
+
+/**
+ * Create a container; when its name is taken by an earlier container of the same run and
+ * cell (one whose removal failed because the daemon died under it), remove that one first.
+ */
+async function createContainer(
+  docker: Docker,
+  spec: Docker.ContainerCreateOptions,
+): Promise<Docker.Container> {
+  try {
+    return await docker.createContainer(spec);
+  } catch (e) {
+    const status = (e as { statusCode?: number }).statusCode;
+    if (status !== 409 || !spec.name) throw e;
+    const stale = docker.getContainer(spec.name);
+    const labels = (await stale.inspect()).Config.Labels ?? {};
+    const mine = spec.Labels ?? {};
+    if (labels[RUN_LABEL] !== mine[RUN_LABEL] || labels[CELL_LABEL] !== mine[CELL_LABEL]) throw e;
+    await removeContainer(stale);
+    return await docker.createContainer(spec);
+  }
+}
+
+/**
+ * Remove every container of a matrix run (running or not): what a run killed with -9 left,
+ * or what a daemon that died mid-build could not remove. Returns their names.
+ */
+export async function removeRunContainers(docker: Docker, runId: string): Promise<string[]> {
+  const found = await docker.listContainers({
+    all: true,
+    filters: { label: [MANAGED_LABEL, `${RUN_LABEL}=${runId}`] },
+  });
+  for (const c of found) await removeContainer(docker.getContainer(c.Id));
+  return found.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, ''));
 }
 
 async function removeContainer(c: Docker.Container): Promise<void> {

@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import { KmatrixError, errorMessage } from '../core/errors.js';
 import type { Emit, SourceEvent } from '../core/events.js';
 import { exists, publishDir, withLock } from '../fsutil/atomic.js';
+import { ownerEnv } from '../process/owner.js';
 import { lastLines, type ProcessRunner } from '../process/runner.js';
 
 /** The suites searched, in order; the known versions live where the comment says. */
@@ -191,9 +192,12 @@ async function download(
 async function extractDeb(deb: string, member: string, dest: string): Promise<void> {
   try {
     // buffer: false, or execa would keep (and cap at maxBuffer) the hundreds of MB flowing through.
-    await execa('dpkg-deb', ['--fsys-tarfile', deb], { buffer: false })
-      .pipe('tar', ['-xO', member], { buffer: false })
-      .pipe('tar', ['-xJ', '--strip-components=1', '-C', dest], { buffer: false });
+    await execa('dpkg-deb', ['--fsys-tarfile', deb], { buffer: false, env: ownerEnv() })
+      .pipe('tar', ['-xO', member], { buffer: false, env: ownerEnv() })
+      .pipe('tar', ['-xJ', '--strip-components=1', '-C', dest], {
+        buffer: false,
+        env: ownerEnv(),
+      });
   } catch (e) {
     throw new KmatrixError(
       'apt-failed',

@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { KmatrixError, errorMessage } from '../core/errors.js';
 import type { Emit, SourceEvent } from '../core/events.js';
 import { exists, publishDir, withLock } from '../fsutil/atomic.js';
+import { ownerEnv } from '../process/owner.js';
 import type { ProcessRunner } from '../process/runner.js';
 
 export interface GitTree {
@@ -63,11 +64,9 @@ export async function resolveGitTree(
       deps.emit({ type: 'source:export', repo, commit, into: treeDir });
       await publishDir(treeDir, async (staging) => {
         try {
-          await execa('git', ['-C', repo, 'archive', '--format=tar', commit]).pipe('tar', [
-            '-x',
-            '-C',
-            staging,
-          ]);
+          await execa('git', ['-C', repo, 'archive', '--format=tar', commit], {
+            env: ownerEnv(),
+          }).pipe('tar', ['-x', '-C', staging], { env: ownerEnv() });
         } catch (e) {
           throw new KmatrixError(
             'command-failed',

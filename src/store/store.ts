@@ -188,6 +188,47 @@ export class ResultStore {
     );
   }
 
+  /**
+   * Take over an unfinished run for process `pid`, atomically (two `--resume` at once: one
+   * wins). Refused while the run is `running` under another live process.
+   */
+  claimRun(
+    id: string,
+    pid: number,
+    alive: (pid: number) => boolean,
+  ): { claimed: true; previousPid: number | null } | { claimed: false; holder: number } {
+    return this.db
+      .transaction(() => {
+        const r = this.getRun(id);
+        if (!r) throw new Error(`claimRun: no run ${id}`);
+        if (r.state === 'running' && r.pid !== null && r.pid !== pid && alive(r.pid))
+          return { claimed: false as const, holder: r.pid };
+        this.setState(id, 'running', pid);
+        return { claimed: true as const, previousPid: r.pid };
+      })
+      .immediate();
+  }
+
+  /** Runs recorded as running (some may belong to processes that were killed). */
+  runningRuns(): RunRecord[] {
+    return (
+      this.db
+        .prepare("SELECT * FROM runs WHERE state = 'running' ORDER BY started_at")
+        .all() as RunRow[]
+    ).map(toRun);
+  }
+
+  /** Mark a killed run interrupted, unless someone has claimed it since (its pid changed). */
+  markAbandoned(id: string, deadPid: number): boolean {
+    return (
+      this.db
+        .prepare(
+          "UPDATE runs SET state = 'interrupted', finished_at = ?, pid = NULL WHERE id = ? AND state = 'running' AND pid = ?",
+        )
+        .run(new Date().toISOString(), id, deadPid).changes === 1
+    );
+  }
+
   setState(id: string, state: RunState, pid: number | null = null): void {
     this.db
       .prepare('UPDATE runs SET state = ?, finished_at = ?, pid = ? WHERE id = ?')
