@@ -107,7 +107,12 @@ async function planRun(
   // Killed runs (this one, when resuming after kill -9) may have left processes and containers.
   const dead = deadRuns(store);
   const resumed = o.resume ? resumeRun(o, loaded, store) : undefined;
-  await reapRuns(store, dead, { env: o.env, emit: o.emit });
+  const mayUseDocker = (o.runtime ?? loaded.matrix.runtime) !== 'local';
+  await reapRuns(store, dead, {
+    env: o.env,
+    emit: o.emit,
+    containers: dead.length > 0 || (mayUseDocker && loaded.cells.some((c) => c.build)),
+  });
   const run = resumed ?? newRun(o, loaded, store);
   const done = new Map<string, CellResult>();
   if (resumed)

@@ -194,10 +194,7 @@ export class DockerRuntime implements Runtime {
       await c.start();
       // An abort or timeout that fired while start() was in flight could not kill yet.
       if (ended) await c.kill().catch(() => undefined);
-      const status = (await c.wait()) as {
-        StatusCode: number;
-        Error?: { Message?: string } | null;
-      };
+      const status = await waitExit(c, streamEnded);
       // The attach stream closes right after the container exits; don't hang on it.
       await Promise.race([streamEnded, new Promise((r) => setTimeout(r, 2_000))]);
       if (ended === 'timeout') return done({ kind: 'timeout', timeoutMs: cmd.timeoutMs ?? 0 });
@@ -216,6 +213,40 @@ export class DockerRuntime implements Runtime {
       if (container) await removeContainer(container);
       if (log) await new Promise<void>((r) => log!.end(r));
     }
+  }
+}
+
+interface ExitStatus {
+  StatusCode: number;
+  Error?: { Message?: string } | null;
+}
+
+/**
+ * c.wait(), except when the daemon dies under it: the wait request then never settles
+ * (docker-modem neither resolves nor rejects on a dropped connection), and kmatrix would hang
+ * or exit with nothing recorded. The attach stream does end, with the container or with the
+ * daemon, so when it ends first the daemon is asked at once: gone, the error goes to the
+ * caller (an infra-error). It must be asked before a restarted daemon could answer: that one
+ * reports the container it killed while restoring as exited 137, which reads as a failed make.
+ */
+async function waitExit(c: Docker.Container, streamEnded: Promise<void>): Promise<ExitStatus> {
+  const waited = c.wait() as Promise<ExitStatus>;
+  waited.catch(() => undefined); // raced below; a rejection is seen there
+  const sleep = (ms: number) => new Promise<undefined>((r) => setTimeout(() => r(undefined), ms));
+  const first = await Promise.race([waited, streamEnded.then(() => undefined)]);
+  if (first) return first;
+  // Exited: wait's own answer follows within moments.
+  if (!(await c.inspect()).State.Running)
+    return (await Promise.race([waited, sleep(2_000)])) ?? ((await c.wait()) as ExitStatus);
+  // Still running with its output cut: wait on, but an exit seen only now is not trusted.
+  for (;;) {
+    const again = await Promise.race([waited, sleep(2_000)]);
+    if (again) return again;
+    const state = (await c.inspect()).State;
+    if (!state.Running)
+      throw new Error(
+        `lost the container's output and exit status while it ran (it ended with ${state.ExitCode}${state.Error ? `: ${state.Error}` : ''})`,
+      );
   }
 }
 
@@ -241,17 +272,37 @@ async function createContainer(
   }
 }
 
-/**
- * Remove every container of a matrix run (running or not): what a run killed with -9 left,
- * or what a daemon that died mid-build could not remove. Returns their names.
- */
-export async function removeRunContainers(docker: Docker, runId: string): Promise<string[]> {
+export interface RunContainer {
+  id: string;
+  name: string;
+  runId: string;
+}
+
+/** Containers of matrix runs on this daemon (running or not), of one run or of all. */
+export async function listRunContainers(docker: Docker, runId?: string): Promise<RunContainer[]> {
   const found = await docker.listContainers({
     all: true,
-    filters: { label: [MANAGED_LABEL, `${RUN_LABEL}=${runId}`] },
+    filters: { label: [MANAGED_LABEL, runId ? `${RUN_LABEL}=${runId}` : RUN_LABEL] },
   });
-  for (const c of found) await removeContainer(docker.getContainer(c.Id));
-  return found.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, ''));
+  return found.map((c) => ({
+    id: c.Id,
+    name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
+    runId: c.Labels[RUN_LABEL] ?? '',
+  }));
+}
+
+export async function removeContainerById(docker: Docker, id: string): Promise<void> {
+  await removeContainer(docker.getContainer(id));
+}
+
+/**
+ * Remove every container of a matrix run (running or not): what the daemon could not remove
+ * when it died under a command. Returns their names.
+ */
+export async function removeRunContainers(docker: Docker, runId: string): Promise<string[]> {
+  const found = await listRunContainers(docker, runId);
+  for (const c of found) await removeContainerById(docker, c.id);
+  return found.map((c) => c.name);
 }
 
 async function removeContainer(c: Docker.Container): Promise<void> {

@@ -111,7 +111,9 @@ async function killDuringBuild(runtime: 'docker' | 'local') {
   const orphansAfter = [
     ...new Set([...(await stillRunning(tree)), ...(await processesOwnedBy(child.pid!))]),
   ];
-  const reapNote = ev2.find((e) => e.type === 'run:note' && /was killed/.test(e.message ?? ''));
+  const reapNote = ev2.find(
+    (e) => e.type === 'run:note' && /was killed|left by run/.test(e.message ?? ''),
+  );
   return {
     r,
     runId,
@@ -144,7 +146,9 @@ describe('kill -9 of kmatrix run mid-build, then --resume', () => {
       'org.kmatrix.run': m.runId,
       'org.kmatrix.cell': m.buildCell,
     });
-    expect(m.reapNote?.message, m.r.stderr).toMatch(/removed 1 of its containers/);
+    expect(m.reapNote?.message, m.r.stderr).toBe(
+      `removed 1 container(s) left by run ${m.runId}: ${containerName({ runId: m.runId, cellId: m.buildCell })}`,
+    );
     expect(m.skipped.sort()).toEqual(m.finished.map((f) => f.cell_id).sort());
     expect(m.started).toEqual([m.buildCell]);
     expect(m.lost).toEqual([]);
