@@ -134,6 +134,7 @@ export async function configBisect(
     const pathPrefix = await createProbeCache(
       join(tmp, 'probes'),
       compilerCommand(req.arch, req.toolchain),
+      deps.env,
     );
     const kdeps: KconfigDeps = {
       runner: deps.runner,

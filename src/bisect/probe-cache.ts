@@ -242,8 +242,12 @@ pass:
  * dir/bin; returns the directory to put first on PATH, or undefined when the compiler is
  * not on PATH (then config steps run without the cache and fail as they would anyway).
  */
-export async function createProbeCache(dir: string, compiler: string): Promise<string | undefined> {
-  const real = await which(compiler);
+export async function createProbeCache(
+  dir: string,
+  compiler: string,
+  env: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
+  const real = await which(compiler, env);
   if (!real) return undefined;
   const bin = join(dir, 'bin');
   const store = join(dir, 'store');

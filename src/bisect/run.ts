@@ -270,6 +270,7 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
     const kdepsReady: Promise<KconfigDeps> = createProbeCache(
       join(tmp, 'probes'),
       compilerCommand(req.arch, req.toolchain),
+      deps.env,
     ).then((pathPrefix) => ({
       runner,
       env: deps.env,
@@ -877,6 +878,7 @@ export async function evalBuild(
           outDir: at.out,
           pins: v.pins,
           kconfigWarnings: [],
+          diagnostics: [],
           commands: r.commands,
           durationMs: Date.now() - t0,
         };

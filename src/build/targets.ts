@@ -21,8 +21,7 @@ export function parseTargets(text: string): BuildTarget[] {
   if (bad.length || out.length === 0) {
     throw new KmatrixError(
       'usage',
-      `bad --targets ${JSON.stringify(text)}${bad.length ? `: unknown ${bad.map((b) => JSON.stringify(b)).join(', ')}` : ''}`,
-      `allowed: ${BUILD_TARGETS.join(', ')} (comma-separated)`,
+      `bad --targets ${JSON.stringify(text)}${bad.length ? `: unknown ${bad.map((b) => JSON.stringify(b)).join(', ')}` : ''}; expected ${BUILD_TARGETS.join(', ')} (comma-separated)`,
     );
   }
   // kernel first: modules and dtbs reuse what it built
@@ -65,19 +64,17 @@ export function configValues(text: string): Map<string, string> {
   return m;
 }
 
-/** "90", "90s", "30m", "2h" -> milliseconds. */
-export function parseDuration(text: string): number {
+/** "90", "90s", "30m", "2h" -> milliseconds; `what` names the value in the error (e.g. --timeout). */
+export function parseDuration(text: string, what = 'duration'): number {
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
-  if (!m)
+  const n = Number(m?.[1]);
+  const unit = m?.[2] ?? 's';
+  const ms = unit === 'ms' ? n : unit === 's' ? n * 1e3 : unit === 'm' ? n * 6e4 : n * 3.6e6;
+  if (!m || !(ms > 0))
     throw new KmatrixError(
       'usage',
-      `bad duration ${JSON.stringify(text)}; use e.g. 90, 90s, 30m, 2h`,
+      `bad ${what} ${JSON.stringify(text)}: expected a positive duration such as 90, 90s, 30m, 2h`,
     );
-  const n = Number(m[1]);
-  const unit = m[2] ?? 's';
-  const ms = unit === 'ms' ? n : unit === 's' ? n * 1e3 : unit === 'm' ? n * 6e4 : n * 3.6e6;
-  if (ms <= 0)
-    throw new KmatrixError('usage', `duration must be positive: ${JSON.stringify(text)}`);
   return Math.round(ms);
 }
 

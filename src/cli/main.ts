@@ -1,5 +1,7 @@
 // The kmatrix command line: parse argv into typed options, call the library, return the exit code.
-// 0 = success / satisfied, 1 = expected failure (unsatisfied, build failed), 2 = usage or infrastructure.
+// 0 = success / satisfied, 1 = expected failure (unsatisfied, build failed), 2 = usage or
+// infrastructure, 3 = bisect endpoints that do not bracket a regression.
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isKmatrixError, errorMessage } from '../core/errors.js';
 import type { CliIo } from './io.js';
@@ -12,14 +14,26 @@ import { registerImages } from './commands/images.js';
 import { registerRun } from './commands/run.js';
 import { registerRepro } from './commands/repro.js';
 
+/** package.json's version (read, not imported: a JSON import warns on Node 20). */
+function kmatrixVersion(): string {
+  const pkg: unknown = JSON.parse(
+    readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+  );
+  const version = (pkg as { version?: unknown }).version;
+  return typeof version === 'string' ? version : 'unknown';
+}
+
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let exitCode = 0;
   const program = new Command('kmatrix')
     .description('Build-matrix orchestrator for the Linux kernel')
+    .version(kmatrixVersion(), '-V, --version', 'print the kmatrix version')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      // commander's own usage errors ("error: unknown option ...") read like ours
+      outputError: (s, write) => write(`kmatrix: ${s}`),
     })
     .showHelpAfterError(false);
 

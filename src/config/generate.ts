@@ -7,6 +7,8 @@ import { dirname, join } from 'node:path';
 import type { Arch } from '../arch/arches.js';
 import { KmatrixError } from '../core/errors.js';
 import type { ConfigEvent, Emit } from '../core/events.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { parseBuildLog } from '../diagnostics/parse.js';
 import { exists, removeDeadStaging, stagingPath, writeFileAtomic } from '../fsutil/atomic.js';
 import { lastLines, which, type ProcessRunner } from '../process/runner.js';
 import type { KernelTree } from '../source/tree.js';
@@ -59,6 +61,8 @@ export interface ConfigResult {
   pins: PinResult[];
   /** conf's own warnings (override, unmet dependencies), verbatim. */
   kconfigWarnings: string[];
+  /** The same warnings as diagnostics (kind `kconfig`), fingerprinted like build complaints. */
+  diagnostics: Diagnostic[];
   /** The make command lines that produced the config, for reproducers. */
   commands: string[];
   durationMs: number;
@@ -81,9 +85,13 @@ export async function checkOutDir(outDir: string): Promise<void> {
   }
 }
 
-export async function checkToolchain(arch: Arch, toolchain: ToolchainName): Promise<void> {
+export async function checkToolchain(
+  arch: Arch,
+  toolchain: ToolchainName,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
   const cc = compilerCommand(arch, toolchain);
-  if (!(await which(cc))) {
+  if (!(await which(cc, env))) {
     throw new KmatrixError(
       'missing-toolchain',
       `${toolchain} toolchain for ${arch.name} not found: ${cc} is not on PATH; install Debian package(s) ${toolchainPackages(arch, toolchain).join(' ')} or use --runtime docker`,
@@ -172,6 +180,11 @@ export function kconfigWarnings(log: string): string[] {
   return out;
 }
 
+/** conf's warnings as diagnostics: one per unmet select, per invalid value, per override. */
+export function kconfigDiagnostics(log: string, stripPrefixes: readonly string[]): Diagnostic[] {
+  return parseBuildLog(log, { stripPrefixes }).filter((d) => d.kind === 'kconfig');
+}
+
 /**
  * Where the output of a base's first step is kept for reuse, or undefined when it must not
  * be: local trees can change under us, and randconfig/all*config depend on the pins.
@@ -202,7 +215,7 @@ async function baseCachePath(req: ConfigRequest, deps: ConfigDeps): Promise<stri
 export async function generateConfig(req: ConfigRequest, deps: ConfigDeps): Promise<ConfigResult> {
   const started = Date.now();
   await checkOutDir(req.outDir);
-  await checkToolchain(req.arch, req.toolchain);
+  await checkToolchain(req.arch, req.toolchain, deps.env);
   let fileBase: string | undefined;
   if (req.base.kind === 'file') {
     fileBase = await readFile(req.base.path, 'utf8').catch((e: unknown) => {
@@ -258,15 +271,19 @@ export async function generateConfig(req: ConfigRequest, deps: ConfigDeps): Prom
     if (plan.first.env['KCONFIG_ALLCONFIG']) {
       await writeFile(join(staging, ALLCONFIG_FILE), req.pins.map(formatPinLine).join('\n') + '\n');
     }
-    if (baseCache && (await exists(baseCache))) {
-      // Same tree, arch, compiler and base: conf would write the same file again.
+    // (a cached base without its log predates the log: made again once)
+    if (baseCache && (await exists(baseCache)) && (await exists(`${baseCache}.log`))) {
+      // Same tree, arch, compiler and base: conf would write the same file (and warnings) again.
       commands.push(formatStep(plan.first).split(staging).join(req.outDir));
-      log.push(`$ ${commands[commands.length - 1]}\n(reused ${baseCache})\n`);
+      const said = await readFile(`${baseCache}.log`, 'utf8');
+      log.push(`$ ${commands[commands.length - 1]}\n(reused ${baseCache})\n${said}`);
       await copyFile(baseCache, join(staging, '.config'));
     } else {
-      await run(plan.first);
-      if (baseCache)
+      const r = await run(plan.first);
+      if (baseCache) {
+        await writeFileAtomic(`${baseCache}.log`, `${r.stdout}${r.stderr}`);
         await writeFileAtomic(baseCache, await readFile(join(staging, '.config'), 'utf8'));
+      }
     }
     if (plan.merge) {
       const text = await readFile(join(staging, '.config'), 'utf8');
@@ -299,6 +316,7 @@ export async function generateConfig(req: ConfigRequest, deps: ConfigDeps): Prom
       outDir: req.outDir,
       pins,
       kconfigWarnings: kconfigWarnings(logText),
+      diagnostics: kconfigDiagnostics(logText, [staging, req.outDir, req.tree.path]),
       commands,
       durationMs: Date.now() - started,
     };

@@ -17,9 +17,9 @@ const HOST_TOOLS = [
   { cmd: 'bison', pkg: 'bison' },
 ];
 
-export async function checkHostTools(): Promise<void> {
+export async function checkHostTools(env: NodeJS.ProcessEnv): Promise<void> {
   const missing = [];
-  for (const t of HOST_TOOLS) if (!(await which(t.cmd))) missing.push(t);
+  for (const t of HOST_TOOLS) if (!(await which(t.cmd, env))) missing.push(t);
   if (missing.length > 0) {
     throw new KmatrixError(
       'missing-toolchain',
@@ -45,7 +45,7 @@ export async function kconfigTools(
     deps.emit({ type: 'config:tools', tree: tree.label, cached: true });
     return dir;
   }
-  await checkHostTools();
+  await checkHostTools(deps.env);
   return withLock(join(deps.cacheDir, 'locks', `tools-${tree.cacheKey}.lock`), async () => {
     if (await exists(conf)) return dir;
     deps.emit({ type: 'config:tools', tree: tree.label, cached: false });

@@ -36,3 +36,21 @@ export function fingerprint(d: Pick<Diagnostic, 'file' | 'severity' | 'message' 
   const where = d.file ? d.file.replace(/\//g, '-') : d.kind;
   return `${where}:${d.severity}:${messageSlug(d.message)}`;
 }
+
+/**
+ * make's "*** [x] Error 2" and ld's "file format not recognized": what a failure looks like
+ * from outside, said again for every cause. Worth showing only when nothing else is.
+ */
+export function isGeneric(d: Pick<Diagnostic, 'kind' | 'message'>): boolean {
+  return (
+    d.kind === 'make' || (d.kind === 'linker' && /file (format )?not recognized/.test(d.message))
+  );
+}
+
+/** The diagnostics that say what went wrong: the generic ones only when nothing else does. */
+export function mostSpecific<T extends Pick<Diagnostic, 'kind' | 'message'>>(
+  ds: readonly T[],
+): T[] {
+  const specific = ds.filter((d) => !isGeneric(d));
+  return specific.length ? specific : [...ds];
+}

@@ -38,7 +38,9 @@ export type Reason =
   | { kind: 'defined-at'; arch: string | undefined }
   | { kind: 'defined-nowhere' }
   | { kind: 'seen-above' }
-  | { kind: 'value' };
+  | { kind: 'value' }
+  /** conf's "unmet direct dependencies detected": a select forces a symbol its depends on forbids. */
+  | { kind: 'unmet-select'; state: 'unmet' | 'met' | 'not-selected' };
 
 export interface ExplanationNode {
   symbol: string;
@@ -63,6 +65,19 @@ export function explainPin(
   elsewhere: readonly DefinitionSite[] = [],
 ): ExplanationNode {
   return new Explainer(model, new Evaluator(model, values), pins).explain(pin, elsewhere);
+}
+
+/**
+ * Why conf warns "unmet direct dependencies detected for SYMBOL": the active selects that force
+ * it on (each followed to why its selector is on) and its `depends on`, each unmet term
+ * followed to its root cause; `state` says whether the warning holds in `values` at all.
+ */
+export function explainUnmetSelect(
+  model: KconfigModel,
+  values: ConfigValues,
+  symbol: string,
+): ExplanationNode {
+  return new Explainer(model, new Evaluator(model, values), new Map()).unmetSelect(symbol);
 }
 
 class Explainer {
@@ -149,6 +164,22 @@ class Explainer {
       default:
         return unreachable(pin.status);
     }
+  }
+
+  unmetSelect(name: string): ExplanationNode {
+    const sym = this.model.symbol(name);
+    if (!sym) return node(name, 'n', { kind: 'undefined-here' }, undefined, []);
+    this.seen.add(name);
+    const st = this.ev.state(sym);
+    const selects = this.whyAbove(sym, 0, 0).filter((n) => n.reason.kind === 'selects');
+    // what the symbol's dependencies would have to reach: its value, at least m
+    const need = Math.max(1, this.ev.value(sym)) as Tristate;
+    const depends = sym.dirDep ? [this.dependsNode(sym, sym.dirDep, need, 0)] : [];
+    const state = !selects.length ? 'not-selected' : st.dirDep >= need ? 'met' : 'unmet';
+    return node(name, this.ev.text(sym), { kind: 'unmet-select', state }, sym.nodes[0]?.loc, [
+      ...selects,
+      ...depends,
+    ]);
   }
 
   private leaf(symbol: string, reason: Reason, location?: Location): ExplanationNode {

@@ -33,6 +33,7 @@ export {
 export {
   explainPin,
   explainPinInTree,
+  explainUnmetSelect,
   type ExplanationNode,
   type PinQuery,
   type PinStatus,

@@ -66,6 +66,17 @@ function describe(n: ExplanationNode): string {
       return `defined ${r.arch ? `for arch ${r.arch}` : 'here'}`;
     case 'defined-nowhere':
       return `${n.symbol} is not defined in any Kconfig file of this tree`;
+    case 'unmet-select':
+      switch (r.state) {
+        case 'unmet':
+          return `${sv}: selected although its direct dependencies are unmet`;
+        case 'met':
+          return `${sv}: selected, and its direct dependencies are met`;
+        case 'not-selected':
+          return `${sv}: no active select forces it`;
+        default:
+          return unreachable(r.state);
+      }
     case 'seen-above':
       return `${sv} (see above)`;
     case 'value':

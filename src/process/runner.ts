@@ -104,12 +104,9 @@ export function lastLines(text: string, n: number): string {
   return lines.slice(-n).join('\n');
 }
 
-/** Find an executable on PATH without a shell; undefined when absent. */
-export async function which(
-  name: string,
-  path = process.env['PATH'] ?? '',
-): Promise<string | undefined> {
-  for (const dir of path.split(':')) {
+/** Find an executable on the env's PATH without a shell; undefined when absent. */
+export async function which(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  for (const dir of (env['PATH'] ?? '').split(':')) {
     if (!dir) continue;
     const candidate = join(dir, name);
     try {

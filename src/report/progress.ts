@@ -25,13 +25,14 @@ export function progressLine(e: KmatrixEvent): string | undefined {
   }
 }
 
-export function progressReporter(
-  stream: Writable,
-  opts: { quiet?: boolean } = {},
-): Emit<KmatrixEvent> {
+/** Events -> `kmatrix: LINE` on the stream, for each event that has a line. */
+export function lineReporter<E>(stream: Writable, line: (e: E) => string | undefined): Emit<E> {
   return (e) => {
-    if (opts.quiet) return;
-    const line = progressLine(e);
-    if (line) stream.write(`kmatrix: ${line}\n`);
+    const text = line(e);
+    if (text) stream.write(`kmatrix: ${text}\n`);
   };
+}
+
+export function progressReporter(stream: Writable): Emit<KmatrixEvent> {
+  return lineReporter(stream, progressLine);
 }

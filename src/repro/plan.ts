@@ -43,6 +43,13 @@ export interface MakeVarDecision {
 }
 
 export interface ReproPlan {
+  /**
+   * `config`: every required complaint is a Kconfig one (kismet, unmet dependencies, invalid
+   * values), so conf alone reproduces it in seconds; `build`: make builds the goals.
+   */
+  stage: 'config' | 'build';
+  /** No config file: make the smallest config in which SELECTOR selects SELECTEE (kismet). */
+  kismet?: { selectee: string; selector: string };
   arch?: Arch;
   toolchain?: ToolchainName;
   /** "report used gcc-13.2.0, using gcc 12.2.0 (nearest available)" */
@@ -82,6 +89,7 @@ export interface PlanInput {
 const GOAL_DIR = /^[A-Za-z0-9_][A-Za-z0-9_.+/-]*\/$/;
 const GOAL_FILE = /^[A-Za-z0-9_][A-Za-z0-9_.+/-]*\.(o|i|s|lst|ko|dtb)$/;
 const SHA = /^[0-9a-f]{7,40}$/;
+const SYMBOL = /^[A-Za-z0-9_]{1,100}$/;
 
 /** A short, printable rendering of report text (it may hold anything). */
 export function shown(value: string, max = 80): string {
@@ -150,7 +158,8 @@ function toolchainFor(
   if (!version) version = /(\d+\.\d+\.\d+)/.exec(envCompiler)?.[1];
   if (!family) {
     const have = AVAILABLE_COMPILERS.gcc;
-    notes.push('the report names no compiler');
+    // kismet reports name none: conf needs a compiler only for Kconfig's probes
+    if (!report.kismet) notes.push('the report names no compiler');
     return { toolchain: 'gcc', note: `report names no compiler, using gcc ${have}` };
   }
   const have = AVAILABLE_COMPILERS[family];
@@ -232,22 +241,113 @@ export function decideMakeVars(
   return out;
 }
 
-/** What must be found in the build: the new (>>) errors; else all errors; else the warnings. */
+/**
+ * What must be found: the new (>>) errors; else all errors; else the warnings (new ones, else
+ * all). "Kconfig warnings (for reference only)" count only when the report has nothing else.
+ */
 export function requiredIssues(issues: readonly ReportedIssue[]): {
   required: ReportedIssue[];
   unchecked: ReportedIssue[];
 } {
-  const checkable = issues.filter((i) => i.tool === 'compiler');
-  const unchecked = issues.filter((i) => i.tool !== 'compiler');
+  const checkable = issues.filter((i) => i.tool !== 'sparse');
+  const unchecked = issues.filter((i) => i.tool === 'sparse');
   const pick = (xs: ReportedIssue[]) => {
     const fresh = xs.filter((x) => x.new);
     return fresh.length ? fresh : xs;
   };
-  const errors = checkable.filter((i) => i.severity === 'error');
+  const main = checkable.filter((i) => i.section !== 'kconfig');
+  const pool = main.length ? main : checkable;
+  const errors = pool.filter((i) => i.severity === 'error');
   const required = errors.length
     ? pick(errors)
-    : pick(checkable.filter((i) => i.severity === 'warning'));
+    : pick(pool.filter((i) => i.severity === 'warning'));
   return { required, unchecked };
+}
+
+/** The message for a --repo that lacks the report's commit: where the robot got it. */
+export function commitNotInRepo(report: RobotReport, repo: string, commit: string): string {
+  const short = commit.slice(0, 12);
+  const r = report.remote;
+  if (r && /^(https?|git):\/\/[A-Za-z0-9_.~/:@%+-]+$/.test(r.url)) {
+    const ref = r.ref && /^[A-Za-z0-9_./+-]+$/.test(r.ref) ? r.ref : undefined;
+    return `source: commit ${short} is not in --repo ${repo}; the report fetched it from ${r.url}${ref ? ` (${ref})` : ''}: git -C ${repo} fetch ${r.url}${ref ? ` ${ref}` : ''}`;
+  }
+  if (report.tree && /^(https?|git):\/\/\S+$/.test(report.tree.url))
+    return `source: commit ${short} is not in --repo ${repo}; the report's tree is ${shown(report.tree.url)}${report.tree.branch ? ` ${shown(report.tree.branch)}` : ''}`;
+  return `source: commit ${short} is not in --repo ${repo}, and the report names no remote to fetch it from`;
+}
+
+function sourceFor(
+  input: PlanInput,
+  commit: string | undefined,
+  notes: string[],
+  missing: string[],
+): SourceSpec | undefined {
+  if (input.source !== undefined && input.repo !== undefined) {
+    missing.push('source: give --source or --repo, not both');
+    return undefined;
+  }
+  if (input.source !== undefined) {
+    if (commit)
+      notes.push(
+        `source ${input.source} is used as is; kmatrix does not check that it is at the report's commit ${commit.slice(0, 12)}`,
+      );
+    return parseSourceSpec(input.source);
+  }
+  if (input.repo !== undefined) {
+    if (commit) return { kind: 'git', repo: input.repo, ref: commit };
+    missing.push(
+      "source: the report names no commit to check out of --repo; use --source with a tree at the report's code",
+    );
+    return undefined;
+  }
+  missing.push(
+    commit
+      ? `source: pass --source PATH (a tree at commit ${commit.slice(0, 12)}) or --repo PATH (a git clone that has it)`
+      : 'source: pass --source PATH (a tree with the reported code); the report names no commit',
+  );
+  return undefined;
+}
+
+function configFor(
+  input: PlanInput,
+  stage: ReproPlan['stage'],
+  notes: string[],
+  missing: string[],
+): ReproPlan['kismet'] {
+  if (input.configPath) return undefined;
+  const { report } = input;
+  const k = report.kismet;
+  if (stage === 'config' && k && [k.selectee, k.selector].every((s) => SYMBOL.test(s))) {
+    notes.push(
+      `no config: making the smallest config in which ${k.selector} selects ${k.selectee} (allnoconfig + pins from the Kconfig model)`,
+    );
+    return { selectee: k.selectee, selector: k.selector };
+  }
+  const where = input.reportDir
+    ? `save it as ${input.reportDir}/config (beside the report) or pass --config FILE`
+    : 'save it and pass --config FILE';
+  const c = report.config;
+  if (c?.link) missing.push(`config: download ${c.link} and ${where}`);
+  else if (c?.attached)
+    missing.push(
+      `config: ${c.name} came attached to the report mail (.config.gz); ${where} (gzipped is fine)`,
+    );
+  else missing.push(`config: the report names no config file; pass --config FILE`);
+  if (input.configSearched?.length)
+    notes.push(`looked for the config at ${input.configSearched.join(', ')}`);
+  return undefined;
+}
+
+function goalsFor(report: RobotReport, notes: string[]): string[] {
+  const goals: string[] = [];
+  for (const g of reportGoals(report)) {
+    if (isPlainGoal(g)) goals.push(g);
+    else
+      notes.push(`make goal ${shown(g)} ignored: only plain directory/ or file.o goals are taken`);
+  }
+  if (!goals.length) notes.push('building the kernel image (and modules when the config has them)');
+  return goals;
 }
 
 export function planRepro(input: PlanInput): ReproPlan {
@@ -257,48 +357,13 @@ export function planRepro(input: PlanInput): ReproPlan {
 
   const { arch } = archFor(report, notes, missing);
   const tc = toolchainFor(report, notes);
-
-  // source
-  let source: SourceSpec | undefined;
   const rawCommit = reportCommit(report);
   const commit = rawCommit && SHA.test(rawCommit) ? rawCommit : undefined;
-  if (input.source !== undefined && input.repo !== undefined) {
-    missing.push('source: give --source or --repo, not both');
-  } else if (input.source !== undefined) {
-    source = parseSourceSpec(input.source);
-    if (commit)
-      notes.push(
-        `source ${input.source} is used as is; kmatrix does not check that it is at the report's commit ${commit.slice(0, 12)}`,
-      );
-  } else if (input.repo !== undefined) {
-    if (commit) source = { kind: 'git', repo: input.repo, ref: commit };
-    else
-      missing.push(
-        "source: the report names no commit to check out of --repo; use --source with a tree at the report's code",
-      );
-  } else {
-    missing.push(
-      commit
-        ? `source: pass --source PATH (a tree at commit ${commit.slice(0, 12)}) or --repo PATH (a git clone that has it)`
-        : 'source: pass --source PATH (a tree with the reported code); the report names no commit',
-    );
-  }
+  const source = sourceFor(input, commit, notes, missing);
 
-  // config
-  if (!input.configPath) {
-    const where = input.reportDir
-      ? `save it as ${input.reportDir}/config (beside the report) or pass --config FILE`
-      : 'save it and pass --config FILE';
-    const c = report.config;
-    if (c?.link) missing.push(`config: download ${c.link} and ${where}`);
-    else if (c?.attached)
-      missing.push(
-        `config: ${c.name} came attached to the report mail (.config.gz); ${where} (gzipped is fine)`,
-      );
-    else missing.push(`config: the report names no config file; pass --config FILE`);
-    if (input.configSearched?.length)
-      notes.push(`looked for the config at ${input.configSearched.join(', ')}`);
-  }
+  const { required, unchecked } = requiredIssues(report.issues);
+  const stage = required.length && required.every((i) => i.kind === 'kconfig') ? 'config' : 'build';
+  const kismet = configFor(input, stage, notes, missing);
 
   // make variables and goals
   const decisions = decideMakeVars(report, arch, tc.toolchain);
@@ -306,15 +371,13 @@ export function planRepro(input: PlanInput): ReproPlan {
   const archReject = decisions.find((d) => d.name === 'ARCH' && d.action === 'reject');
   if (archReject && arch)
     missing.push(`arch: the report's ARCH=${shown(archReject.value)} ${archReject.why}`);
-  const goals: string[] = [];
-  for (const g of reportGoals(report)) {
-    if (isPlainGoal(g)) goals.push(g);
-    else
-      notes.push(`make goal ${shown(g)} ignored: only plain directory/ or file.o goals are taken`);
-  }
-  if (!goals.length) notes.push('building the kernel image (and modules when the config has them)');
+  let goals: string[] = [];
+  if (stage === 'build') goals = goalsFor(report, notes);
+  else
+    notes.push(
+      'config stage only: the report lists only Kconfig warnings, which conf reproduces without a build',
+    );
 
-  const { required, unchecked } = requiredIssues(report.issues);
   if (unchecked.length)
     notes.push(
       `${unchecked.length} sparse/smatch complaint(s) listed but not checked (kmatrix builds run no sparse or smatch)`,
@@ -328,6 +391,8 @@ export function planRepro(input: PlanInput): ReproPlan {
   for (const u of report.unparsed) notes.push(`could not read reported line ${shown(u)}`);
 
   return {
+    stage,
+    ...(kismet ? { kismet } : {}),
     ...(arch ? { arch } : {}),
     ...(arch ? { toolchain: tc.toolchain, toolchainNote: tc.note } : {}),
     ...(source ? { source } : {}),

@@ -3,19 +3,20 @@
 // Understands the 2018-2020 blocks (tree/head/commit/config/compiler/reproduce: with
 // make.cross lines, "All errors (new ones prefixed by >>):") and the 2021-2025 ones
 // ("reproduce (this is a W=1 build):", "| Closes: https://lore.kernel.org/oe-kbuild-all/..."),
-// quoted ("> ") as in replies or not.
-import { fingerprint, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { parseBuildLog } from '../diagnostics/parse.js';
+// kismet reports ("kismet warnings:"), quoted ("> ") as in replies or not.
+import { fingerprint, mostSpecific, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { parseBuildLog, parseUnmetMessage } from '../diagnostics/parse.js';
 
-export type ReportSection = 'errors' | 'warnings' | 'sparse' | 'smatch';
+/** `kconfig`: "Kconfig warnings: (for reference only)" below a build report's complaints. */
+export type ReportSection = 'errors' | 'warnings' | 'sparse' | 'smatch' | 'kismet' | 'kconfig';
 
 /** One complaint the report lists, fingerprinted like a build log's. */
 export interface ReportedIssue extends Diagnostic {
   /** Prefixed with ">>" in the report: new with the reported commit. */
   new: boolean;
   section: ReportSection;
-  /** Which tool produced it: sparse complaints need C=1 and the sparse binary. */
-  tool: 'compiler' | 'sparse';
+  /** Which tool produced it: sparse complaints need C=1 and the sparse binary; kconfig: conf. */
+  tool: 'compiler' | 'sparse' | 'kconfig';
 }
 
 export interface MakeLine {
@@ -65,6 +66,10 @@ export interface RobotReport {
   makeLines: MakeLine[];
   /** git checkout <sha> in the reproduce block. */
   checkout?: string;
+  /** git remote add NAME URL (+ git fetch NAME REF): where the robot got the commit. */
+  remote?: { name: string; url: string; ref?: string };
+  /** A kismet report's pair: SELECTOR selects SELECTEE whose dependencies are unmet. */
+  kismet?: { selectee: string; selector: string; arch?: string; from: string };
   reportedBy?: string;
   closes?: string;
   issues: ReportedIssue[];
@@ -74,10 +79,11 @@ export interface RobotReport {
   missing: string[];
 }
 
-const FIELD =
-  /^(tree|head|commit|date|config|compiler|url|base|patch link|patch subject|reproduce(?: \(this is a W=1 build\))?|sparse|smatch version|sparse version|clang version):(?:\s+(.*))?$/i;
-const SECTION =
-  /^(all errors|all warnings|all error\/warnings|errors|warnings|sparse warnings|smatch warnings)(?: \(new ones prefixed by >>\))?:?(?: \(new ones prefixed by >>\))?:?\s*$/i;
+const MARKERS = String.raw`(?: \((?:new ones prefixed by >>(?:, old ones prefixed by <<)?|for reference only)\))?`;
+const SECTION = new RegExp(
+  String.raw`^(all errors|all warnings|all error\/warnings|errors|warnings|sparse warnings|smatch warnings|kismet warnings|kconfig warnings)${MARKERS}:?${MARKERS}:?\s*$`,
+  'i',
+);
 const SECTION_END = /^(vim \+|---+\s*$|0-DAY|# https?:\/\/|git (remote|fetch|checkout) )/;
 /** What follows "--" inside a section (clang reports separate files so) rather than a signature. */
 const MORE_COMPLAINTS = /^(>>|\s+\S+:\d+|\S+:\d+[:(]|\S+: In |In file included|\S*ld(\.lld)?: )/;
@@ -189,9 +195,10 @@ function parseSection(
   const cleaned: string[] = [];
   const isNew: boolean[] = [];
   for (const l of lines) {
-    const m = /^>>\s?(.*)$/.exec(l);
-    cleaned.push((m ? m[1]! : l).replace(/^\s{1,3}(?=\S)/, ''));
-    isNew.push(!!m);
+    // ">>" new with the reported commit; "<<" old (as are unmarked lines)
+    const m = /^(>>|<<)\s?(.*)$/.exec(l);
+    cleaned.push((m ? m[2]! : l).replace(/^\s{1,3}(?=\S)/, ''));
+    isNew.push(m?.[1] === '>>');
   }
   const issues: ReportedIssue[] = [];
   const unparsed: string[] = [];
@@ -238,7 +245,8 @@ function parseSection(
   const onlyNew = forLog.map((l, i) => (isNew[i] || !l || parseBuildLog(l).length === 0 ? l : ''));
   const newKeys = new Set(parseBuildLog(onlyNew.join('\n')).map(key));
   for (const d of all) {
-    issues.push({ ...d, new: newKeys.has(key(d)), section, tool: 'compiler' });
+    const tool = d.kind === 'kconfig' ? 'kconfig' : 'compiler';
+    issues.push({ ...d, new: newKeys.has(key(d)), section, tool });
   }
   // A ">>" line that yielded nothing is worth saying so (e.g. a linker line format not known).
   forLog.forEach((l, i) => {
@@ -254,9 +262,294 @@ function parseSection(
 
 function sectionKind(header: string): ReportSection {
   const h = header.toLowerCase();
+  if (h.startsWith('kismet')) return 'kismet';
+  if (h.startsWith('kconfig')) return 'kconfig';
   if (h.startsWith('sparse')) return 'sparse';
   if (h.startsWith('smatch')) return 'smatch';
   return h.includes('error') ? 'errors' : 'warnings';
+}
+
+/** smatch: "file.c:123 func() warn: message" (no column); kept as warnings. */
+function parseSmatch(body: readonly string[]): ReportedIssue[] {
+  const out: ReportedIssue[] = [];
+  for (const l of body) {
+    const m = /^(>>)?\s*(\S+?):(\d+) (?:(\S+)\(\) )?(warn|error): (.*)$/.exec(l);
+    if (!m) continue;
+    const d = {
+      severity: m[5] === 'error' ? ('error' as const) : ('warning' as const),
+      kind: 'compiler' as const,
+      file: m[2]!,
+      line: Number(m[3]),
+      message: m[6]!.trim(),
+    };
+    out.push({
+      ...d,
+      ...(m[4] ? { function: m[4] } : {}),
+      fingerprint: fingerprint(d),
+      new: !!m[1],
+      section: 'smatch',
+      tool: 'sparse',
+    });
+  }
+  return out;
+}
+
+/** The lines of the section whose header is at `start`, and the index after them. */
+function sectionBody(lines: readonly string[], start: number): { body: string[]; end: number } {
+  const body: string[] = [];
+  let j = start + 1;
+  for (; j < lines.length; j++) {
+    const l = lines[j]!;
+    if (SECTION_END.test(l.trim()) || (SECTION.test(l.trim()) && !l.startsWith(' '))) break;
+    if (/^-- ?$/.test(l)) {
+      const next = lines.slice(j + 1).find((x) => x.trim() !== '');
+      if (!next || !MORE_COMPLAINTS.test(next)) break;
+    }
+    body.push(l);
+  }
+  return { body, end: j };
+}
+
+function readSection(r: RobotReport, header: string, body: readonly string[]): void {
+  const kind = sectionKind(header);
+  if (kind === 'smatch') {
+    r.issues.push(...parseSmatch(body));
+    return;
+  }
+  const got = parseSection(body, kind);
+  r.issues.push(...got.issues);
+  r.unparsed.push(...got.unparsed);
+}
+
+/** One header line ("tree:", "commit:", ...) and what it fills in. */
+interface HeaderField {
+  /** The header word(s) before the colon, as a regex source (matched case-insensitively). */
+  header: string;
+  /** `block` takes the indented lines after the header (the reproduce steps). */
+  read(value: string, r: RobotReport, ctx: { header: string; block: () => string[] }): void;
+}
+
+const ignored: HeaderField['read'] = () => {};
+
+const HEADER_FIELDS: readonly HeaderField[] = [
+  {
+    header: 'tree',
+    read(value, r) {
+      if (!value) return;
+      const [url, branch] = value.split(/\s+/);
+      r.tree = branch ? { url: url!, branch } : { url: url! };
+    },
+  },
+  {
+    header: 'head',
+    read(value, r) {
+      const sha = value.split(/\s/)[0] ?? '';
+      if (SHA.test(sha)) r.head = sha;
+    },
+  },
+  {
+    header: 'commit',
+    read(value, r) {
+      const m = /^([0-9a-f]{7,40})\b\s*(.*)$/.exec(value);
+      if (!m) return;
+      const subject = m[2]!
+        .replace(/^\[\d+\/\d+\]\s*/, '')
+        .replace(/^\("?(.*?)"?\)$/, '$1')
+        .trim();
+      r.commit = subject ? { sha: m[1]!, subject } : { sha: m[1]! };
+    },
+  },
+  {
+    header: 'base',
+    read(value, r) {
+      if (!value) return;
+      const words = value.split(/\s+/);
+      if (SHA.test(words[0]!)) r.base = { sha: words[0]! };
+      else if (/^https?:\/\/|^git:\/\//.test(words[0]!)) {
+        const second = words[1];
+        // "base: URL <sha>" names the commit, "base: URL branch" only where to find it
+        if (second && SHA.test(second)) r.base = { url: words[0]!, sha: second };
+        else r.base = second ? { url: words[0]!, ref: second } : { url: words[0]! };
+      } else r.base = { ref: words[0]! };
+    },
+  },
+  {
+    header: 'date',
+    read(value, r) {
+      r.date = value;
+    },
+  },
+  {
+    header: 'url',
+    read(value, r) {
+      r.url = value;
+    },
+  },
+  {
+    header: 'patch link',
+    read(value, r) {
+      r.patchLink = value;
+    },
+  },
+  {
+    header: 'patch subject',
+    read(value, r) {
+      r.patchSubject = value;
+    },
+  },
+  {
+    header: 'config',
+    read(value, r) {
+      if (value) r.config = parseConfig(value);
+    },
+  },
+  {
+    header: 'compiler',
+    read(value, r) {
+      if (value) r.compiler = parseCompiler(value);
+    },
+  },
+  {
+    header: 'reproduce(?: \\(this is a W=1 build\\))?',
+    read(value, r, ctx) {
+      if (/W=1/i.test(ctx.header)) r.w1Build = true;
+      const link = /^\((https?:\/\/\S+)\)$/.exec(value);
+      if (link) r.reproduceLink = link[1]!;
+      else if (value) r.reproduceSteps.push(value); // "reproduce: make C=1 CF=-D__CHECK_ENDIAN__"
+      r.reproduceSteps.push(...ctx.block());
+    },
+  },
+  { header: 'sparse|smatch version|sparse version|clang version', read: ignored },
+];
+
+const FIELD = new RegExp(`^(${HEADER_FIELDS.map((f) => f.header).join('|')}):(?:\\s+(.*))?$`, 'i');
+const FIELD_OF = HEADER_FIELDS.map((f) => ({ field: f, re: new RegExp(`^(?:${f.header})$`, 'i') }));
+
+/** Reads line `i` (and the lines it owns); returns the index of the last line it used. */
+function readLine(lines: readonly string[], i: number, r: RobotReport): number {
+  const line = lines[i]!;
+  const trimmed = line.trim();
+  // "| Reported-by: ...", "| Closes: ...", "Reported-by: ..." (older: no bar)
+  const tag = /^\|?\s*(Reported-by|Closes|Link):\s*(.+)$/.exec(trimmed);
+  if (tag) {
+    if (tag[1] === 'Reported-by') r.reportedBy ??= tag[2]!.trim();
+    else if (/lore\.kernel\.org|oe-kbuild/.test(tag[2]!)) r.closes ??= tag[2]!.trim();
+    return i;
+  }
+  // older clang reports repeat the remote/fetch/checkout steps after the errors
+  if (/^git (checkout|remote add|fetch) /.test(line)) {
+    readGitStep(r, trimmed);
+    return i;
+  }
+  const sec = SECTION.exec(trimmed);
+  if (sec && !line.startsWith(' ')) {
+    const { body, end } = sectionBody(lines, i);
+    readSection(r, sec[1]!, body);
+    return end - 1;
+  }
+  const f = FIELD.exec(trimmed);
+  if (!f || line.startsWith('  ')) return i;
+  const field = FIELD_OF.find((x) => x.re.test(f[1]!))!.field;
+  let last = i;
+  const block = () => {
+    // The steps follow, indented, up to the first blank line.
+    const out: string[] = [];
+    for (let j = i + 1; j < lines.length && /^\s+\S/.test(lines[j]!); j++) {
+      out.push(lines[j]!.trim());
+      last = j;
+    }
+    return out;
+  };
+  field.read((f[2] ?? '').trim(), r, { header: f[1]!, block });
+  return last;
+}
+
+/** git checkout / git remote add / git fetch: which commit, and where the robot got it. */
+function readGitStep(r: RobotReport, step: string): void {
+  const co = /^git checkout ([0-9a-f]{7,40})$/.exec(step);
+  if (co) r.checkout ??= co[1]!;
+  const remote = /^git remote add (\S+) (\S+)$/.exec(step);
+  if (remote && !r.remote) r.remote = { name: remote[1]!, url: remote[2]! };
+  const fetch = /^git fetch(?: --\S+)* (\S+) (\S+)$/.exec(step);
+  if (fetch && r.remote && r.remote.name === fetch[1] && !r.remote.ref) r.remote.ref = fetch[2]!;
+}
+
+/** "kismet --linux-ksrc=linux --selectees CONFIG_X --selectors CONFIG_Y -a=arm" */
+const KISMET_COMMAND =
+  /^kismet\b.*--selectees[ =]CONFIG_([A-Za-z0-9_]+)\b.*--selectors[ =]CONFIG_([A-Za-z0-9_]+)\b(?:.*\s-a[ =]([a-z0-9_]+))?/;
+/** 0-day's kismet config names: arm-kismet-CONFIG_KEXEC-CONFIG_CRASH_DUMP-0-0 */
+const KISMET_CONFIG = /^([a-z0-9_]+)-kismet-CONFIG_([A-Za-z0-9_]+)-CONFIG_([A-Za-z0-9_]+)-\d+-\d+$/;
+
+/** The kismet pair: from the config name, the kismet command, or the first new kismet line. */
+function kismetOf(r: RobotReport): RobotReport['kismet'] {
+  const named = r.config && KISMET_CONFIG.exec(r.config.name);
+  if (named)
+    return { selectee: named[2]!, selector: named[3]!, arch: named[1]!, from: 'config name' };
+  for (const step of r.reproduceSteps) {
+    const k = KISMET_COMMAND.exec(step);
+    if (k)
+      return {
+        selectee: k[1]!,
+        selector: k[2]!,
+        ...(k[3] ? { arch: k[3] } : {}),
+        from: 'kismet command',
+      };
+  }
+  const issues = r.issues.filter((i) => i.section === 'kismet');
+  for (const i of [...issues.filter((x) => x.new), ...issues]) {
+    const u = parseUnmetMessage(i.message);
+    if (u?.selector) return { selectee: u.symbol, selector: u.selector, from: 'kismet warning' };
+  }
+  return undefined;
+}
+
+/** Make lines and git steps (checkout, remote, fetch) from reproduce steps. */
+function readSteps(r: RobotReport, steps: readonly string[], makeLines = true): void {
+  for (const step of steps) {
+    const mk = makeLines ? parseMakeLine(step) : undefined;
+    if (mk) r.makeLines.push(mk);
+    readGitStep(r, step);
+  }
+}
+
+/**
+ * The `reproduce` file recent reports link to, saved beside the report: its git steps and
+ * kismet command where the report has none, its make lines when the report has none.
+ */
+export function addReproduceFile(r: RobotReport, text: string): void {
+  const steps = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  readSteps(r, steps, r.makeLines.length === 0);
+  r.reproduceSteps.push(...steps.filter((l) => KISMET_COMMAND.test(l)));
+  const kismet = r.kismet ?? kismetOf(r);
+  if (kismet) r.kismet = kismet;
+  r.missing = missingFields(r);
+}
+
+/** Fields a reproduction would want that the report does not have. */
+function missingFields(r: RobotReport): string[] {
+  const missing: string[] = [];
+  if (!r.config) missing.push('config (no "config:" line)');
+  else if (!r.config.link && !r.config.attached) missing.push('config link');
+  // a kismet report is about Kconfig: no compiler to name
+  if (!r.compiler) {
+    if (!r.kismet) missing.push('compiler (no "compiler:" line)');
+  } else if (!r.compiler.family) missing.push('compiler family');
+  else if (!r.compiler.version) missing.push('compiler version');
+  if (!r.commit && !r.head && !r.checkout && !r.base?.sha)
+    missing.push('commit (no "commit:", "head:", "base: <sha>" or git checkout)');
+  if (!r.tree && !r.base) missing.push('tree (no "tree:" or "base:" line)');
+  if (r.makeLines.length === 0)
+    missing.push(
+      r.reproduceLink
+        ? `make command lines (behind the reproduce link ${r.reproduceLink})`
+        : 'make command lines',
+    );
+  if (!r.issues.length)
+    missing.push('errors or warnings (no "All errors/warnings (new ones prefixed by >>):" list)');
+  return missing;
 }
 
 export function parseReport(text: string): RobotReport {
@@ -270,139 +563,12 @@ export function parseReport(text: string): RobotReport {
     unparsed: [],
     missing: [],
   };
-
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    const trimmed = line.trim();
-    // "| Reported-by: ...", "| Closes: ...", "Reported-by: ..." (older: no bar)
-    const tag = /^\|?\s*(Reported-by|Closes|Link):\s*(.+)$/.exec(trimmed);
-    if (tag) {
-      if (tag[1] === 'Reported-by') r.reportedBy ??= tag[2]!.trim();
-      else if (/lore\.kernel\.org|oe-kbuild/.test(tag[2]!)) r.closes ??= tag[2]!.trim();
-      continue;
-    }
-    // older clang reports repeat the fetch/checkout steps after the errors
-    const co = /^git checkout ([0-9a-f]{7,40})$/.exec(trimmed);
-    if (co && !line.startsWith(' ')) {
-      r.checkout ??= co[1]!;
-      continue;
-    }
-    const sec = SECTION.exec(trimmed);
-    if (sec && !line.startsWith(' ')) {
-      const body: string[] = [];
-      let j = i + 1;
-      for (; j < lines.length; j++) {
-        const l = lines[j]!;
-        if (SECTION_END.test(l.trim()) || (SECTION.test(l.trim()) && !l.startsWith(' '))) break;
-        if (/^-- ?$/.test(l)) {
-          const next = lines.slice(j + 1).find((x) => x.trim() !== '');
-          if (!next || !MORE_COMPLAINTS.test(next)) break;
-        }
-        body.push(l);
-      }
-      const kind = sectionKind(sec[1]!);
-      if (kind === 'smatch') {
-        // smatch: "file.c:123 func() warn: message" (no column); kept as warnings
-        for (const l of body) {
-          const m = /^(>>)?\s*(\S+?):(\d+) (?:(\S+)\(\) )?(warn|error): (.*)$/.exec(l);
-          if (!m) continue;
-          const d = {
-            severity: m[5] === 'error' ? ('error' as const) : ('warning' as const),
-            kind: 'compiler' as const,
-            file: m[2]!,
-            line: Number(m[3]),
-            message: m[6]!.trim(),
-          };
-          r.issues.push({
-            ...d,
-            ...(m[4] ? { function: m[4] } : {}),
-            fingerprint: fingerprint(d),
-            new: !!m[1],
-            section: 'smatch',
-            tool: 'sparse',
-          });
-        }
-      } else {
-        const got = parseSection(body, kind);
-        r.issues.push(...got.issues);
-        r.unparsed.push(...got.unparsed);
-      }
-      i = j - 1;
-      continue;
-    }
-
-    const f = FIELD.exec(trimmed);
-    if (!f || line.startsWith('  ')) continue;
-    const key = f[1]!.toLowerCase();
-    const value = (f[2] ?? '').trim();
-    if (key === 'tree' && value) {
-      const [url, branch] = value.split(/\s+/);
-      r.tree = branch ? { url: url!, branch } : { url: url! };
-    } else if (key === 'head' && SHA.test(value.split(/\s/)[0] ?? '')) {
-      r.head = value.split(/\s/)[0]!;
-    } else if (key === 'commit') {
-      const m = /^([0-9a-f]{7,40})\b\s*(.*)$/.exec(value);
-      if (m) {
-        const subject = m[2]!
-          .replace(/^\[\d+\/\d+\]\s*/, '')
-          .replace(/^\("?(.*?)"?\)$/, '$1')
-          .trim();
-        r.commit = subject ? { sha: m[1]!, subject } : { sha: m[1]! };
-      }
-    } else if (key === 'base' && value) {
-      const words = value.split(/\s+/);
-      if (SHA.test(words[0]!)) r.base = { sha: words[0]! };
-      else if (/^https?:\/\/|^git:\/\//.test(words[0]!))
-        r.base = words[1] ? { url: words[0]!, ref: words[1] } : { url: words[0]! };
-      else r.base = { ref: words[0]! };
-    } else if (key === 'date') {
-      r.date = value;
-    } else if (key === 'url') {
-      r.url = value;
-    } else if (key === 'patch link') {
-      r.patchLink = value;
-    } else if (key === 'patch subject') {
-      r.patchSubject = value;
-    } else if (key === 'config' && value) {
-      r.config = parseConfig(value);
-    } else if (key === 'compiler' && value) {
-      r.compiler = parseCompiler(value);
-    } else if (key.startsWith('reproduce')) {
-      if (/W=1/i.test(f[1]!)) r.w1Build = true;
-      const link = /^\((https?:\/\/\S+)\)$/.exec(value);
-      if (link) r.reproduceLink = link[1]!;
-      else if (value) r.reproduceSteps.push(value); // "reproduce: make C=1 CF=-D__CHECK_ENDIAN__"
-      // The steps follow, indented, up to the first blank line.
-      let j = i + 1;
-      for (; j < lines.length && /^\s+\S/.test(lines[j]!); j++)
-        r.reproduceSteps.push(lines[j]!.trim());
-      i = j - 1;
-    }
-  }
-
-  for (const step of r.reproduceSteps) {
-    const mk = parseMakeLine(step);
-    if (mk) r.makeLines.push(mk);
-    const co = /^git checkout ([0-9a-f]{7,40})$/.exec(step);
-    if (co) r.checkout ??= co[1]!;
-  }
-
-  if (!r.config) r.missing.push('config (no "config:" line)');
-  else if (!r.config.link && !r.config.attached) r.missing.push('config link');
-  if (!r.compiler) r.missing.push('compiler (no "compiler:" line)');
-  else if (!r.compiler.family) r.missing.push('compiler family');
-  else if (!r.compiler.version) r.missing.push('compiler version');
-  if (!r.commit && !r.head && !r.checkout && !r.base?.sha)
-    r.missing.push('commit (no "commit:", "head:", "base: <sha>" or git checkout)');
-  if (!r.tree && !r.base) r.missing.push('tree (no "tree:" or "base:" line)');
-  if (r.makeLines.length === 0)
-    r.missing.push(
-      r.reproduceLink
-        ? `make command lines (behind the reproduce link ${r.reproduceLink})`
-        : 'make command lines',
-    );
-  if (!r.issues.some((d) => d.severity === 'error') && !r.issues.length)
-    r.missing.push('errors or warnings (no "All errors/warnings (new ones prefixed by >>):" list)');
+  for (let i = 0; i < lines.length; i++) i = readLine(lines, i, r);
+  readSteps(r, r.reproduceSteps);
+  r.issues = mostSpecific(r.issues);
+  const kismet = kismetOf(r);
+  if (kismet) r.kismet = kismet;
+  r.missing = missingFields(r);
   return r;
 }
 

@@ -1,109 +1,30 @@
-// `kmatrix repro` as a function: read the report (and the config beside it), plan the build,
-// run it with runBuild, and judge whether the reported errors came back. Files, runtimes,
-// sources and config generation come in through deps; only runBuild's own outputs plus
-// repro.json are written, all in the result dir.
+// `kmatrix repro` as a function: read the report (and the config and reproduce file beside
+// it), plan, and run the stage the report needs: a build with runBuild, or conf alone for a
+// report of Kconfig warnings (config-stage.ts); then judge whether the complaints came back.
+// Files, runtimes, sources, conf and git come in through deps; only the stage's own outputs
+// plus repro.json are written, all in the result dir.
 import { gunzipSync } from 'node:zlib';
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { BuildEvent } from '../build/events.js';
-import type { BuildResult } from '../build/result.js';
+import type { Arch } from '../arch/arches.js';
 import { makeArgv, RESULT_JSON, runBuild } from '../build/run.js';
 import type { BuildTarget } from '../build/targets.js';
-import type { ConfigRequest, ConfigResult } from '../config/generate.js';
-import { isKmatrixError } from '../core/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { shellJoin } from '../process/shell-quote.js';
-import { formatSourceSpec, type SourceSpec } from '../source/spec.js';
+import type { SourceSpec } from '../source/spec.js';
 import type { KernelTree } from '../source/tree.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
+import { runConfigStage } from './config-stage.js';
 import { MakeOverrideRuntime } from './make-overrides.js';
-import { planRepro, type MakeVarDecision, type ReproPlan } from './plan.js';
-import { parseMakeLine, parseReport, type ReportedIssue, type RobotReport } from './report.js';
-import { judge, type IssueOutcome, type Verdict, type VerdictKind } from './verdict.js';
+import { commitNotInRepo, planRepro, type ReproPlan } from './plan.js';
+import { addReproduceFile, parseReport, type RobotReport } from './report.js';
+import { problemOf, type ReproDeps, type ReproRequest } from './request.js';
+import { assemble, REPRO_JSON, type ReproResult } from './result.js';
+import { judge } from './verdict.js';
 
-export const REPRO_JSON = 'repro.json';
-
-export interface ReproRequest {
-  reportText: string;
-  /** Absolute path of the report file; undefined when read from stdin. */
-  reportPath?: string;
-  /** --config, absolute. */
-  configPath?: string;
-  source?: string;
-  repo?: string;
-  /** Result and O= dir; default chosen by the caller. */
-  outDir: (plan: ReproPlan, report: RobotReport) => string;
-  jobs: number;
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
-
-export interface ReproDeps {
-  selectRuntime: (toolchain: ToolchainName) => Promise<{ runtime: Runtime; note: string }>;
-  resolveSource: (spec: SourceSpec) => Promise<KernelTree>;
-  generateConfig: (req: ConfigRequest) => Promise<ConfigResult>;
-  emit: (e: BuildEvent | { type: 'repro:note'; note: string }) => void;
-  ccacheDir?: string;
-}
-
-type IssueView = Pick<
-  ReportedIssue,
-  'severity' | 'kind' | 'file' | 'line' | 'column' | 'message' | 'fingerprint' | 'new' | 'section'
->;
-
-export interface ReproResult {
-  schema: 'kmatrix.repro/1';
-  verdict: VerdictKind;
-  /** Why it could not run (verdict cannot-run). */
-  missing: string[];
-  report: {
-    path: string | null;
-    config: RobotReport['config'] | null;
-    compiler: RobotReport['compiler'] | null;
-    tree: RobotReport['tree'] | null;
-    base: RobotReport['base'] | null;
-    commit: RobotReport['commit'] | null;
-    head: string | null;
-    closes: string | null;
-    w1Build: boolean;
-    makeLines: string[];
-    issues: IssueView[];
-    /** Report fields that were not there. */
-    missing: string[];
-  };
-  plan: {
-    arch: string | null;
-    toolchain: ToolchainName | null;
-    toolchainNote: string | null;
-    source: string | null;
-    commit: string | null;
-    config: string | null;
-    makeVars: string[];
-    makeVarDecisions: MakeVarDecision[];
-    goals: string[];
-    notes: string[];
-  };
-  /** One per required issue: found in the build or not. */
-  outcomes: {
-    issue: IssueView;
-    found: boolean;
-    match?: Pick<ReportedIssue, 'file' | 'line' | 'column' | 'message'>;
-    near?: Pick<ReportedIssue, 'file' | 'line' | 'column' | 'message'>;
-  }[];
-  unchecked: IssueView[];
-  build: {
-    status: BuildResult['status'];
-    reason: string | null;
-    runtime: string;
-    compiler: string;
-    commands: string[];
-    outDir: string;
-    result: string;
-    log: string;
-    reproducer: string;
-  } | null;
-}
+export type { ReproDeps, ReproRequest } from './request.js';
+export { REPRO_JSON, type ReproResult } from './result.js';
 
 const CONFIG_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,120}$/;
 
@@ -164,89 +85,19 @@ async function findConfig(
   return { searched };
 }
 
-function issueView(i: ReportedIssue): IssueView {
-  return {
-    severity: i.severity,
-    kind: i.kind,
-    file: i.file,
-    ...(i.line !== undefined ? { line: i.line } : {}),
-    ...(i.column !== undefined ? { column: i.column } : {}),
-    message: i.message,
-    fingerprint: i.fingerprint,
-    new: i.new,
-    section: i.section,
-  };
-}
-
-const where = (d: { file: string; line?: number; column?: number; message: string }) => ({
-  file: d.file,
-  ...(d.line !== undefined ? { line: d.line } : {}),
-  ...(d.column !== undefined ? { column: d.column } : {}),
-  message: d.message,
-});
-
-function assemble(
-  req: ReproRequest,
-  report: RobotReport,
-  plan: ReproPlan,
-  verdict: Verdict,
-  build: ReproResult['build'],
-): ReproResult {
-  const outcomes: IssueOutcome[] = verdict.kind === 'cannot-run' ? [] : verdict.outcomes;
-  return {
-    schema: 'kmatrix.repro/1',
-    verdict: verdict.kind,
-    missing: verdict.kind === 'cannot-run' ? verdict.missing : [],
-    report: {
-      path: req.reportPath ?? null,
-      config: report.config ?? null,
-      compiler: report.compiler ?? null,
-      tree: report.tree ?? null,
-      base: report.base ?? null,
-      commit: report.commit ?? null,
-      head: report.head ?? null,
-      closes: report.closes ?? null,
-      w1Build: report.w1Build,
-      makeLines: report.makeLines.map((m) => m.text),
-      issues: report.issues.map(issueView),
-      missing: report.missing,
-    },
-    plan: {
-      arch: plan.arch?.name ?? null,
-      toolchain: plan.toolchain ?? null,
-      toolchainNote: plan.toolchainNote ?? null,
-      source: plan.source ? formatSourceSpec(plan.source) : null,
-      commit: plan.commit ?? null,
-      config: plan.config ?? null,
-      makeVars: plan.makeVars,
-      makeVarDecisions: plan.makeVarDecisions,
-      goals: plan.goals,
-      notes: plan.notes,
-    },
-    outcomes: outcomes.map((o) => ({
-      issue: issueView(o.issue),
-      found: o.found,
-      ...(o.match ? { match: where(o.match) } : {}),
-      ...(o.near ? { near: where(o.near) } : {}),
-    })),
-    unchecked: plan.unchecked.map(issueView),
-    build,
-  };
-}
-
-export async function runRepro(req: ReproRequest, deps: ReproDeps): Promise<ReproResult> {
+/** The report with its reproduce file, the config beside it, and the plan. */
+async function prepare(req: ReproRequest): Promise<{ report: RobotReport; plan: ReproPlan }> {
   const report = parseReport(req.reportText);
-  const extraNotes: string[] = [];
-  // Recent reports keep the make lines behind a link; a saved copy beside the report helps.
-  if (report.makeLines.length === 0 && req.reportPath) {
+  const notes: string[] = [];
+  // Recent reports keep the steps behind a link; a saved copy beside the report helps.
+  if (req.reportPath) {
     const p = join(dirname(req.reportPath), 'reproduce');
     if (p !== req.reportPath && (await isFile(p))) {
-      const lines = (await readFile(p, 'utf8')).split('\n');
-      for (const l of lines) {
-        const mk = parseMakeLine(l);
-        if (mk) report.makeLines.push(mk);
-      }
-      if (report.makeLines.length) extraNotes.push(`make lines read from ${p}`);
+      const had = report.makeLines.length;
+      addReproduceFile(report, await readFile(p, 'utf8'));
+      notes.push(
+        report.makeLines.length > had ? `make lines read from ${p}` : `steps read from ${p}`,
+      );
     }
   }
   const cfg = await findConfig(req, report);
@@ -258,27 +109,39 @@ export async function runRepro(req: ReproRequest, deps: ReproDeps): Promise<Repr
     ...(req.reportPath ? { reportDir: dirname(req.reportPath) } : {}),
     configSearched: cfg.searched,
   });
-  plan.notes.unshift(...extraNotes);
+  plan.notes.unshift(...notes);
   if (cfg.problem) {
     plan.missing = plan.missing.filter((m) => !m.startsWith('config:'));
     plan.missing.push(cfg.problem);
   }
-  const cannot = (missing: string[]) =>
-    assemble(req, report, plan, { kind: 'cannot-run', missing }, null);
-  if (plan.missing.length || !plan.arch || !plan.toolchain || !plan.source || !plan.config)
-    return cannot(plan.missing.length ? plan.missing : ['a complete plan']);
-  const { arch, toolchain } = plan;
+  return { report, plan };
+}
 
+interface Ready {
+  req: ReproRequest;
+  report: RobotReport;
+  plan: ReproPlan;
+  arch: Arch;
+  toolchain: ToolchainName;
+  source: SourceSpec;
+}
+
+async function runBuildStage(
+  { req, report, plan, arch, toolchain, source }: Ready & { config: string },
+  deps: ReproDeps,
+  cannot: (missing: string[]) => ReproResult,
+): Promise<ReproResult> {
   // Runtime and source problems are this repro's outcome, reported like a missing config.
   let selected: { runtime: Runtime; note: string };
   let tree: KernelTree;
   try {
     selected = await deps.selectRuntime(toolchain);
     deps.emit({ type: 'repro:note', note: selected.note });
-    tree = await deps.resolveSource(plan.source);
+    tree = await deps.resolveSource(source);
   } catch (e) {
-    if (!isKmatrixError(e)) throw e;
-    return cannot([`${e.message}${e.detail ? `\n${e.detail}` : ''}`]);
+    const problem = problemOf(e);
+    if (!problem) throw e;
+    return cannot([problem]);
   }
 
   const outDir = req.outDir(plan, report);
@@ -293,7 +156,7 @@ export async function runRepro(req: ReproRequest, deps: ReproDeps): Promise<Repr
       tree,
       arch,
       toolchain,
-      base: { kind: 'file', path: plan.config },
+      base: { kind: 'file', path: plan.config! },
       pins: [],
       outDir,
       targets,
@@ -324,18 +187,44 @@ export async function runRepro(req: ReproRequest, deps: ReproDeps): Promise<Repr
   }
   await writeFile(join(outDir, RESULT_JSON), JSON.stringify(result, null, 2) + '\n');
 
-  const verdict = judge(plan.required, result);
-  const out = assemble(req, report, plan, verdict, {
-    status: result.status,
-    reason: result.reason ?? null,
-    runtime: selected.note,
-    compiler: result.toolchain.version,
-    commands: result.targets.filter((t) => t.command).map((t) => t.command!),
-    outDir,
-    result: result.files.result,
-    log: result.files.log,
-    reproducer: result.files.reproducer,
+  const out = assemble(req.reportPath, report, plan, judge(plan.required, result), {
+    build: {
+      status: result.status,
+      reason: result.reason ?? null,
+      runtime: selected.note,
+      compiler: result.toolchain.version,
+      commands: result.targets.filter((t) => t.command).map((t) => t.command!),
+      outDir,
+      result: result.files.result,
+      log: result.files.log,
+      reproducer: result.files.reproducer,
+    },
   });
   await writeFile(join(outDir, REPRO_JSON), JSON.stringify(out, null, 2) + '\n');
   return out;
+}
+
+export async function runRepro(req: ReproRequest, deps: ReproDeps): Promise<ReproResult> {
+  const { report, plan } = await prepare(req);
+  const cannot = (missing: string[]) =>
+    assemble(req.reportPath, report, plan, { kind: 'cannot-run', missing });
+  const { arch, toolchain, source, config } = plan;
+  if (plan.missing.length || !arch || !toolchain || !source || (!config && !plan.kismet))
+    return cannot(plan.missing.length ? plan.missing : ['a complete plan']);
+  // A clone without the report's commit: say where the robot fetched it from.
+  if (req.repo !== undefined && plan.commit) {
+    const has = await deps.commitInRepo(req.repo, plan.commit);
+    if (has === 'absent') return cannot([commitNotInRepo(report, req.repo, plan.commit)]);
+  }
+  const ready: Ready = { req, report, plan, arch, toolchain, source };
+  if (plan.stage === 'build') return runBuildStage({ ...ready, config: config! }, deps, cannot);
+  let tree: KernelTree;
+  try {
+    tree = await deps.resolveSource(source);
+  } catch (e) {
+    const problem = problemOf(e);
+    if (!problem) throw e;
+    return cannot([problem]);
+  }
+  return runConfigStage({ ...ready, tree }, deps, cannot);
 }

@@ -1,18 +1,14 @@
 // The executor of `kmatrix run` on one machine: the scheduler (src/schedule) over the real
 // config+build work, with runtimes selected once per toolchain and trees resolved once per
 // source. Tests swap the work and the clock.
-import { join } from 'node:path';
+import { buildWiring } from '../build/deps.js';
 import type { BuildEvent } from '../build/events.js';
-import { generateConfig } from '../config/generate.js';
-import { symbolLookup } from '../config/kconfig-bridge.js';
 import { errorMessage } from '../core/errors.js';
 import type { KmatrixEvent } from '../core/events.js';
 import { execaRunner, type ProcessRunner } from '../process/runner.js';
 import { DockerRuntime } from '../runtime/docker.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { selectRuntime } from '../runtime/select.js';
 import { schedule, type CellWork, type Clock } from '../schedule/scheduler.js';
-import { resolveSource } from '../source/resolve.js';
 import { parseSourceSpec } from '../source/spec.js';
 import type { KernelTree } from '../source/tree.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
@@ -107,14 +103,20 @@ async function makeRealWork(
   job: ExecuteJob,
   runtimes: Map<ToolchainName, Promise<Runtime>>,
 ): Promise<CellWork> {
-  const runner = o.runner ?? execaRunner;
-  const note = noteEmitter(job.emit);
+  const wiring = buildWiring({
+    env: o.env,
+    cwd: o.cwd,
+    cacheDir: o.cacheDir,
+    runner: o.runner ?? execaRunner,
+    emit: noteEmitter(job.emit),
+    ccache: o.ccache,
+  });
   const toRun = job.cells.filter((c) => !job.done.has(c.id));
   // Runtimes first: a missing daemon or image must fail the run before any work is done.
   const runtimeFor = (tc: ToolchainName) => {
     let r = runtimes.get(tc);
     if (!r) {
-      r = selectRuntime(job.runtime, { env: o.env, toolchain: tc, runner }).then((s) => {
+      r = wiring.selectRuntime(job.runtime, tc).then((s) => {
         job.emit({ type: 'run:note', message: `${tc}: ${s.note}` });
         return s.runtime;
       });
@@ -128,13 +130,7 @@ async function makeRealWork(
   const treeFor = (source: string) => {
     let t = trees.get(source);
     if (!t) {
-      t = resolveSource(parseSourceSpec(source), {
-        runner,
-        cacheDir: o.cacheDir,
-        cwd: o.cwd,
-        emit: note,
-        ...(o.env['KMATRIX_DEBIAN_MIRROR'] ? { mirror: o.env['KMATRIX_DEBIAN_MIRROR'] } : {}),
-      });
+      t = wiring.resolveSource(parseSourceSpec(source));
       trees.set(source, t);
       t.catch(() => trees.delete(source));
     }
@@ -145,16 +141,8 @@ async function makeRealWork(
     runDir: job.runDir,
     tree: treeFor,
     runtime: runtimeFor,
-    generateConfig: (req, signal) =>
-      generateConfig(req, {
-        runner,
-        cacheDir: o.cacheDir,
-        env: o.env,
-        emit: note,
-        symbols: symbolLookup,
-        signal,
-      }),
-    ...(o.ccache ? { ccacheDir: join(o.cacheDir, 'ccache') } : {}),
+    generateConfig: wiring.generateConfig,
+    ...(wiring.ccacheDir ? { ccacheDir: wiring.ccacheDir } : {}),
     ...(o.onBuildEvent ? { onBuildEvent: o.onBuildEvent } : {}),
   });
 }

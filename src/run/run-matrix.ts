@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { BuildEvent } from '../build/events.js';
 import { parseDuration } from '../build/targets.js';
 import { KmatrixError } from '../core/errors.js';
@@ -258,9 +258,4 @@ async function reportRun(
     comparison,
   });
   return await writeRunReports(summary);
-}
-
-/** $KMATRIX_RESULTS, else ./kmatrix-results. */
-export function defaultResultsDir(env: NodeJS.ProcessEnv, cwd: string): string {
-  return resolve(cwd, env['KMATRIX_RESULTS'] ?? 'kmatrix-results');
 }

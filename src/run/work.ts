@@ -121,6 +121,7 @@ export function realWork(deps: WorkDeps): CellWork {
         verdict: config.verdict,
         pins: config.pins,
         configHash: configHash(configText, tree, cell),
+        diagnostics: config.diagnostics,
         files,
         handle: { tree, config } satisfies Handle,
       };

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import PQueue from 'p-queue';
 import type { PinResult, Verdict } from '../config/verify.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { countBySeverity } from '../diagnostics/parse.js';
 import { cellLabel, type Cell } from '../matrix/cell.js';
 import type { CellRef, RunEvent } from '../results/events.js';
 import type { Sizing } from './resources.js';
@@ -29,6 +30,8 @@ export type ConfigStage =
       pins: PinResult[];
       /** sha256 of .config + tree + arch + toolchain + targets: equal hashes build once. */
       configHash: string;
+      /** conf's warnings (kind `kconfig`): part of the cell's diagnostics, built or not. */
+      diagnostics: Diagnostic[];
       files: CellFiles;
       /** Whatever the build stage needs from the config stage (opaque here). */
       handle: unknown;
@@ -236,8 +239,8 @@ export async function schedule(o: ScheduleOptions): Promise<ScheduleOutcome> {
             stage: 'config',
             verdict: stage.verdict,
             pins: stage.pins,
-            diagnostics: [],
-            counts: { errors: 0, warnings: 0 },
+            diagnostics: stage.diagnostics,
+            counts: countBySeverity(stage.diagnostics),
             durationMs: configMs,
             configMs,
             buildMs: 0,
@@ -354,10 +357,8 @@ export async function schedule(o: ScheduleOptions): Promise<ScheduleOutcome> {
       }
       if (o.signal.aborted && out.status !== 'pass' && out.status !== 'fail')
         out = { ...out, status: 'cancelled', reason: 'the run was stopped' };
-      const counts = {
-        errors: out.diagnostics.filter((d) => d.severity === 'error').length,
-        warnings: out.diagnostics.filter((d) => d.severity === 'warning').length,
-      };
+      const diagnostics = [...lead.stage.diagnostics, ...out.diagnostics];
+      const counts = countBySeverity(diagnostics);
       const durationMs = lead.configMs + (clock.now() - buildStart);
       finish(lead.cell, {
         status: out.status,
@@ -365,7 +366,7 @@ export async function schedule(o: ScheduleOptions): Promise<ScheduleOutcome> {
         stage: 'build',
         verdict: lead.stage.verdict,
         pins: lead.stage.pins,
-        diagnostics: out.diagnostics,
+        diagnostics,
         counts,
         durationMs,
         configMs: lead.configMs,

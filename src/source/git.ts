@@ -81,3 +81,16 @@ export async function resolveGitTree(
     () => deps.emit({ type: 'source:wait-lock', what: `export of ${commit.slice(0, 12)}` }),
   );
 }
+
+/** Whether a clone has a commit, without fetching: `absent` means fetch it, `no-repo` a bad path. */
+export async function commitInRepo(
+  runner: ProcessRunner,
+  repo: string,
+  sha: string,
+): Promise<'present' | 'absent' | 'no-repo'> {
+  if (!/^[0-9a-f]{7,64}$/.test(sha)) return 'absent';
+  const top = await runner.run('git', ['-C', repo, 'rev-parse', '--git-dir']);
+  if (top.failed) return 'no-repo';
+  const r = await runner.run('git', ['-C', repo, 'cat-file', '-e', `${sha}^{commit}`]);
+  return r.failed ? 'absent' : 'present';
+}

@@ -9,26 +9,26 @@ import { modelFor } from '../../config/kconfig-bridge.js';
 import { parsePin, parsePins } from '../../config/pin.js';
 import { pinStatus } from '../../config/verify.js';
 import { KmatrixError, errorMessage } from '../../core/errors.js';
-import { defaultCacheDir } from '../../fsutil/cache.js';
 import {
   explainPinInTree,
   findDefinitionsAllArches,
   renderExplanation,
 } from '../../kconfig/index.js';
+import { buildWiring } from '../../build/deps.js';
 import { execaRunner } from '../../process/runner.js';
 import { progressReporter } from '../../report/progress.js';
-import { resolveSource } from '../../source/resolve.js';
-import { parseSourceSpec } from '../../source/spec.js';
-import { parseArch } from '../options.js';
+import type { SourceSpec } from '../../source/spec.js';
+import type { Arch } from '../../arch/arches.js';
+import { cacheDirOption, jsonOption, parseArch, sourceOption } from '../options.js';
 import type { CliIo } from '../io.js';
 
 interface ExplainOptions {
-  source: string;
-  arch: string;
+  source: SourceSpec;
+  arch: Arch;
   config: string;
   json?: boolean;
   pin?: string[];
-  cacheDir?: string;
+  cacheDir: string;
 }
 
 export function registerExplain(program: Command, io: CliIo, setExit: (n: number) => void): void {
@@ -41,21 +41,18 @@ export function registerExplain(program: Command, io: CliIo, setExit: (n: number
       '<symbol>',
       'Kconfig symbol, with or without CONFIG_, optionally =y|m|n|value (default y)',
     )
-    .requiredOption('--source <src>', 'kernel tree: a path, git:PATH@REF, or debian:VERSION')
-    .requiredOption('--arch <arch>', `architecture (${acceptedArchSpellings()})`)
+    .addOption(sourceOption('kernel tree: a path, git:PATH@REF, or debian:VERSION'))
+    .requiredOption('--arch <arch>', `architecture (${acceptedArchSpellings()})`, parseArch)
     .requiredOption('--config <file>', 'the .config to explain')
     .option('--pin <SYM=VALUE...>', 'other pinned symbols (explanations stop at them)')
-    .option('--json', 'print the explanation tree as JSON')
-    .option(
-      '--cache-dir <dir>',
-      'cache for trees (default $KMATRIX_CACHE or $XDG_CACHE_HOME/kmatrix)',
-    )
+    .addOption(jsonOption('print the explanation tree as JSON'))
+    .addOption(cacheDirOption(io, 'cache for trees'))
     .action(async (symbolArg: string, opts: ExplainOptions) => {
       const withValue = symbolArg.includes('=') ? symbolArg : `${symbolArg}=y`;
       const asked = parsePin(withValue, 'SYMBOL argument');
       if (!asked.ok) throw new KmatrixError('bad-pin', asked.message);
       const others = parsePins(opts.pin ?? [], '--pin');
-      const arch = parseArch(opts.arch);
+      const arch = opts.arch;
       let configText: string;
       try {
         configText = await readFile(resolve(io.cwd, opts.config), 'utf8');
@@ -65,13 +62,14 @@ export function registerExplain(program: Command, io: CliIo, setExit: (n: number
           `cannot read --config ${opts.config}: ${errorMessage(e)}; expected a readable .config file`,
         );
       }
-      const tree = await resolveSource(parseSourceSpec(opts.source), {
-        runner: execaRunner,
-        cacheDir: opts.cacheDir ? resolve(io.cwd, opts.cacheDir) : defaultCacheDir(io.env),
+      const tree = await buildWiring({
+        env: io.env,
         cwd: io.cwd,
-        mirror: io.env['KMATRIX_DEBIAN_MIRROR'],
+        cacheDir: opts.cacheDir,
+        runner: execaRunner,
         emit: progressReporter(io.stderr),
-      });
+        ccache: false,
+      }).resolveSource(opts.source);
       const model = await modelFor(tree, arch);
       const values = parseDotConfig(configText);
       const result = pinStatus(asked.pin, values, model);

@@ -1,74 +1,58 @@
 // `kmatrix repro REPORT|-`: rebuild what a kernel test robot report describes and say whether
 // its errors come back. Exit 0 reproduced, 1 partially or not reproduced, 2 cannot run
 // (missing config/source/toolchain), usage or infrastructure.
-import { availableParallelism } from 'node:os';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
-import { parseDuration } from '../../build/targets.js';
-import type { BuildEvent } from '../../build/events.js';
-import { generateConfig } from '../../config/generate.js';
-import { symbolLookup } from '../../config/kconfig-bridge.js';
-import { KmatrixError } from '../../core/errors.js';
-import { defaultCacheDir } from '../../fsutil/cache.js';
+import { buildWiring } from '../../build/deps.js';
+import { KmatrixError, errorMessage } from '../../core/errors.js';
+import { modelFor } from '../../config/kconfig-bridge.js';
 import { execaRunner } from '../../process/runner.js';
+import { commitInRepo } from '../../source/git.js';
 import { progressReporter } from '../../report/progress.js';
-import { renderRepro } from '../../repro/render.js';
+import { renderRepro, reproReporter } from '../../report/repro.js';
 import { runRepro } from '../../repro/run.js';
 import { exitCodeForVerdict } from '../../repro/verdict.js';
 import { RUNTIME_KINDS } from '../../runtime/runtime.js';
-import { selectRuntime, type RuntimeChoice } from '../../runtime/select.js';
-import { resolveSource } from '../../source/resolve.js';
-import type { CliIo } from '../io.js';
+import type { RuntimeChoice } from '../../runtime/select.js';
+import { interruptible, type CliIo } from '../io.js';
+import {
+  cacheDirOption,
+  defaultMakeJobs,
+  durationOption,
+  jsonOption,
+  noCcacheOption,
+  pathOption,
+  runtimeOption,
+  wholeNumberOption,
+} from '../options.js';
 
-interface RawReproOptions {
+interface ReproOptions {
   config?: string;
   source?: string;
   repo?: string;
-  runtime: string;
+  runtime: RuntimeChoice;
   out?: string;
-  jobs?: string;
-  timeout?: string;
-  cacheDir?: string;
+  jobs?: number;
+  timeout?: number;
+  cacheDir: string;
   ccache: boolean;
   verbose?: boolean;
   json?: boolean;
 }
 
-async function readStdin(): Promise<string> {
+async function readAll(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
+  for await (const c of stream) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function progress(io: CliIo, verbose: boolean) {
-  return (e: BuildEvent | { type: 'repro:note'; note: string }) => {
-    switch (e.type) {
-      case 'repro:note':
-      case 'build:runtime':
-        io.stderr.write(`kmatrix: ${e.note}\n`);
-        return;
-      case 'build:config':
-        io.stderr.write(`kmatrix: ${e.cell}: config ${e.verdict}\n`);
-        return;
-      case 'build:compiler':
-        io.stderr.write(`kmatrix: ${e.cell}: compiler ${e.version}\n`);
-        return;
-      case 'build:target-start':
-        io.stderr.write(`kmatrix: ${e.cell}: building ${e.target}\n`);
-        return;
-      case 'build:output':
-        if (verbose) io.stderr.write(e.chunk);
-        return;
-      case 'build:target-done':
-        io.stderr.write(
-          `kmatrix: ${e.cell}: ${e.target} ${e.status} (${(e.ms / 1000).toFixed(1)}s)\n`,
-        );
-        return;
-      case 'build:done':
-        return;
-    }
-  };
+/** ./kmatrix-out/repro-<config name>, when the name is safe to use as a directory name. */
+function defaultReproOut(cwd: string, configName: string | undefined): string {
+  const name = configName ?? '';
+  const safe = /^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,100}$/.test(name) ? name : 'report';
+  return resolve(cwd, 'kmatrix-out', `repro-${safe}`);
 }
 
 export function registerRepro(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -78,95 +62,85 @@ export function registerRepro(program: Command, io: CliIo, setExit: (code: numbe
       'rebuild what a kernel test robot (0-day/LKP) report describes and check whether its errors come back',
     )
     .argument('<report>', 'the report text (a saved mail, quoted or not), or - for stdin')
-    .option(
-      '--config <file>',
-      "the report's .config (default: config, <config name> or .config beside the report; gzipped is fine)",
+    .addOption(
+      pathOption(
+        '--config <file>',
+        "the report's .config (default: config, <config name> or .config beside the report; gzipped is fine)",
+        io,
+      ),
     )
     .option(
       '--source <src>',
       'kernel tree with the reported code: a path, git:PATH@REF, debian:VERSION',
     )
-    .option('--repo <path>', "a git clone holding the report's commit (built as git:PATH@COMMIT)")
-    .option('--runtime <rt>', `where make runs: auto, ${RUNTIME_KINDS.join(', ')}`, 'auto')
-    .option('--out <dir>', 'result and O= directory (default ./kmatrix-out/repro-<config name>)')
-    .option('-j, --jobs <n>', 'make -j (default: number of CPUs)')
-    .option('--timeout <duration>', 'limit for the make steps: 90s, 30m, 2h')
-    .option('--cache-dir <dir>', 'cache for trees and tools (default $KMATRIX_CACHE)')
-    .option('--no-ccache', 'do not use the shared ccache')
+    .addOption(
+      pathOption(
+        '--repo <path>',
+        "a git clone holding the report's commit (built as git:PATH@COMMIT)",
+        io,
+      ),
+    )
+    .addOption(runtimeOption(`where make runs: auto, ${RUNTIME_KINDS.join(', ')}`, 'auto'))
+    .addOption(
+      pathOption(
+        '--out <dir>',
+        'result and O= directory (default ./kmatrix-out/repro-<config name>)',
+        io,
+      ),
+    )
+    .addOption(wholeNumberOption('-j, --jobs <n>', 'make -j (default: number of CPUs)'))
+    .addOption(durationOption('--timeout <duration>', 'limit for the make steps: 90s, 30m, 2h'))
+    .addOption(cacheDirOption(io))
+    .addOption(noCcacheOption())
     .option('--verbose', 'stream make output to stderr')
-    .option('--json', 'print repro.json on stdout')
-    .action(async (reportArg: string, raw: RawReproOptions) => {
+    .addOption(jsonOption('print repro.json on stdout'))
+    .action(async (reportArg: string, raw: ReproOptions) => {
       if (raw.source !== undefined && raw.repo !== undefined)
         throw new KmatrixError('usage', 'give --source or --repo, not both');
-      const choice = raw.runtime as RuntimeChoice;
-      if (choice !== 'auto' && !(RUNTIME_KINDS as readonly string[]).includes(choice))
-        throw new KmatrixError(
-          'usage',
-          `unknown runtime ${JSON.stringify(raw.runtime)}; accepted: auto, ${RUNTIME_KINDS.join(', ')}`,
-        );
-      let jobs = Number(io.env['KMATRIX_JOBS'] ?? 0) || Math.max(1, availableParallelism());
-      if (raw.jobs !== undefined) {
-        jobs = Number(raw.jobs);
-        if (!Number.isInteger(jobs) || jobs < 1)
-          throw new KmatrixError(
-            'usage',
-            `bad -j ${JSON.stringify(raw.jobs)}: need a positive integer`,
-          );
-      }
-      const timeoutMs = raw.timeout !== undefined ? parseDuration(raw.timeout) : undefined;
       const reportPath = reportArg === '-' ? undefined : resolve(io.cwd, reportArg);
       let reportText: string;
       try {
-        reportText = reportPath ? await readFile(reportPath, 'utf8') : await readStdin();
-      } catch {
-        throw new KmatrixError('usage', `cannot read report ${reportArg}`);
+        reportText = reportPath ? await readFile(reportPath, 'utf8') : await readAll(io.stdin);
+      } catch (e) {
+        throw new KmatrixError(
+          'usage',
+          `cannot read report ${reportArg}: ${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}; expected a saved report file, or - for stdin`,
+        );
       }
-      const cacheDir = raw.cacheDir ? resolve(io.cwd, raw.cacheDir) : defaultCacheDir(io.env);
-      const runner = execaRunner;
-      const emit = progressReporter(io.stderr);
-      const abort = new AbortController();
-      const onSignal = () => abort.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        const result = await runRepro(
+      const wiring = buildWiring({
+        env: io.env,
+        cwd: io.cwd,
+        cacheDir: raw.cacheDir,
+        runner: execaRunner,
+        emit: progressReporter(io.stderr),
+        ccache: raw.ccache,
+        signal: io.signal,
+      });
+      const result = await interruptible(io.signal, (signal) =>
+        runRepro(
           {
             reportText,
             ...(reportPath ? { reportPath } : {}),
-            ...(raw.config ? { configPath: resolve(io.cwd, raw.config) } : {}),
+            ...(raw.config ? { configPath: raw.config } : {}),
             ...(raw.source !== undefined ? { source: raw.source } : {}),
-            ...(raw.repo !== undefined ? { repo: resolve(io.cwd, raw.repo) } : {}),
-            outDir: (_plan, report) => {
-              if (raw.out) return resolve(io.cwd, raw.out);
-              const name = report.config?.name ?? '';
-              const safe = /^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,100}$/.test(name) ? name : 'report';
-              return resolve(io.cwd, 'kmatrix-out', `repro-${safe}`);
-            },
-            jobs,
-            ...(timeoutMs ? { timeoutMs } : {}),
-            signal: abort.signal,
+            ...(raw.repo !== undefined ? { repo: raw.repo } : {}),
+            outDir: (_plan, report) => raw.out ?? defaultReproOut(io.cwd, report.config?.name),
+            jobs: raw.jobs ?? defaultMakeJobs(io.env),
+            ...(raw.timeout ? { timeoutMs: raw.timeout } : {}),
+            signal,
           },
           {
-            selectRuntime: (toolchain) => selectRuntime(choice, { env: io.env, toolchain, runner }),
-            resolveSource: (spec) => resolveSource(spec, { runner, cacheDir, cwd: io.cwd, emit }),
-            generateConfig: (req) =>
-              generateConfig(req, {
-                runner,
-                cacheDir,
-                env: io.env,
-                emit,
-                symbols: symbolLookup,
-                signal: abort.signal,
-              }),
-            emit: progress(io, raw.verbose ?? false),
-            ...(raw.ccache ? { ccacheDir: join(cacheDir, 'ccache') } : {}),
+            selectRuntime: (toolchain) => wiring.selectRuntime(raw.runtime, toolchain),
+            resolveSource: wiring.resolveSource,
+            generateConfig: (req) => wiring.generateConfig(req),
+            kconfigModel: modelFor,
+            commitInRepo: (repo, sha) => commitInRepo(execaRunner, repo, sha),
+            emit: reproReporter(io.stderr, raw.verbose ?? false),
+            ...(wiring.ccacheDir ? { ccacheDir: wiring.ccacheDir } : {}),
           },
-        );
-        io.stdout.write(raw.json ? JSON.stringify(result, null, 2) + '\n' : renderRepro(result));
-        setExit(exitCodeForVerdict(result.verdict));
-      } finally {
-        process.removeListener('SIGINT', onSignal);
-        process.removeListener('SIGTERM', onSignal);
-      }
+        ),
+      );
+      io.stdout.write(raw.json ? JSON.stringify(result, null, 2) + '\n' : renderRepro(result));
+      setExit(exitCodeForVerdict(result.verdict));
     });
 }

@@ -5,8 +5,7 @@
 // commits that touch only docs or x86, and leave the user's repository alone.
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { execa } from 'execa';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   appendTo,
@@ -16,9 +15,9 @@ import {
   type History,
   type PlannedCommit,
 } from '../../helpers/history.js';
+import { kmatrix } from '../../helpers/cli.js';
 import { treePath } from '../../helpers/trees.js';
 
-const CLI = resolve(process.env['KMATRIX_CLI'] ?? 'bin/kmatrix.js');
 let work: string;
 let h: History;
 
@@ -66,10 +65,9 @@ describe('kmatrix bisect --build (6.1 armel tinyconfig)', () => {
   it('finds the crash_dump commit and skips the unrelated breakage', async () => {
     const before = await repoState(h.dir);
     const cache = join(work, 'cache');
-    const r = await execa(
-      process.execPath,
+    const r = await kmatrix(
+      work,
       [
-        CLI,
         'bisect',
         '--repo',
         h.dir,
@@ -92,7 +90,7 @@ describe('kmatrix bisect --build (6.1 armel tinyconfig)', () => {
         'local',
         '--json',
       ],
-      { cwd: work, env: { ...process.env, KMATRIX_CACHE: cache }, reject: false },
+      { env: { KMATRIX_CACHE: cache } },
     );
     expect(r.exitCode, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);

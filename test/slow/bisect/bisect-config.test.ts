@@ -3,25 +3,20 @@
 // log that a real `git bisect replay` accepts, and leaves the user's repository alone.
 import { mkdtemp, readFile, readdir, rm, stat, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { git, repoState, type History } from '../../helpers/history.js';
+import { kmatrix } from '../../helpers/cli.js';
 import { treePath } from '../../helpers/trees.js';
 import { CULPRIT_SUBJECT, configHistory } from './config-history.js';
 
-const CLI = resolve(process.env['KMATRIX_CLI'] ?? 'bin/kmatrix.js');
 let work: string;
 let cache: string;
 let h: History;
 
-function kmatrix(args: string[]) {
-  return execa(process.execPath, [CLI, ...args], {
-    cwd: work,
-    env: { ...process.env, KMATRIX_CACHE: cache },
-    reject: false,
-  });
-}
+/** The CLI in the work dir with the test's own cache. */
+const kmatrixCached = (args: string[]) => kmatrix(work, args, { env: { KMATRIX_CACHE: cache } });
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'kmatrix-bisect-'));
@@ -39,7 +34,7 @@ describe('kmatrix bisect --require (6.1 x86_64, Kconfig subset)', () => {
   it('finds the commit that makes CRASH_DUMP select KEXEC and shows its hunk', async () => {
     const before = await repoState(h.dir);
     const log = join(work, 'bisect.log');
-    const r = await kmatrix([
+    const r = await kmatrixCached([
       'bisect',
       '--repo',
       h.dir,
@@ -99,7 +94,7 @@ describe('kmatrix bisect --require (6.1 x86_64, Kconfig subset)', () => {
   });
 
   it('prints a compact human report with the hunk and explanations', async () => {
-    const r = await kmatrix([
+    const r = await kmatrixCached([
       'bisect',
       '--repo',
       h.dir,
@@ -120,7 +115,7 @@ describe('kmatrix bisect --require (6.1 x86_64, Kconfig subset)', () => {
   });
 
   it('exits 3 when the good endpoint is already bad', async () => {
-    const r = await kmatrix([
+    const r = await kmatrixCached([
       'bisect',
       '--repo',
       h.dir,
@@ -140,7 +135,7 @@ describe('kmatrix bisect --require (6.1 x86_64, Kconfig subset)', () => {
   });
 
   it('exits 2 with a usage message for a ref that does not exist', async () => {
-    const r = await kmatrix([
+    const r = await kmatrixCached([
       'bisect',
       '--repo',
       h.dir,
@@ -176,10 +171,9 @@ describe('kmatrix bisect interrupted', () => {
   it('SIGINT leaves no temp dirs and no processes behind', async () => {
     const cache2 = join(work, 'cache-int');
     const scratch = join(work, 'scratch-int');
-    const child = execa(
-      process.execPath,
+    const child = kmatrix(
+      work,
       [
-        CLI,
         'bisect',
         '--repo',
         h.dir,
@@ -191,11 +185,7 @@ describe('kmatrix bisect interrupted', () => {
         'x86_64',
         ...PINS,
       ],
-      {
-        cwd: work,
-        env: { ...process.env, KMATRIX_CACHE: cache2, KMATRIX_SCRATCH: scratch },
-        reject: false,
-      },
+      { env: { KMATRIX_CACHE: cache2, KMATRIX_SCRATCH: scratch } },
     );
     let seen = '';
     await new Promise<void>((res) => {

@@ -3,13 +3,13 @@
 // turns on CRASH_DUMP among a dozen unrelated changes, the minimal set is CRASH_DUMP alone.
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyKconfigSubset } from '../../helpers/kernel-subset.js';
+import { kmatrix } from '../../helpers/cli.js';
 import { treePath } from '../../helpers/trees.js';
 
-const CLI = resolve(process.env['KMATRIX_CLI'] ?? 'bin/kmatrix.js');
 let work: string;
 let src: string;
 let noise: string[];
@@ -63,10 +63,9 @@ afterAll(async () => {
 describe('kmatrix config-bisect --require', () => {
   it('finds CRASH_DUMP as the one change that makes KEXEC=y', async () => {
     const cache = join(work, 'cache');
-    const r = await execa(
-      process.execPath,
+    const r = await kmatrix(
+      work,
       [
-        CLI,
         'config-bisect',
         '--source',
         src,
@@ -80,7 +79,7 @@ describe('kmatrix config-bisect --require', () => {
         'KEXEC=n',
         '--json',
       ],
-      { cwd: work, env: { ...process.env, KMATRIX_CACHE: cache }, reject: false },
+      { env: { KMATRIX_CACHE: cache } },
     );
     expect(r.exitCode, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -101,10 +100,9 @@ describe('kmatrix config-bisect --require', () => {
   });
 
   it('exits 3 when the good config is already bad', async () => {
-    const r = await execa(
-      process.execPath,
+    const r = await kmatrix(
+      work,
       [
-        CLI,
         'config-bisect',
         '--source',
         src,
@@ -117,7 +115,7 @@ describe('kmatrix config-bisect --require', () => {
         '--require',
         'KEXEC=n',
       ],
-      { cwd: work, env: { ...process.env, KMATRIX_CACHE: join(work, 'cache') }, reject: false },
+      { env: { KMATRIX_CACHE: join(work, 'cache') } },
     );
     expect(r.exitCode, r.stderr).toBe(3);
     expect(r.stdout).toMatch(/--good config is bad: KEXEC=y \(required n\)/);

@@ -30,6 +30,7 @@ describe('olddefconfig run as conf directly', () => {
       const pathPrefix = await createProbeCache(
         join(work, `probes-${name}`),
         compilerCommand(arch, 'gcc'),
+        process.env,
       );
       const deps: KconfigDeps = {
         runner: execaRunner,
@@ -80,6 +81,7 @@ describe('olddefconfig run as conf directly', () => {
     const pathPrefix = await createProbeCache(
       join(work, 'probes-ppc'),
       compilerCommand(arch, 'gcc'),
+      process.env,
     );
     const deps: KconfigDeps = {
       runner: execaRunner,

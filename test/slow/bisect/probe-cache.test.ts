@@ -26,10 +26,10 @@ beforeAll(async () => {
     `#!/bin/sh\necho "$*" >> ${work}/calls\nfor a in "$@"; do [ "$a" = "-" ] && cat; [ "$a" = "-fbogus" ] && { echo "bad option" >&2; exit 1; }; done\necho "out:$*"\n`,
   );
   await chmod(fake, 0o755);
-  const prefix = await createProbeCache(join(work, 'cache'), 'kmx-fake-cc');
+  const prefix = await createProbeCache(join(work, 'cache'), 'kmx-fake-cc', process.env);
   expect(prefix).toBeUndefined(); // not on PATH yet
-  process.env['PATH'] = `${join(work, 'real')}:${process.env['PATH']}`;
-  bin = (await createProbeCache(join(work, 'cache'), 'kmx-fake-cc'))!;
+  const env = { ...process.env, PATH: `${join(work, 'real')}:${process.env['PATH']}` };
+  bin = (await createProbeCache(join(work, 'cache'), 'kmx-fake-cc', env))!;
 });
 
 afterAll(async () => {

@@ -5,7 +5,6 @@
 //   6.12 kernel/Kconfig.kexec:38 KEXEC_FILE `depends on ARCH_SUPPORTS_KEXEC_FILE` (arm never
 //   defines it); :98 CRASH_DUMP `depends on KEXEC_CORE`, selected only by KEXEC/KEXEC_FILE.
 import { readFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
 import { registerExplain } from '../../../src/cli/commands/explain.js';
 import { join } from 'node:path';
@@ -21,6 +20,7 @@ import {
   type KconfigModel,
   type PinStatus,
 } from '../../../src/kconfig/index.js';
+import { memoryIo } from '../../helpers/cli.js';
 import { configDir } from './make.js';
 import { TREES, archByName } from './trees.js';
 
@@ -117,16 +117,10 @@ describe('CRASH_DUMP=y KEXEC=n KEXEC_FILE=y on s390, linux-6.1', () => {
   });
 
   it('kmatrix explain prints the same tree as JSON', async () => {
-    const stdout = new PassThrough();
-    let text = '';
-    stdout.on('data', (d) => (text += String(d)));
+    const m = memoryIo({ cwd: s.out });
     let exit = -1;
     const program = new Command().exitOverride();
-    registerExplain(
-      program,
-      { stdout, stderr: new PassThrough(), env: {}, cwd: s.out },
-      (n) => (exit = n),
-    );
+    registerExplain(program, m.io, (n) => (exit = n));
     await program.parseAsync(
       [
         'explain',
@@ -144,7 +138,7 @@ describe('CRASH_DUMP=y KEXEC=n KEXEC_FILE=y on s390, linux-6.1', () => {
       { from: 'user' },
     );
     expect(exit).toBe(0);
-    const tree = JSON.parse(text) as ExplanationNode;
+    const tree = JSON.parse(m.stdout()) as ExplanationNode;
     expect(lines(tree).slice(0, 3)).toEqual([
       'KEXEC=y overridden arch/s390/Kconfig:481',
       '  CRASH_DUMP=y selects arch/s390/Kconfig:733',

@@ -8,23 +8,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { kmatrix } from '../../helpers/cli.js';
 import { treePath } from '../../helpers/trees.js';
 import { requireDaemon } from '../runtime/docker-helpers.js';
 
-const CLI = resolve('bin/kmatrix.js');
 const FIXTURES = resolve('test/fixtures/reports');
 let work: string;
 let tree: string;
 let config: string;
 let plantedLine: number;
-
-function kmatrix(args: string[], input?: string) {
-  return execa(process.execPath, [CLI, ...args], {
-    cwd: work,
-    reject: false,
-    ...(input !== undefined ? { input } : {}),
-  });
-}
 
 function report(errors: string[]): string {
   return `Hi Dev,
@@ -84,7 +76,7 @@ beforeAll(async () => {
   plantedLine = planted.split('\n').indexOf('\treturn kmatrix_undeclared_thing;') + 1;
   expect(await readFile(join(treePath('6.1'), 'kernel/panic.c'), 'utf8')).toBe(text);
 
-  const cfg = await kmatrix([
+  const cfg = await kmatrix(work, [
     'config',
     '--source',
     tree,
@@ -105,7 +97,7 @@ describe('kmatrix repro (end to end, 6.1 arm tinyconfig)', () => {
 
   it('reproduces the reported error: exit 0, W=1 kernel/ build, reproducer.sh in the result dir', async () => {
     const path = await saveReport('ok', report([planted()]));
-    const r = await kmatrix([
+    const r = await kmatrix(work, [
       'repro',
       path,
       '--source',
@@ -162,6 +154,7 @@ describe('kmatrix repro (end to end, 6.1 arm tinyconfig)', () => {
       `>> kernel/fork.c:1200:9: error: implicit declaration of function 'kmatrix_not_there' [-Werror=implicit-function-declaration]`,
     ]);
     const r = await kmatrix(
+      work,
       [
         'repro',
         '-',
@@ -175,7 +168,7 @@ describe('kmatrix repro (end to end, 6.1 arm tinyconfig)', () => {
         'out-partial',
         '-j2',
       ],
-      text,
+      { input: text },
     );
     expect(r.exitCode, r.stderr + r.stdout).toBe(1);
     expect(r.stdout).toMatch(/^PARTIALLY REPRODUCED {2}arm-tinyconfig-20240101 \(armel, gcc\)/);
@@ -192,7 +185,7 @@ describe('kmatrix repro (end to end, 6.1 arm tinyconfig)', () => {
     const dir = join(work, 'noconfig');
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'report.txt'), report([planted()]));
-    const r = await kmatrix(['repro', join(dir, 'report.txt'), '--source', tree, '--json']);
+    const r = await kmatrix(work, ['repro', join(dir, 'report.txt'), '--source', tree, '--json']);
     expect(r.exitCode, r.stderr).toBe(2);
     const j = JSON.parse(r.stdout);
     expect(j.verdict).toBe('cannot-run');
@@ -209,7 +202,7 @@ describe('kmatrix repro (end to end, 6.1 arm tinyconfig)', () => {
       marker,
     );
     const path = await saveReport('hostile', hostile);
-    const r = await kmatrix([
+    const r = await kmatrix(work, [
       'repro',
       path,
       '--source',
@@ -237,7 +230,14 @@ describe('kmatrix repro (end to end, 6.1 arm tinyconfig)', () => {
     const repro = await readFile(j.build.reproducer, 'utf8');
     expect(repro).not.toContain('pwned');
     // the text rendering shows the rejections and runs nothing either
-    const t = await kmatrix(['repro', path, '--source', tree, '--config', join(work, 'nope')]);
+    const t = await kmatrix(work, [
+      'repro',
+      path,
+      '--source',
+      tree,
+      '--config',
+      join(work, 'nope'),
+    ]);
     expect(t.exitCode).toBe(2);
     expect(t.stdout).toContain('CANNOT RUN');
     expect(t.stdout).toContain(`rejected W=1$(shell touch ${marker})`);

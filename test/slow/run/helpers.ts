@@ -1,21 +1,10 @@
-// Helpers for `kmatrix run` slow tests: the built CLI in a temp dir, reading the store, and
-// checking the HTML report in real headless chromium.
+// Helpers for `kmatrix run` slow tests: checking the HTML report in real headless chromium
+// (the CLI itself is spawned with test/helpers/cli.ts).
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { chromium } from 'playwright-core';
-
-export const CLI = resolve('bin/kmatrix.js');
-
-export function kmatrix(cwd: string, args: string[], env: Record<string, string> = {}) {
-  return execa(process.execPath, [CLI, ...args], { cwd, env, reject: false });
-}
-
-export function kmatrixBackground(cwd: string, args: string[]) {
-  return execa(process.execPath, [CLI, ...args], { cwd, reject: false, buffer: true });
-}
 
 export interface GridCell {
   id: string;

@@ -10,7 +10,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { STATUS_COLOURS } from '../../../src/report/run-html.js';
 import { treePath } from '../../helpers/trees.js';
 import { kmatrixContainers, requireDaemon } from '../runtime/docker-helpers.js';
-import { hexToRgb, kmatrix, kmatrixBackground, readHtmlGrid } from './helpers.js';
+import { kmatrix } from '../../helpers/cli.js';
+import { hexToRgb, readHtmlGrid } from './helpers.js';
 
 let docker: Awaited<ReturnType<typeof requireDaemon>>['docker'];
 
@@ -135,7 +136,7 @@ configs:
 `,
     );
     const db = join(dir, 'res', 'kmatrix.db');
-    const child = kmatrixBackground(dir, [
+    const child = kmatrix(dir, [
       'run',
       '--results',
       'res',
@@ -218,14 +219,7 @@ configs:
     build: false
 `,
     );
-    const child = kmatrixBackground(dir, [
-      'run',
-      '--results',
-      'res',
-      '--events',
-      'ev.ndjson',
-      '--json',
-    ]);
+    const child = kmatrix(dir, ['run', '--results', 'res', '--events', 'ev.ndjson', '--json']);
     let building = false;
     for (let i = 0; i < 1200 && !building; i++) {
       await new Promise((r) => setTimeout(r, 250));

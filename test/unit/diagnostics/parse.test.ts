@@ -231,6 +231,127 @@ arch/arm/Kconfig:1234:warning: symbol value '' invalid for PHYS_OFFSET
   });
 });
 
+describe('parseBuildLog: old binutils and linker continuation lines', () => {
+  it('takes the object file as the location under "x.o: In function" (binutils < 2.29)', () => {
+    const log = `kernel/kexec_core.o: In function \`kimage_load_segment':
+kexec_core.c:(.text+0x9a4): undefined reference to \`machine_kexec_prepare'
+(.text+0xa10): undefined reference to \`machine_kexec_cleanup'
+drivers/base/firmware.o:(.data+0x1c): undefined reference to \`fw_fallback_config'
+`;
+    expect(parseBuildLog(log).map((d) => [d.file, d.function, d.message, d.fingerprint])).toEqual([
+      [
+        'kernel/kexec_core.c',
+        'kimage_load_segment',
+        "undefined reference to 'machine_kexec_prepare'",
+        'kernel-kexec_core.c:error:undefined-reference-to-machine_kexec_prepare',
+      ],
+      [
+        'kernel/kexec_core.o',
+        'kimage_load_segment',
+        "undefined reference to 'machine_kexec_cleanup'",
+        'kernel-kexec_core.o:error:undefined-reference-to-machine_kexec_cleanup',
+      ],
+      // names its own object: the function of another object's context does not apply
+      [
+        'drivers/base/firmware.o',
+        undefined,
+        "undefined reference to 'fw_fallback_config'",
+        'drivers-base-firmware.o:error:undefined-reference-to-fw_fallback_config',
+      ],
+    ]);
+  });
+
+  it('attaches "more undefined references ... follow" to the previous problem', () => {
+    const log = `ld: vmlinux.o: in function \`__crash_kexec':
+kernel/crash_core.c:62: undefined reference to \`machine_crash_shutdown'
+ld: vmlinux.o:kernel/crash_core.c:62: more undefined references to \`machine_crash_shutdown' follow
+`;
+    expect(parseBuildLog(log)).toEqual([
+      {
+        severity: 'error',
+        kind: 'linker',
+        file: 'kernel/crash_core.c',
+        line: 62,
+        message: "undefined reference to 'machine_crash_shutdown'",
+        function: '__crash_kexec',
+        fingerprint: 'kernel-crash_core.c:error:undefined-reference-to-machine_crash_shutdown',
+      },
+    ]);
+  });
+
+  it('reads a "more undefined references" line alone at its own location', () => {
+    expect(
+      parseBuildLog(
+        "arm-linux-gnueabi-ld: drivers/foo.o:(.text+0x10): more undefined references to `bar' follow\n",
+      ).map((d) => [d.file, d.line, d.message]),
+    ).toEqual([['drivers/foo.o', undefined, "undefined reference to 'bar'"]]);
+  });
+
+  it('reads "file format not recognized" linker lines', () => {
+    expect(
+      parseBuildLog('ld: .tmp_vmlinux.btf: file not recognized: file format not recognized\n').map(
+        (d) => [d.kind, d.severity, d.fingerprint],
+      ),
+    ).toEqual([
+      [
+        'linker',
+        'error',
+        'linker:error:tmp_vmlinux-btf-file-not-recognized-file-format-not-recognized',
+      ],
+    ]);
+  });
+});
+
+describe('parseBuildLog: Kconfig unmet dependencies', () => {
+  const fps = (log: string) => parseBuildLog(log).map((d) => d.message);
+
+  it('gives one diagnostic per selector, for [y] and [m] selectors alike', () => {
+    expect(
+      fps(`WARNING: unmet direct dependencies detected for I2C_K1
+  Depends on [n]: I2C [=m] && OF [=n]
+  Selected by [y]:
+  - MFD_A [=y] && I2C [=m]
+  Selected by [m]:
+  - MFD_B [=m]
+`),
+    ).toEqual([
+      'unmet direct dependencies detected for I2C_K1 (selected by MFD_A)',
+      'unmet direct dependencies detected for I2C_K1 (selected by MFD_B)',
+    ]);
+  });
+
+  it('reads blocks whose lines were unindented (robot reports) and the pre-4.19 wording', () => {
+    expect(
+      fps(`WARNING: unmet direct dependencies detected for GET_FREE_REGION
+Depends on [n]: SPARSEMEM [=n]
+Selected by [y]:
+- RESOURCE_KUNIT_TEST [=y] && KUNIT [=y]
+WARNING: unmet direct dependencies detected for LOCKDEP
+  Depends on DEBUG_KERNEL && LOCK_DEBUGGING_SUPPORT
+  Selected by
+  - LOCK_STAT && DEBUG_KERNEL
+  - DEBUG_LOCK_ALLOC && DEBUG_KERNEL
+kernel/fork.c:1:1: warning: after the block
+`),
+    ).toEqual([
+      'unmet direct dependencies detected for GET_FREE_REGION (selected by RESOURCE_KUNIT_TEST)',
+      'unmet direct dependencies detected for LOCKDEP (selected by LOCK_STAT)',
+      'unmet direct dependencies detected for LOCKDEP (selected by DEBUG_LOCK_ALLOC)',
+      'after the block',
+    ]);
+  });
+
+  it("gives the kismet line and conf's block the same fingerprint", () => {
+    const [kismet] = parseBuildLog(
+      'kismet: WARNING: unmet direct dependencies detected for KEXEC when selected by CRASH_DUMP\n',
+    );
+    const [conf] = parseBuildLog(
+      'WARNING: unmet direct dependencies detected for KEXEC\n  Depends on [n]: MMU [=n]\n  Selected by [y]:\n  - CRASH_DUMP [=y]\n',
+    );
+    expect(kismet?.fingerprint).toBe(conf?.fingerprint);
+  });
+});
+
 describe('messageSlug', () => {
   it('drops warning flags, offsets and embedded positions, keeps identifiers', () => {
     expect(messageSlug('unused variable ‘foo_bar’ [-Wunused-variable]')).toBe(

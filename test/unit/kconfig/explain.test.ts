@@ -1,12 +1,16 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { registerExplain } from '../../../src/cli/commands/explain.js';
-import { explainPin, type ExplanationNode } from '../../../src/kconfig/explain.js';
+import {
+  explainPin,
+  explainUnmetSelect,
+  type ExplanationNode,
+} from '../../../src/kconfig/explain.js';
 import { renderExplanation } from '../../../src/kconfig/render.js';
+import { memoryIo } from '../../helpers/cli.js';
 import { model } from './helpers.js';
 
 const KCONFIG = [
@@ -115,19 +119,16 @@ describe('explanations', () => {
 
 describe('kmatrix explain', () => {
   const run = async (args: string[]) => {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    stdout.on('data', (d) => (out += String(d)));
+    const m = memoryIo({ cwd: '/' });
     let exit = -1;
     const program = new Command().exitOverride();
-    registerExplain(program, { stdout, stderr, env: {}, cwd: '/' }, (n) => (exit = n));
+    registerExplain(program, m.io, (n) => (exit = n));
     try {
       await program.parseAsync(['explain', ...args], { from: 'user' });
     } catch (e) {
-      return { out, exit, error: e as Error & { code?: string } };
+      return { out: m.stdout(), exit, error: e as Error & { code?: string } };
     }
-    return { out, exit, error: undefined };
+    return { out: m.stdout(), exit, error: undefined };
   };
 
   it('rejects an unknown arch with the accepted spellings', async () => {
@@ -180,6 +181,73 @@ describe('kmatrix explain', () => {
     expect(notTree.error?.code).toBe('not-a-kernel-tree');
     expect(notTree.error?.message).toMatch(
       /is not a Linux kernel source tree \(missing Makefile, Kconfig/,
+    );
+  });
+});
+
+describe('explainUnmetSelect: conf\'s "unmet direct dependencies" warning', () => {
+  // arm's KEXEC (6.1) with a CRASH_DUMP that selects it, as the 6.6 consolidation did
+  const text = [
+    'config MMU',
+    '\tbool "MMU"',
+    '\tdefault y',
+    'config SMP',
+    '\tbool "SMP"',
+    'config PM_SLEEP_SMP',
+    '\tdef_bool y',
+    '\tdepends on SMP && PM_SLEEP',
+    'config PM_SLEEP',
+    '\tbool "sleep"',
+    'config KEXEC',
+    '\tbool "kexec"',
+    '\tdepends on (!SMP || PM_SLEEP_SMP)',
+    '\tdepends on MMU',
+    'config CRASH_DUMP',
+    '\tbool "crash dump"',
+    '\tselect KEXEC',
+  ].join('\n');
+  const m = model(text, { modules: false });
+
+  it('shows who selects the symbol and which dependency term is off, with file:line', () => {
+    const values = new Map([
+      ['CRASH_DUMP', 'y'],
+      ['KEXEC', 'y'],
+      ['SMP', 'y'],
+      ['MMU', 'y'],
+    ]);
+    const n = explainUnmetSelect(m, values, 'KEXEC');
+    expect(shape(n)).toEqual([
+      'KEXEC=y unmet-select Kconfig:11',
+      '  CRASH_DUMP=y selects Kconfig:17',
+      '    CRASH_DUMP=y set-in-config Kconfig:15',
+      '  KEXEC=y depends-on Kconfig:11',
+      '    SMP=y set-in-config Kconfig:4',
+      '      SMP=y set-in-config Kconfig:4',
+      '    PM_SLEEP_SMP=n depends-on Kconfig:6',
+      '      PM_SLEEP=n value Kconfig:9',
+    ]);
+    expect(renderExplanation(n).split('\n').slice(0, 4)).toEqual([
+      'KEXEC=y: selected although its direct dependencies are unmet  [Kconfig:11]',
+      '  selected by CRASH_DUMP=y  [Kconfig:17]',
+      '    CRASH_DUMP=y: set in .config  [Kconfig:15]',
+      '  KEXEC=y: depends on !SMP || PM_SLEEP_SMP [n] && MMU [y]  [Kconfig:11]',
+    ]);
+  });
+
+  it('says so when the dependencies hold', () => {
+    const values = new Map([
+      ['CRASH_DUMP', 'y'],
+      ['KEXEC', 'y'],
+      ['MMU', 'y'],
+    ]);
+    const n = explainUnmetSelect(m, values, 'KEXEC');
+    expect(n.reason).toEqual({ kind: 'unmet-select', state: 'met' });
+    expect(renderExplanation(n).split('\n')[0]).toBe(
+      'KEXEC=y: selected, and its direct dependencies are met  [Kconfig:11]',
+    );
+    const unselected = explainUnmetSelect(m, new Map([['MMU', 'y']]), 'KEXEC');
+    expect(renderExplanation(unselected).split('\n')[0]).toBe(
+      'KEXEC=n: no active select forces it  [Kconfig:11]',
     );
   });
 });

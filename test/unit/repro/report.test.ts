@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { fingerprint } from '../../../src/diagnostics/diagnostic.js';
 import { parseBuildLog } from '../../../src/diagnostics/parse.js';
 import {
+  addReproduceFile,
   parseMakeLine,
   parseReport,
   reportCommit,
@@ -219,6 +220,146 @@ All errors (new ones prefixed by >>):
       ],
     ]);
     expect(r.unparsed).toEqual([]);
+  });
+});
+
+describe('parseReport: layouts added for issue 15', () => {
+  it('reads both-marker sections: ">>" new, "<<" old; make lines dropped when something specific is there', () => {
+    const r = parseReport(fixture('2021-gcc-arm-both-markers.txt'));
+    expect(r.issues.map((i) => [i.section, i.file, i.line, i.severity, i.new])).toEqual([
+      ['errors', 'kernel/crash_core.c', 640, 'error', true],
+      ['errors', 'kernel/crash_core.c', 31, 'error', false],
+      ['kconfig', '', undefined, 'warning', false],
+    ]);
+    // the "<<" marker is not part of the file name
+    expect(r.issues[1]!.fingerprint).toBe(
+      'kernel-crash_core.c:error:crash_notes_size-defined-but-not-used',
+    );
+    expect(r.issues[2]).toMatchObject({
+      kind: 'kconfig',
+      tool: 'kconfig',
+      message: 'unmet direct dependencies detected for KEXEC_CORE (selected by CRASH_DUMP)',
+    });
+    expect(r.unparsed).toEqual([]);
+  });
+
+  it('reads "base: URL <sha>" as a commit fallback and the reproduce block\'s remote', () => {
+    const r = parseReport(fixture('2021-gcc-arm-both-markers.txt'));
+    expect(r.base).toEqual({
+      url: 'https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git',
+      sha: '6880fa6c56601bb8ed59df6c30fd390cc5f6dd8f',
+    });
+    expect(r.remote).toEqual({
+      name: 'linux-review',
+      url: 'https://github.com/0day-ci/linux',
+      ref: 'Eric-DeVolder/crash-hotplug-support/20210914-101010',
+    });
+    // the checkout (the patched commit) wins over the base
+    expect(reportCommit(r)).toBe('91c0d5ae2e1b3f4a5b6c7d8e9f00112233445566');
+    const noCheckout = parseReport(
+      fixture('2021-gcc-arm-both-markers.txt').replace(/^ +git checkout .*$/m, ''),
+    );
+    expect(reportCommit(noCheckout)).toBe('6880fa6c56601bb8ed59df6c30fd390cc5f6dd8f');
+  });
+
+  it("reads a kismet report: the pair from the config name, the new kismet line, conf's block", () => {
+    const r = parseReport(fixture('2024-kismet-arm-patch.txt'));
+    expect(r.kismet).toEqual({
+      selectee: 'KEXEC',
+      selector: 'CRASH_DUMP',
+      arch: 'arm',
+      from: 'config name',
+    });
+    expect(r.issues.map((i) => [i.section, i.file, i.line, i.new, i.fingerprint])).toEqual([
+      [
+        'kismet',
+        '',
+        undefined,
+        true,
+        'kconfig:warning:unmet-direct-dependencies-detected-for-kexec-selected-by-crash_dump',
+      ],
+      [
+        'kismet',
+        '.config',
+        1822,
+        false,
+        '.config:warning:symbol-value-onfig_arch_mmap_rnd_bits_mi-invalid-for-arch_mmap_rnd_bits',
+      ],
+    ]);
+    expect(r.missing).toEqual([
+      'commit (no "commit:", "head:", "base: <sha>" or git checkout)',
+      'make command lines (behind the reproduce link https://download.01.org/0day-ci/archive/20240117/202401171122.kIsMeT01-lkp@intel.com/reproduce)',
+    ]);
+  });
+
+  it('reads the saved reproduce file of a patch report: checkout, remote, kismet command, make', () => {
+    const r = parseReport(fixture('2024-kismet-arm-patch.txt'));
+    addReproduceFile(r, fixture('2024-kismet-arm-patch.reproduce'));
+    expect(reportCommit(r)).toBe('3c1b2a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b');
+    expect(r.remote).toEqual({
+      name: 'linux-review',
+      url: 'https://github.com/intel-lab-lkp/linux',
+      ref: 'Baoquan-He/crash-select-KEXEC-for-CRASH_DUMP/20240117-093312',
+    });
+    expect(r.makeLines.map((m) => m.text)).toEqual(['make ARCH=arm olddefconfig']);
+    expect(r.missing).toEqual([]);
+  });
+
+  it('reads a quoted 2021 kismet report with the steps inline and two conf blocks', () => {
+    const r = parseReport(fixture('2021-kismet-quoted-inline.txt'));
+    expect(r.quoteDepth).toBe(1);
+    expect(r.kismet).toMatchObject({ selectee: 'CRYPTO_SHA256_S390', selector: 'KEXEC_FILE' });
+    expect(reportCommit(r)).toBe('5f1e2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6');
+    expect(r.issues.map((i) => [i.message, i.new])).toEqual([
+      ['unmet direct dependencies detected for CRYPTO_SHA256_S390 (selected by KEXEC_FILE)', true],
+      ['unmet direct dependencies detected for CRYPTO_SHA256 (selected by KEXEC_FILE)', false],
+    ]);
+    // without the config name, the kismet command names the pair
+    const renamed = parseReport(
+      fixture('2021-kismet-quoted-inline.txt').replace(
+        's390-kismet-CONFIG_CRYPTO_SHA256_S390-CONFIG_KEXEC_FILE-0-0',
+        's390-randconfig-001',
+      ),
+    );
+    expect(renamed.kismet).toEqual({
+      selectee: 'CRYPTO_SHA256_S390',
+      selector: 'KEXEC_FILE',
+      arch: 's390',
+      from: 'kismet command',
+    });
+  });
+
+  it('reads old binutils link errors: the object file is the location, "more ... follow" is no new problem', () => {
+    const r = parseReport(fixture('2018-gcc-old-binutils.txt'));
+    expect(r.issues.map((i) => [i.file, i.function, i.message, i.new])).toEqual([
+      [
+        'kernel/kexec_file.c',
+        'kimage_file_prepare_segments',
+        "undefined reference to 'arch_kexec_kernel_image_probe'",
+        true,
+      ],
+      [
+        'kernel/kexec_core.o',
+        'kimage_load_segment',
+        "undefined reference to 'machine_kexec_prepare'",
+        true,
+      ],
+      [
+        'arch/x86/kernel/crash.o',
+        undefined,
+        "undefined reference to 'crash_setup_memmap_entries'",
+        true,
+      ],
+    ]);
+    expect(r.unparsed).toEqual([]);
+  });
+
+  it('keeps "file format not recognized" and make lines when nothing more specific is reported', () => {
+    const r = parseReport(fixture('2023-gcc-btf-generic.txt'));
+    expect(r.issues.map((i) => [i.kind, i.file, i.message, i.new])).toEqual([
+      ['linker', '', '.tmp_vmlinux.btf: file not recognized: file format not recognized', true],
+      ['make', 'vmlinux', 'Error 1', false],
+    ]);
   });
 });
 

@@ -61,10 +61,15 @@ function deps(runtime: Runtime): ReproDeps {
         outDir: req.outDir,
         pins: [],
         kconfigWarnings: [],
+        diagnostics: [],
         commands: ['make olddefconfig'],
         durationMs: 1,
       };
     },
+    kconfigModel: async () => {
+      throw new Error('no Kconfig model in these tests');
+    },
+    commitInRepo: async () => 'present',
     emit: () => {},
   };
 }

@@ -86,6 +86,7 @@ export function fakeWork(scripts: Record<string, FakeCellScript>, t0 = Date.now(
         verdict: 'satisfied',
         pins: [],
         configHash: s.configHash ?? `hash-${c.id}`,
+        diagnostics: [],
         files: { config: `cells/${c.id}/.config` },
         handle: c.id,
         ...(step ?? {}),

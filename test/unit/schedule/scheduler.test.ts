@@ -67,6 +67,36 @@ describe('schedule', () => {
     expect(recorded).toHaveLength(5);
   });
 
+  it("keeps conf's warnings in the cell's diagnostics, for config-only and built cells", async () => {
+    const unmet = {
+      ...diag('warning', 'kconfig:warning:unmet-direct-dependencies-detected-for-kexec'),
+      kind: 'kconfig' as const,
+      file: '',
+    };
+    const cells = [cell('cfg', { build: false }), cell('built')];
+    const { opts, recorded } = setup(cells, {
+      cfg: { config: [{ diagnostics: [unmet] }] },
+      built: {
+        config: [{ diagnostics: [unmet] }],
+        build: [{ status: 'fail', diagnostics: [diag('error', 'x:error:boom')] }],
+      },
+    });
+    await schedule(opts);
+    const by = new Map(recorded.map((r) => [r.cellId, r]));
+    expect(by.get('cfg')).toMatchObject({
+      status: 'pass',
+      stage: 'config',
+      diagnostics: [unmet],
+      counts: { errors: 0, warnings: 1 },
+    });
+    expect(by.get('built')).toMatchObject({
+      status: 'fail',
+      stage: 'build',
+      diagnostics: [unmet, diag('error', 'x:error:boom')],
+      counts: { errors: 1, warnings: 1 },
+    });
+  });
+
   it('builds identical resolved configs once and gives the others its result', async () => {
     const cells = [cell('a'), cell('b'), cell('c')];
     const { opts, calls, recorded } = setup(cells, {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bisectEventLine } from '../../../src/bisect/events.js';
-import { bisectExitCode, renderBisectResult } from '../../../src/bisect/render.js';
+import { bisectExitCode } from '../../../src/bisect/exit-code.js';
+import { bisectEventLine, renderBisectResult } from '../../../src/report/bisect.js';
 import type { BisectResult } from '../../../src/bisect/run.js';
 
 const c = (n: string, subject: string) => ({

@@ -1,9 +1,22 @@
-// repro result -> the text a developer reads. Report text may hold anything, so values from it
-// are shown through JSON quoting where they are not plain.
-import type { ReproResult } from './run.js';
+// repro as a developer reads it: progress on stderr, then the verdict and each reported issue
+// found or absent. Report text may hold anything, so values from it are shown through JSON
+// quoting where they are not plain.
+import type { Writable } from 'node:stream';
+import type { ReproResult } from '../repro/result.js';
+import type { ReproDeps } from '../repro/run.js';
+import { buildReporter } from './build.js';
 
-const loc = (d: { file: string; line?: number; column?: number }) =>
-  `${d.file || '(no file)'}${d.line !== undefined ? `:${d.line}` : ''}${d.column !== undefined ? `:${d.column}` : ''}`;
+/** Repro progress on `stream`: its notes (runtime, plan) and the build's lines. */
+export function reproReporter(stream: Writable, verbose: boolean): ReproDeps['emit'] {
+  const build = buildReporter(stream, verbose);
+  return (e) => {
+    if (e.type === 'repro:note') stream.write(`kmatrix: ${e.note}\n`);
+    else build(e);
+  };
+}
+
+const loc = (d: { file: string; line?: number; column?: number; kind?: string }) =>
+  `${d.file || (d.kind === 'kconfig' ? 'kconfig' : '(no file)')}${d.line !== undefined ? `:${d.line}` : ''}${d.column !== undefined ? `:${d.column}` : ''}`;
 
 /** Printable: control characters escaped, long values cut. */
 function clean(s: string, max = 160): string {
@@ -33,9 +46,16 @@ export function renderRepro(r: ReproResult): string {
   if (r.plan.toolchainNote) out.push(`  toolchain: ${r.plan.toolchainNote}`);
   if (r.plan.source) out.push(`  source: ${clean(r.plan.source)}`);
   if (r.plan.config) out.push(`  config: ${clean(r.plan.config)} (olddefconfig)`);
-  out.push(
-    `  make: ${[...r.plan.makeVars, ...(r.plan.goals.length ? r.plan.goals : ['<kernel image>'])].join(' ')}`,
-  );
+  else if (r.config?.base === 'kismet')
+    out.push(
+      `  config: allnoconfig + ${r.config.pins.map((p) => `${p.symbol}=${p.requested}`).join(' ')} (the smallest config for the kismet pair)`,
+    );
+  if (r.plan.stage === 'config')
+    out.push('  stage: config only (conf; Kconfig warnings need no build)');
+  else
+    out.push(
+      `  make: ${[...r.plan.makeVars, ...(r.plan.goals.length ? r.plan.goals : ['<kernel image>'])].join(' ')}`,
+    );
   for (const d of r.plan.makeVarDecisions)
     if (d.action === 'ignore' || d.action === 'reject')
       out.push(
@@ -55,6 +75,10 @@ export function renderRepro(r: ReproResult): string {
       out.push(`          build: ${loc(o.match)}`);
     if (o.near) out.push(`          near: ${loc(o.near)}: ${clean(o.near.message)}`);
   }
+  for (const e of r.explanations) {
+    out.push(`  why ${e.symbol}${e.selector ? ` (selected by ${e.selector})` : ''}:`);
+    out.push(e.text.trimEnd().replace(/^/gm, '    '));
+  }
   for (const u of r.unchecked) out.push(`  unchecked ${loc(u)}: ${u.section}: ${clean(u.message)}`);
   for (const n of r.plan.notes) out.push(`  note: ${clean(n, 300)}`);
   const b = r.build;
@@ -66,6 +90,13 @@ export function renderRepro(r: ReproResult): string {
     out.push(`  result: ${b.result}`);
     out.push(`  log: ${b.log}`);
     out.push(`  reproducer: ${b.reproducer}`);
+  }
+  const c = r.config;
+  if (c) {
+    out.push(`  conf: ${(c.durationMs / 1000).toFixed(1)}s`);
+    for (const cmd of c.commands) out.push(`    $ ${cmd}`);
+    out.push(`  result: ${c.outDir}/repro.json`);
+    out.push(`  log: ${c.log}`);
   }
   return out.join('\n') + '\n';
 }

@@ -1,7 +1,37 @@
-// Human-readable bisect results: the answer first, then the evidence (verdicts, hunks,
-// explanations), then where the replayable log is.
+// A bisect as a user reads it: a progress line per event on stderr, then the answer first,
+// the evidence (verdicts, hunks, explanations), and where the replayable log is.
+import type { Writable } from 'node:stream';
+import type { BisectEvent } from '../bisect/events.js';
+import type { BisectResult, StepRecord } from '../bisect/run.js';
+import type { BuildEvent } from '../build/events.js';
 import { unreachable } from '../core/errors.js';
-import type { BisectResult, StepRecord } from './run.js';
+
+export function bisectEventLine(e: BisectEvent): string | undefined {
+  switch (e.type) {
+    case 'bisect:range':
+      return `${e.commits} commit(s) in range, ${e.candidates} can change the answer (${e.filter})`;
+    case 'bisect:worktree':
+      return `private worktree${e.workers > 1 ? `s (${e.workers})` : ''} in ${e.dir}`;
+    case 'bisect:step':
+      return `step ${e.n} of ~${e.total}: ${e.sha.slice(0, 12)} (${e.role}) ${e.subject}`;
+    case 'bisect:verdict':
+      return `  ${e.sha.slice(0, 12)} is ${e.verdict}: ${e.why} (${(e.ms / 1000).toFixed(1)}s)`;
+    case 'bisect:suspects':
+      return e.commits.length
+        ? `suspects (Kconfig hunks naming ${e.symbols.slice(0, 6).join(', ')}${e.symbols.length > 6 ? ', ...' : ''}): ${e.commits.map((c) => c.slice(0, 12)).join(', ')}`
+        : undefined;
+    case 'bisect:note':
+      return e.text;
+  }
+}
+
+/** The builds of a --build bisect: each make command under its step, make's output when verbose. */
+export function bisectBuildReporter(stream: Writable, verbose: boolean): (e: BuildEvent) => void {
+  return (e) => {
+    if (e.type === 'build:output' && verbose) stream.write(e.chunk);
+    if (e.type === 'build:target-start') stream.write(`kmatrix:   ${e.command}\n`);
+  };
+}
 
 const short = (sha: string) => sha.slice(0, 12);
 
@@ -55,18 +85,4 @@ export function renderBisectResult(r: BisectResult, logFile?: string): string {
   }
   if (logFile) out.push('', `bisect log: ${logFile} (git bisect replay accepts it)`);
   return out.join('\n') + '\n';
-}
-
-/** 0 found, 1 inconclusive, 3 endpoints do not bracket a regression (2: usage/infra, thrown). */
-export function bisectExitCode(r: BisectResult): 0 | 1 | 3 {
-  switch (r.kind) {
-    case 'found':
-      return 0;
-    case 'inconclusive':
-      return 1;
-    case 'endpoints':
-      return 3;
-    default:
-      return unreachable(r);
-  }
 }
