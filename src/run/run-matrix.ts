@@ -22,6 +22,7 @@ import { isFinal, type CellResult } from '../results/result.js';
 import type { RuntimeChoice } from '../runtime/select.js';
 import { sizeRun, type Sizing } from '../schedule/resources.js';
 import type { CellWork, Clock } from '../schedule/scheduler.js';
+import { storeFailure } from '../store/failure.js';
 import { ResultStore, type RunRecord } from '../store/store.js';
 import type { ExecuteOutcome, Executor } from './executor.js';
 import { localExecutor } from './local-executor.js';
@@ -93,6 +94,9 @@ export async function runMatrix(
     const executed = await executeRun(o, deps, plan, store);
     const comparison = compareWithBaseline(plan, executed.outcome);
     return await reportRun(o, plan, executed, comparison, store);
+  } catch (e) {
+    // SQLite failing mid-run (a damaged page, a lock, a full disk) is said as such.
+    throw storeFailure(e, o.storePath);
   } finally {
     store.close();
   }

@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Cell } from '../matrix/cell.js';
 import type { CellResult } from '../results/result.js';
+import { refuseNewerSchema, storeFailure } from './failure.js';
 
 export type RunState = 'running' | 'completed' | 'interrupted';
 
@@ -83,6 +84,32 @@ CREATE INDEX IF NOT EXISTS diagnostics_cell ON diagnostics (run_id, cell_id);
 CREATE INDEX IF NOT EXISTS diagnostics_fp ON diagnostics (fingerprint);
 `;
 
+function openStore(path: string): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 10000');
+    if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get()) {
+      const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
+        { value: string } | undefined;
+      refuseNewerSchema(Number(row?.value ?? 0), SCHEMA_VERSION, path);
+    }
+    db.exec(DDL);
+    db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run(
+      'schema_version',
+      String(SCHEMA_VERSION),
+    );
+    return db;
+  } catch (e) {
+    db?.close();
+    throw storeFailure(e, path);
+  }
+}
+
 interface RunRow {
   id: string;
   identity: string;
@@ -114,17 +141,9 @@ function toRun(r: RunRow): RunRecord {
 export class ResultStore {
   private readonly db: Database.Database;
 
+  /** Throws a KmatrixError naming the store when it cannot be used (see failure.ts). */
   constructor(readonly path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 10000');
-    this.db.exec(DDL);
-    this.db
-      .prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)')
-      .run('schema_version', String(SCHEMA_VERSION));
+    this.db = openStore(path);
   }
 
   close(): void {
