@@ -5,8 +5,8 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { KmatrixError, errorMessage } from '../core/errors.js';
 import type { Emit, SourceEvent } from '../core/events.js';
-import { exists, publishDir, withLock } from '../fsutil/atomic.js';
-import { ownerEnv } from '../process/owner.js';
+import { exists, publishDir, removeDeadStaging, withLock } from '../fsutil/atomic.js';
+import { killOrphansOf, ownerEnv } from '../process/owner.js';
 import type { ProcessRunner } from '../process/runner.js';
 
 export interface GitTree {
@@ -62,6 +62,8 @@ export async function resolveGitTree(
     async () => {
       if (await exists(stamp)) return { path: treeDir, commit, cached: true };
       deps.emit({ type: 'source:export', repo, commit, into: treeDir });
+      // What a killed kmatrix left writing into its staging dir is ended first.
+      await removeDeadStaging(treeDir, killOrphansOf);
       await publishDir(treeDir, async (staging) => {
         try {
           await execa('git', ['-C', repo, 'archive', '--format=tar', commit], {
