@@ -7,7 +7,10 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import type { Arch } from '../arch/arches.js';
 import { which } from '../process/runner.js';
+import { compilerCommand, type ToolchainName } from '../toolchain/toolchains.js';
+import type { KconfigDeps } from './configure.js';
 
 /** The wrapper script (POSIX sh; dash starts in ~1 ms, gcc+cc1+as take ~25 ms). */
 export function probeWrapperScript(real: string, cacheDir: string): string {
@@ -267,4 +270,15 @@ export async function createProbeCache(
     await chmod(wrapper, 0o755);
   }
   return bin;
+}
+
+/** `deps` with the probe cache (made in `dir`) first on PATH for config steps. */
+export async function withProbeCache(
+  deps: KconfigDeps,
+  dir: string,
+  arch: Arch,
+  toolchain: ToolchainName,
+): Promise<KconfigDeps> {
+  const pathPrefix = await createProbeCache(dir, compilerCommand(arch, toolchain), deps.env);
+  return { ...deps, ...(pathPrefix ? { pathPrefix } : {}) };
 }
