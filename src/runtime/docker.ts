@@ -22,6 +22,8 @@ export const MANAGED_LABEL = 'org.kmatrix.managed';
 /** A matrix run's containers also carry its run id and the cell id (see CommandOwner). */
 export const RUN_LABEL = 'org.kmatrix.run';
 export const CELL_LABEL = 'org.kmatrix.cell';
+/** The pid of the kmatrix process that created the container. */
+export const OWNER_PID_LABEL = 'org.kmatrix.owner-pid';
 
 /** The readable name of a run's cell container: kmatrix-<run>-<cell>. */
 export function containerName(owner: CommandOwner): string {
@@ -29,7 +31,8 @@ export function containerName(owner: CommandOwner): string {
 }
 
 function ownerLabels(owner: CommandOwner | undefined): Record<string, string> {
-  return owner ? { [RUN_LABEL]: owner.runId, [CELL_LABEL]: owner.cellId } : {};
+  const mine = { [OWNER_PID_LABEL]: String(process.pid) };
+  return owner ? { ...mine, [RUN_LABEL]: owner.runId, [CELL_LABEL]: owner.cellId } : mine;
 }
 
 const CONTAINER_PATHS: Required<RuntimePaths> = { source: '/src', out: '/out', ccache: '/ccache' };

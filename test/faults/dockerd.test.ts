@@ -6,6 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectDocker } from '../../src/docker/client.js';
 import { figure } from './figures.js';
 import { PrivateDockerd } from './private-dockerd.js';
 import {
@@ -25,9 +26,12 @@ let daemon: PrivateDockerd;
 const dirs: string[] = [];
 
 beforeAll(async () => {
-  const shared = process.env['DOCKER_HOST'];
-  if (!shared)
-    throw new Error('the fault suite needs DOCKER_HOST (the shared daemon with the images)');
+  const conn = await connectDocker(process.env);
+  if (conn.kind === 'unavailable')
+    throw new Error(
+      'the fault suite needs a Docker daemon with the toolchain images (DOCKER_HOST)',
+    );
+  const shared = conn.endpoint.host;
   daemon = await PrivateDockerd.create();
   await daemon.start();
   await daemon.loadImage('kmatrix/clang:latest', shared);

@@ -60,11 +60,19 @@ export class PrivateDockerd {
 
   /** Copy an image from the shared daemon (`from`, a DOCKER_HOST) into this one. */
   async loadImage(ref: string, from: string): Promise<void> {
-    // buffer: false, or execa would keep (and cap at maxBuffer) the image flowing through.
-    await execa('docker', ['save', ref], { env: { DOCKER_HOST: from }, buffer: false }).pipe(
-      'docker',
-      ['-H', this.host, 'load', '-q'],
-    );
+    // Once more on failure: the shared daemon may be re-tagging the image for someone else.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // buffer: false, or execa would keep (and cap at maxBuffer) the image flowing through.
+        await execa('docker', ['save', ref], { env: { DOCKER_HOST: from }, buffer: false }).pipe(
+          'docker',
+          ['-H', this.host, 'load', '-q'],
+        );
+        return;
+      } catch (e) {
+        if (attempt >= 2) throw e;
+      }
+    }
   }
 
   docker(args: string[]) {
@@ -80,11 +88,16 @@ export class PrivateDockerd {
       .filter(Boolean);
     if (ids.length) await this.docker(['rm', '-f', ...ids]);
     await execa('bash', [DOWN], { env: this.env, reject: false });
-    // dockerd bind-mounts its data root on itself; a killed one leaves that mount behind.
-    const root = join(this.dir, 'root');
+    // dockerd bind-mounts its data root on itself and its network namespace under the exec
+    // root; a killed one leaves those mounts behind. Deepest first.
     for (let i = 0; i < 10; i++) {
-      const r = await execa('umount', ['-R', root], { reject: false });
-      if (r.exitCode !== 0) break;
+      const mounts = (await readFile('/proc/self/mounts', 'utf8'))
+        .split('\n')
+        .map((l) => l.split(' ')[1] ?? '')
+        .filter((m) => m.startsWith(`${this.dir}/`))
+        .sort((a, b) => b.length - a.length);
+      if (mounts.length === 0) break;
+      for (const m of mounts) await execa('umount', [m], { reject: false });
     }
     await rm(this.dir, { recursive: true, force: true });
   }

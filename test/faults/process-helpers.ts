@@ -13,7 +13,13 @@ export const CLI = resolve('bin/kmatrix.js');
 
 /** `kmatrix ARGS` in `cwd`, not awaited: the caller watches, kills, then awaits it. */
 export function startKmatrix(cwd: string, args: string[], env: Record<string, string> = {}) {
-  return execa(process.execPath, [CLI, ...args], { cwd, env, reject: false });
+  // forceKillAfterDelay: false, or execa would follow our SIGTERM with a SIGKILL after 5 s.
+  return execa(process.execPath, [CLI, ...args], {
+    cwd,
+    env,
+    reject: false,
+    forceKillAfterDelay: false,
+  });
 }
 
 export type Cli = ReturnType<typeof startKmatrix>;
@@ -157,6 +163,12 @@ export async function descendants(root: number): Promise<ProcStat[]> {
   };
   walk(root);
   return out;
+}
+
+/** A process's command line, words joined by spaces ('' once it ended). */
+export async function cmdline(pid: number): Promise<string> {
+  const raw = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return raw.split('\0').join(' ').trim();
 }
 
 /** Which of these pids still run (zombies count as ended: their parent died before reaping). */
