@@ -25,6 +25,8 @@ packages=(
   clang lld llvm
   # the HTML report is checked in a real headless browser
   chromium
+  # kmatrix solve: SAT solvers over DIMACS (CaDiCaL solves, PicoSAT gives unsat cores)
+  cadical picosat
 )
 # gcc and libc headers for every arch in src/arch/arches.ts (generated from the table;
 # Kconfig's CC_CAN_LINK probe on the host must agree with the images)

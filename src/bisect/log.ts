@@ -1,6 +1,6 @@
 // The bisect log kmatrix writes: the format `git bisect log` prints, so `git bisect replay`
 // reaches the same first bad commit in any clone of the repository.
-import { shellQuote } from '../process/shell-quote.js';
+import { shellComment, shellQuote } from '../process/shell-quote.js';
 
 export interface LogEntry {
   sha: string;
@@ -23,11 +23,12 @@ export function renderBisectLog(o: {
     `git bisect start ${o.firstParent ? `${q('--first-parent')} ` : ''}${q(o.bad)} ${q(o.good)}`,
   );
   for (const e of o.entries) {
-    if (e.note) out.push(`# ${e.note}`);
-    out.push(`# ${e.verdict}: [${e.sha}] ${e.subject}`);
+    if (e.note) out.push(`# ${shellComment(e.note)}`);
+    out.push(`# ${e.verdict}: [${e.sha}] ${shellComment(e.subject)}`);
     out.push(`git bisect ${e.verdict} ${e.sha}`);
   }
-  if (o.firstBad) out.push(`# first bad commit: [${o.firstBad.sha}] ${o.firstBad.subject}`);
+  if (o.firstBad)
+    out.push(`# first bad commit: [${o.firstBad.sha}] ${shellComment(o.firstBad.subject)}`);
   return out.join('\n') + '\n';
 }
 

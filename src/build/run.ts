@@ -9,6 +9,7 @@ import type { ConfigRequest, ConfigResult } from '../config/generate.js';
 import type { Pin } from '../config/pin.js';
 import { isKmatrixError } from '../core/errors.js';
 import { countBySeverity, parseBuildLog } from '../diagnostics/parse.js';
+import { reproducerUserLines } from '../runtime/hardening.js';
 import type { CommandOwner, Runtime, RunOutcome, Workspace } from '../runtime/runtime.js';
 import { shellJoin, shellQuote } from '../process/shell-quote.js';
 import { formatSourceSpec } from '../source/spec.js';
@@ -304,6 +305,7 @@ export async function runBuild(req: BuildRequest, deps: BuildDeps): Promise<Buil
       runtimeLine: runtimeLine(runtime),
       defaultOut: `${req.outDir}-repro`,
       preamble: reproducerPreamble(runtime),
+      ...(runtime.info.kind === 'docker' ? { beforeSteps: reproducerUserLines().beforeSteps } : {}),
       configText: builtConfig,
       configCommands: cfg.commands,
       steps,
@@ -317,11 +319,16 @@ export async function runBuild(req: BuildRequest, deps: BuildDeps): Promise<Buil
 
 /** The docker daemon kmatrix used, unless it is the default one docker finds by itself. */
 function reproducerPreamble(runtime: Runtime): string[] {
+  if (runtime.info.kind !== 'docker') return [];
   const host = runtime.info.dockerHost;
-  if (!host || host === 'unix:///var/run/docker.sock') return [];
   return [
-    '# the Docker daemon kmatrix used (the image id above lives there)',
-    `export DOCKER_HOST=\${DOCKER_HOST:-${shellQuote(host)}}`,
+    ...(host && host !== 'unix:///var/run/docker.sock'
+      ? [
+          '# the Docker daemon kmatrix used (the image id above lives there)',
+          `export DOCKER_HOST=\${DOCKER_HOST:-${shellQuote(host)}}`,
+        ]
+      : []),
+    ...reproducerUserLines().preamble,
   ];
 }
 

@@ -89,6 +89,7 @@ class Parser {
       prompt: undefined,
       dep: undefined,
       visibility: undefined,
+      depSites: [],
       parent: undefined,
       children: [],
     };
@@ -322,6 +323,7 @@ class Parser {
       prompt: undefined,
       dep,
       visibility: undefined,
+      depSites: [],
       parent: this.parent,
       children: [],
     };
@@ -517,6 +519,7 @@ class Parser {
           e = { k: 'or', l: e, r: off };
         }
         node.dep = andExpr(node.dep, e);
+        node.depSites.push({ expr: e, loc: this.loc });
         return false;
       }
       case 'visible': {

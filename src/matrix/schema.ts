@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { acceptedArchSpellings, findArch } from '../arch/arches.js';
 import { BASE_NAMES } from '../config/base.js';
 import { parsePin, ACCEPTED_VALUES } from '../config/pin.js';
-import { BUILD_TARGETS } from '../build/targets.js';
+import { BUILD_TARGETS, MAX_DURATION_MS, parseDuration } from '../build/targets.js';
 import { TOOLCHAINS } from '../toolchain/toolchains.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -56,6 +56,19 @@ const durationText = z
   .regex(/^\d+(\.\d+)?\s*(ms|s|m|h)?$/, {
     message: `not a duration; accepted: ${DURATION_ACCEPTED}`,
   })
+  .refine(
+    (s) => {
+      try {
+        parseDuration(s);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    {
+      message: `not a usable duration; accepted: more than 0 and at most ${MAX_DURATION_MS / 3.6e6}h`,
+    },
+  )
   .describe(DURATION_ACCEPTED);
 
 const seedNumber = z
@@ -204,6 +217,27 @@ export const MatrixSchema = z.strictObject({
       'Cells added after exclusion: the cross product of each rule, keys left out taking every value of the matrix',
     ),
   exclude: z.array(RuleSchema).default([]).describe('Cells removed from the cross product'),
+  retention: z
+    .strictObject({
+      keep_runs: z
+        .number()
+        .int()
+        .min(1)
+        .optional()
+        .describe(
+          'After each run, keep the directories of the newest N runs of this matrix and remove older ones (the results store keeps their results)',
+        ),
+      cache_unused_days: z
+        .number()
+        .int()
+        .min(1)
+        .optional()
+        .describe(
+          'After each run, remove cache entries (trees, Kconfig tools, base configs, downloaded packages) not used for N days',
+        ),
+    })
+    .optional()
+    .describe('What a nightly keeps on disk (kmatrix gc does the same by hand)'),
 });
 
 /**

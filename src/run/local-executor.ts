@@ -5,6 +5,7 @@ import { buildWiring } from '../build/deps.js';
 import type { BuildEvent } from '../build/events.js';
 import { errorMessage } from '../core/errors.js';
 import type { KmatrixEvent } from '../core/events.js';
+import { formatBytes } from '../core/text.js';
 import { execaRunner, type ProcessRunner } from '../process/runner.js';
 import { DockerRuntime } from '../runtime/docker.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -20,6 +21,8 @@ export interface LocalExecutorOptions {
   env: NodeJS.ProcessEnv;
   cacheDir: string;
   ccache: boolean;
+  /** Keep built cells' object trees (--keep-build-dirs). */
+  keepBuildDirs?: boolean;
   runner?: ProcessRunner;
   onBuildEvent?: (e: BuildEvent) => void;
   /** Replace the real config/build work (tests inject faults this way). */
@@ -144,5 +147,11 @@ async function makeRealWork(
     generateConfig: wiring.generateConfig,
     ...(wiring.ccacheDir ? { ccacheDir: wiring.ccacheDir } : {}),
     ...(o.onBuildEvent ? { onBuildEvent: o.onBuildEvent } : {}),
+    ...(o.keepBuildDirs ? { keepBuildDirs: true } : {}),
+    onPruned: (cell, r) =>
+      job.emit({
+        type: 'run:note',
+        message: `${cell.id}: removed the object tree (${r.removedFiles} files, ${formatBytes(r.removedBytes)}); kept ${r.keptFiles} files, ${formatBytes(r.keptBytes)}`,
+      }),
   });
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { BuildEvent } from '../build/events.js';
 import { parseDuration } from '../build/targets.js';
 import { KmatrixError } from '../core/errors.js';
+import { formatBytes } from '../core/text.js';
 import { pidAlive } from '../fsutil/atomic.js';
 import type { Cell } from '../matrix/cell.js';
 import { applyFilters, parseFilter } from '../matrix/filter.js';
@@ -25,6 +26,7 @@ import type { CellWork, Clock } from '../schedule/scheduler.js';
 import { storeFailure } from '../store/failure.js';
 import { ResultStore, type RunRecord } from '../store/store.js';
 import type { ExecuteOutcome, Executor } from './executor.js';
+import { gcCache, pruneRuns } from './gc.js';
 import { localExecutor } from './local-executor.js';
 import { deadRuns, reapRuns } from './reap.js';
 
@@ -45,6 +47,8 @@ export interface RunMatrixOptions {
   retries?: number;
   sizing?: Partial<Sizing>;
   ccache: boolean;
+  /** Keep built cells' O= object trees (by default only the artifacts a user looks at stay). */
+  keepBuildDirs?: boolean;
   signal: AbortSignal;
   emit: (e: RunEvent) => void;
   onBuildEvent?: (e: BuildEvent) => void;
@@ -93,7 +97,9 @@ export async function runMatrix(
     const plan = await planRun(o, loaded, store);
     const executed = await executeRun(o, deps, plan, store);
     const comparison = compareWithBaseline(plan, executed.outcome);
-    return await reportRun(o, plan, executed, comparison, store);
+    const summary = await reportRun(o, plan, executed, comparison, store);
+    await applyRetention(o, plan.loaded, store);
+    return summary;
   } catch (e) {
     // SQLite failing mid-run (a damaged page, a lock, a full disk) is said as such.
     throw storeFailure(e, o.storePath);
@@ -202,6 +208,7 @@ async function executeRun(
       env: o.env,
       cacheDir: o.cacheDir,
       ccache: o.ccache,
+      ...(o.keepBuildDirs ? { keepBuildDirs: true } : {}),
       ...(deps.runner ? { runner: deps.runner } : {}),
       ...(o.onBuildEvent ? { onBuildEvent: o.onBuildEvent } : {}),
       ...(deps.work ? { work: deps.work } : {}),
@@ -237,6 +244,35 @@ function compareWithBaseline(plan: PlannedRun, outcome: ExecuteOutcome): RunComp
 }
 
 /** The summary (results.json and the other report files in the run directory). */
+/** The matrix's `retention:`: old run directories of this matrix, unused cache entries. */
+async function applyRetention(
+  o: RunMatrixOptions,
+  loaded: LoadedMatrix,
+  store: ResultStore,
+): Promise<void> {
+  const r = loaded.matrix.retention;
+  const note = (message: string) => o.emit({ type: 'run:note', message });
+  if (r?.keep_runs) {
+    const gc = await pruneRuns(store, {
+      resultsDir: o.resultsDir,
+      keepRuns: r.keep_runs,
+      identity: loaded.identity,
+    });
+    if (gc.removed.length)
+      note(
+        `retention: removed ${gc.removed.length} old run dir(s) (${formatBytes(gc.freedBytes)}); keeping the newest ${r.keep_runs}`,
+      );
+    for (const s of gc.skipped) note(`retention: kept run ${s.runId}: ${s.why}`);
+  }
+  if (r?.cache_unused_days) {
+    const gc = await gcCache(o.cacheDir, { unusedDays: r.cache_unused_days });
+    if (gc.removed.length)
+      note(
+        `retention: removed ${gc.removed.length} cache entr${gc.removed.length === 1 ? 'y' : 'ies'} unused for ${r.cache_unused_days} days (${formatBytes(gc.freedBytes)})`,
+      );
+  }
+}
+
 async function reportRun(
   o: RunMatrixOptions,
   plan: PlannedRun,

@@ -6,19 +6,21 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { findArch } from '../arch/arches.js';
 import type { BuildEvent } from '../build/events.js';
+import { pruneBuildDir, type PruneResult } from '../build/prune.js';
 import { runBuild } from '../build/run.js';
 import type { ConfigRequest, ConfigResult } from '../config/generate.js';
 import { errorMessage, isKmatrixError } from '../core/errors.js';
 import type { Cell } from '../matrix/cell.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { shellQuote } from '../process/shell-quote.js';
+import { shellComment, shellJoin, shellQuote } from '../process/shell-quote.js';
 import type { KernelTree } from '../source/tree.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
 import type { CellFiles } from '../results/result.js';
 import type { BuildStage, CellWork, ConfigStage, StageContext } from '../schedule/scheduler.js';
 
 export interface WorkDeps {
-  runId: string;
+  /** Names and labels the run's containers (see CommandOwner). */
+  runId?: string;
   runDir: string;
   /** The tree of a cell's source (resolved once per source and shared). */
   tree: (source: string) => Promise<KernelTree>;
@@ -27,6 +29,10 @@ export interface WorkDeps {
   generateConfig: (req: ConfigRequest, signal: AbortSignal) => Promise<ConfigResult>;
   ccacheDir?: string;
   onBuildEvent?: (e: BuildEvent) => void;
+  /** Keep each built cell's O= object tree (debugging); by default only the artifacts stay. */
+  keepBuildDirs?: boolean;
+  /** Told what pruning a cell's build dir removed. */
+  onPruned?: (cell: Cell, r: PruneResult) => void;
 }
 
 interface Handle {
@@ -156,7 +162,7 @@ export function realWork(deps: WorkDeps): CellWork {
             allowUnsatisfied: cell.allowUnsatisfied,
             timeoutMs: ctx.timeoutMs,
             signal: ctx.signal,
-            owner: { runId: deps.runId, cellId: cell.id },
+            ...(deps.runId ? { owner: { runId: deps.runId, cellId: cell.id } } : {}),
           },
           {
             runtime,
@@ -166,6 +172,8 @@ export function realWork(deps: WorkDeps): CellWork {
             ...(deps.ccacheDir ? { ccacheDir: deps.ccacheDir } : {}),
           },
         );
+        if (!deps.keepBuildDirs)
+          deps.onPruned?.(cell, await pruneBuildDir(r.outDir, { arch, targets: cell.targets }));
         return {
           status: r.status,
           ...(r.reason ? { reason: r.reason } : {}),
@@ -207,17 +215,17 @@ function configReproducer(cell: Cell, tree: KernelTree, c: ConfigResult): string
     if (b.probability !== undefined) args.push('--probability', b.probability);
   }
   for (const p of cell.pins) args.push('--set', `${p.symbol}=${p.value}`);
-  args.push('--toolchain', cell.toolchain, '--out', '$OUT');
+  args.push('--toolchain', cell.toolchain);
   return [
     '#!/usr/bin/env bash',
-    `# kmatrix config reproducer: ${cell.source} ${cell.arch} ${cell.variant} ${cell.toolchain} (cell ${cell.id})`,
-    `# kmatrix result: ${c.verdict}; tree ${tree.path} (${tree.version})`,
+    `# kmatrix config reproducer: ${shellComment(`${cell.source} ${cell.arch} ${cell.variant} ${cell.toolchain} (cell ${cell.id})`)}`,
+    `# kmatrix result: ${c.verdict}; tree ${shellComment(`${tree.path} (${tree.version})`)}`,
     '# Usage: reproducer.sh [OUTPUT_DIR]   (a new or empty directory)',
     '# kmatrix ran these make lines:',
-    ...c.commands.map((l) => `#   ${l}`),
+    ...c.commands.map((l) => `#   ${shellComment(l)}`),
     'set -euo pipefail',
     `OUT=\${1:-${shellQuote(`${c.outDir}-repro`)}}`,
-    args.map((a) => (a === '$OUT' ? '"$OUT"' : shellQuote(a))).join(' '),
+    `${shellJoin(args)} --out "$OUT"`,
     '',
   ].join('\n');
 }

@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { KmatrixError, errorMessage } from '../core/errors.js';
+import { printable } from '../core/text.js';
 import type { Emit, SourceEvent } from '../core/events.js';
 import { exists, publishDir, removeDeadStaging, withLock } from '../fsutil/atomic.js';
 import { killOrphansOf, ownerEnv } from '../process/owner.js';
@@ -21,13 +22,16 @@ export async function resolveCommit(
   ref: string,
 ): Promise<string> {
   if (ref.startsWith('-')) {
-    throw new KmatrixError('bad-ref', `bad git ref "${ref}": a ref cannot start with "-"`);
+    throw new KmatrixError(
+      'bad-ref',
+      `bad git ref "${printable(ref)}": a ref cannot start with "-"`,
+    );
   }
   const top = await runner.run('git', ['-C', repo, 'rev-parse', '--git-dir']);
   if (top.failed) {
     throw new KmatrixError(
       'bad-source',
-      `${repo} is not a git repository (git rev-parse --git-dir failed)`,
+      `${printable(repo)} is not a git repository (git rev-parse --git-dir failed)`,
       top.stderr.trim(),
     );
   }
@@ -42,7 +46,10 @@ export async function resolveCommit(
   ]);
   const sha = r.stdout.trim();
   if (r.failed || !/^[0-9a-f]{40,64}$/.test(sha)) {
-    throw new KmatrixError('bad-ref', `git ref "${ref}" does not name a commit in ${repo}`);
+    throw new KmatrixError(
+      'bad-ref',
+      `git ref "${printable(ref)}" does not name a commit in ${printable(repo)}`,
+    );
   }
   return sha;
 }

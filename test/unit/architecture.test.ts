@@ -39,8 +39,9 @@ const LAYERS: readonly (readonly [string, number, string, (readonly string[])?])
   ],
   ['bisect', 15, 'bisect and config-bisect'],
   ['repro', 15, 'reproducing a test-robot report'],
-  // Above every stage whose results and events it renders (builds, runs, bisects, repros);
-  // runMatrix writes the run's reports through it.
+  ['solve', 15, 'kmatrix solve: the Kconfig cone as a SAT question, conf as the judge'],
+  // Above every stage whose results and events it renders (builds, runs, bisects, repros,
+  // solves); runMatrix writes the run's reports through it.
   ['report', 16, 'reporters: terminal, JSON, JUnit, HTML'],
   ['run', 17, 'the application layer: runMatrix, executors, real work'],
   ['cli', 18, 'the thin command line'],

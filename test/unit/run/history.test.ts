@@ -1,10 +1,10 @@
 // The store and run history end to end with a fake CellWork: each cell recorded as it
 // finishes, comparison with the previous completed run by fingerprint (new failure, fixed,
 // still failing, new warning), exit codes, and --resume after an interrupted run.
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../../src/results/events.js';
 import { runMatrix, type RunMatrixOptions } from '../../../src/run/run-matrix.js';
 import type { BuildStage } from '../../../src/schedule/scheduler.js';
@@ -13,7 +13,7 @@ import { diag, fakeWork, type FakeCellScript } from '../schedule/fake-work.js';
 
 let dir: string;
 const MATRIX = `name: hist
-sources: [/trees/linux]
+sources: [./linux]
 architectures: [arm64, s390]
 configs:
   - name: tiny
@@ -24,9 +24,12 @@ configs:
     build: false
 `;
 
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kmatrix-hist-'));
   await writeFile(join(dir, 'matrix.yaml'), MATRIX);
+  await mkdir(join(dir, 'linux')); // a path source must exist (the fake work never reads it)
 });
 
 function opts(events: RunEvent[], o: Partial<RunMatrixOptions> = {}): RunMatrixOptions {
