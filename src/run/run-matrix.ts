@@ -5,12 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { BuildEvent } from '../build/events.js';
 import { parseDuration } from '../build/targets.js';
-import { KmatrixError } from '../core/errors.js';
+import { errorMessage, isKmatrixError, KmatrixError } from '../core/errors.js';
 import { formatBytes } from '../core/text.js';
 import { pidAlive } from '../fsutil/atomic.js';
+import { isNoSpace } from '../fsutil/space.js';
 import type { Cell } from '../matrix/cell.js';
 import { applyFilters, parseFilter } from '../matrix/filter.js';
 import { loadMatrix, type LoadedMatrix } from '../matrix/load.js';
@@ -27,6 +28,7 @@ import { storeFailure } from '../store/failure.js';
 import { ResultStore, type RunRecord } from '../store/store.js';
 import type { ExecuteOutcome, Executor } from './executor.js';
 import { gcCache, pruneRuns } from './gc.js';
+import { noSpaceError, runFailureError, runGuard, type Place } from './guard.js';
 import { localExecutor } from './local-executor.js';
 import { deadRuns, reapRuns } from './reap.js';
 
@@ -97,11 +99,17 @@ export async function runMatrix(
     const plan = await planRun(o, loaded, store);
     const executed = await executeRun(o, deps, plan, store);
     const comparison = compareWithBaseline(plan, executed.outcome);
-    const summary = await reportRun(o, plan, executed, comparison, store);
+    const summary = await reportRun(o, plan, executed, comparison, store).catch((e: unknown) => {
+      // No room for the reports: --resume writes them once there is.
+      if (isNoSpace(e)) markInterrupted(store, plan.run.id);
+      throw e;
+    });
     await applyRetention(o, plan.loaded, store);
     return summary;
   } catch (e) {
-    // SQLite failing mid-run (a damaged page, a lock, a full disk) is said as such.
+    // SQLite failing mid-run (a damaged page, a lock) and a full disk are said as such.
+    if (isNoSpace(e) && !isKmatrixError(e))
+      throw await noSpaceError(places(o), errorMessage(e), undefined);
     throw storeFailure(e, o.storePath);
   } finally {
     store.close();
@@ -215,6 +223,7 @@ async function executeRun(
       ...(deps.clock ? { clock: deps.clock } : {}),
     });
   const started = Date.now();
+  const guard = runGuard(o.signal);
   const outcome = await executor.execute({
     runId: run.id,
     runDir: run.runDir,
@@ -227,10 +236,15 @@ async function executeRun(
     ...(baseline
       ? { expectedMs: new Map([...baseline.results].map(([k, r]) => [k, r.durationMs])) }
       : {}),
-    signal: o.signal,
+    signal: guard.signal,
     emit: o.emit,
-    record: (r) => store.recordResult(run.id, r),
+    record: (r) => guard.record(r, (x) => store.recordResult(run.id, x)),
   });
+  const failure = guard.failure();
+  if (failure) {
+    markInterrupted(store, run.id);
+    throw await runFailureError(failure, places(o, run), o.storePath, run.id);
+  }
   store.setState(run.id, outcome.interrupted ? 'interrupted' : 'completed');
   return { outcome, durationMs: Date.now() - started };
 }
@@ -298,4 +312,23 @@ async function reportRun(
     comparison,
   });
   return await writeRunReports(summary);
+}
+
+/** Where a run writes: the one that is full is named when the disk fills up. */
+function places(o: RunMatrixOptions, run?: RunRecord): Place[] {
+  return [
+    ...(run ? [{ what: 'the run dir', path: run.runDir }] : []),
+    { what: 'the results dir', path: o.resultsDir },
+    { what: 'the results store', path: dirname(o.storePath) },
+    { what: 'the cache', path: o.cacheDir },
+  ];
+}
+
+/** Best effort: the store may be what failed. Its pid is gone after exit either way. */
+function markInterrupted(store: ResultStore, runId: string): void {
+  try {
+    store.setState(runId, 'interrupted');
+  } catch {
+    // the error being thrown says what went wrong
+  }
 }

@@ -10,6 +10,7 @@ import { pruneBuildDir, type PruneResult } from '../build/prune.js';
 import { runBuild } from '../build/run.js';
 import type { ConfigRequest, ConfigResult } from '../config/generate.js';
 import { errorMessage, isKmatrixError } from '../core/errors.js';
+import { isNoSpace, logSaysNoSpace } from '../fsutil/space.js';
 import type { Cell } from '../matrix/cell.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { shellComment, shellJoin, shellQuote } from '../process/shell-quote.js';
@@ -105,8 +106,9 @@ export function realWork(deps: WorkDeps): CellWork {
             reason: 'config generation was stopped',
             files: {},
           };
-        // conf failing on this tree is a finding about the tree, not about the machine.
-        if (isKmatrixError(e) && e.code === 'kconfig-failed')
+        // conf failing on this tree is a finding about the tree, not about the machine; make
+        // failing for want of disk space (the cache, the run dir) is about the machine.
+        if (isKmatrixError(e) && e.code === 'kconfig-failed' && !isNoSpace(e))
           return { kind: 'failed', status: 'fail', reason: describe(e), files };
         return { kind: 'failed', status: 'infra-error', reason: describe(e), files: {} };
       }
@@ -172,11 +174,17 @@ export function realWork(deps: WorkDeps): CellWork {
             ...(deps.ccacheDir ? { ccacheDir: deps.ccacheDir } : {}),
           },
         );
+        // A make that failed for want of disk space is not a compile error.
+        const full = r.status === 'fail' && logSaysNoSpace(await readFile(r.files.log, 'utf8'));
         if (!deps.keepBuildDirs)
           deps.onPruned?.(cell, await pruneBuildDir(r.outDir, { arch, targets: cell.targets }));
         return {
-          status: r.status,
-          ...(r.reason ? { reason: r.reason } : {}),
+          status: full ? 'infra-error' : r.status,
+          ...(full
+            ? { reason: `no space left on device while building in ${r.outDir}` }
+            : r.reason
+              ? { reason: r.reason }
+              : {}),
           diagnostics: r.diagnostics,
           files: {
             config: rel(r.files.config),
