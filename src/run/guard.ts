@@ -1,54 +1,44 @@
-// Failures that end a whole run rather than one cell: a full disk (the results dir, the
-// cache, the store's directory) and a store that cannot be written. The run stops like an
-// interrupted one (queued cells dropped, running ones cancelled, everything recorded before
-// kept), is marked interrupted, and runMatrix throws one error naming the full place, so
+// A full disk ends a whole run, not one cell: a cell that ran out of space (in the results
+// dir, the cache) is not recorded, and a store write that hits a full disk is not retried.
+// Recording throws NoSpace, which stops the run like an abort (the scheduler's failed record:
+// queued cells dropped, running ones cancelled, everything recorded before kept); runMatrix
+// then marks it interrupted and throws one error naming the full place, so
 // `kmatrix run --resume` continues it once there is room.
 import { errorMessage, KmatrixError } from '../core/errors.js';
 import { formatBytes } from '../core/text.js';
 import { isNoSpace, mentionsNoSpace, spaceOf, type Space } from '../fsutil/space.js';
 import type { CellResult } from '../results/result.js';
-import { storeFailure } from '../store/failure.js';
 
-export type RunFailure = { kind: 'no-space'; cause: string } | { kind: 'store'; error: unknown };
+/** The run must stop: the disk is full. `cause` is what failed (its first line is shown). */
+export class NoSpace extends Error {
+  readonly kind = 'no-space';
+  constructor(readonly what: string) {
+    super(`no space left on device: ${what}`);
+  }
+}
+
+/**
+ * Record a finished cell through `write`. A cell that failed for want of space, or a write
+ * that did, throws NoSpace (the cell runs again on --resume, in a directory with room); any
+ * other failed write throws what `writeFailed` makes of it.
+ */
+export function recordCell(
+  r: CellResult,
+  write: (r: CellResult) => void,
+  writeFailed: (e: unknown) => unknown,
+): void {
+  if (r.status === 'infra-error' && mentionsNoSpace(r.reason)) throw new NoSpace(r.reason ?? '');
+  try {
+    write(r);
+  } catch (e) {
+    throw isNoSpace(e) ? new NoSpace(errorMessage(e)) : writeFailed(e);
+  }
+}
 
 /** A place kmatrix writes to during a run, named in the error when it is the full one. */
 export interface Place {
   what: string;
   path: string;
-}
-
-export interface RunGuard {
-  /** The user's signal, also aborted when the run must stop. */
-  signal: AbortSignal;
-  /** Record a finished cell through `write`, unless it says the run must stop. */
-  record(r: CellResult, write: (r: CellResult) => void): void;
-  failure(): RunFailure | undefined;
-}
-
-export function runGuard(userSignal: AbortSignal): RunGuard {
-  const stop = new AbortController();
-  let failure: RunFailure | undefined;
-  const fail = (f: RunFailure) => {
-    failure ??= f;
-    stop.abort(f.kind === 'no-space' ? 'no space left on device' : 'the results store failed');
-  };
-  return {
-    signal: AbortSignal.any([userSignal, stop.signal]),
-    record(r, write) {
-      // Not recorded: the cell runs again on --resume, in a directory with room.
-      if (r.status === 'infra-error' && mentionsNoSpace(r.reason))
-        return fail({ kind: 'no-space', cause: r.reason ?? '' });
-      if (failure?.kind === 'store') return;
-      try {
-        write(r);
-      } catch (e) {
-        fail(
-          isNoSpace(e) ? { kind: 'no-space', cause: errorMessage(e) } : { kind: 'store', error: e },
-        );
-      }
-    },
-    failure: () => failure,
-  };
 }
 
 /**
@@ -85,15 +75,4 @@ export async function noSpaceError(
       `every cell recorded before is kept: free space and continue with ${resume}`,
     ].join('\n'),
   );
-}
-
-/** The error a run stopped by `failure` ends with. */
-export async function runFailureError(
-  failure: RunFailure,
-  places: readonly Place[],
-  storePath: string,
-  runId: string,
-): Promise<unknown> {
-  if (failure.kind === 'no-space') return noSpaceError(places, failure.cause, runId);
-  return storeFailure(failure.error, storePath);
 }

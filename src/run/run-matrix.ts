@@ -23,12 +23,13 @@ import type { RunEvent } from '../results/events.js';
 import { isFinal, type CellResult } from '../results/result.js';
 import type { RuntimeChoice } from '../runtime/select.js';
 import { sizeRun, type Sizing } from '../schedule/resources.js';
-import type { CellWork, Clock } from '../schedule/scheduler.js';
+import type { CellWork } from '../schedule/cell-work.js';
+import type { Clock } from '../schedule/clock.js';
 import { storeFailure } from '../store/failure.js';
 import { ResultStore, type RunRecord } from '../store/store.js';
 import type { ExecuteOutcome, Executor } from './executor.js';
 import { gcCache, pruneRuns } from './gc.js';
-import { noSpaceError, runFailureError, runGuard, type Place } from './guard.js';
+import { noSpaceError, NoSpace, recordCell, type Place } from './guard.js';
 import { localExecutor } from './local-executor.js';
 import { deadRuns, reapRuns } from './reap.js';
 
@@ -81,7 +82,7 @@ interface ExecutedRun {
   durationMs: number;
 }
 
-export function newRunId(now: Date = new Date()): string {
+function newRunId(now: Date = new Date()): string {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
   const d = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}`;
   const t = `${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
@@ -223,30 +224,43 @@ async function executeRun(
       ...(deps.clock ? { clock: deps.clock } : {}),
     });
   const started = Date.now();
-  const guard = runGuard(o.signal);
-  const outcome = await executor.execute({
-    runId: run.id,
-    runDir: run.runDir,
-    cells,
-    done,
-    sizing,
-    timeoutMs: o.timeoutMs ?? parseDuration(m.timeout),
-    retries: o.retries ?? m.retries,
-    runtime: o.runtime ?? m.runtime,
-    ...(baseline
-      ? { expectedMs: new Map([...baseline.results].map(([k, r]) => [k, r.durationMs])) }
-      : {}),
-    signal: guard.signal,
-    emit: o.emit,
-    record: (r) => guard.record(r, (x) => store.recordResult(run.id, x)),
-  });
-  const failure = guard.failure();
-  if (failure) {
-    markInterrupted(store, run.id);
-    throw await runFailureError(failure, places(o, run), o.storePath, run.id);
-  }
+  const outcome = await executor
+    .execute({
+      runId: run.id,
+      runDir: run.runDir,
+      cells,
+      done,
+      sizing,
+      timeoutMs: o.timeoutMs ?? parseDuration(m.timeout),
+      retries: o.retries ?? m.retries,
+      runtime: o.runtime ?? m.runtime,
+      ...(baseline
+        ? { expectedMs: new Map([...baseline.results].map(([k, r]) => [k, r.durationMs])) }
+        : {}),
+      signal: o.signal,
+      emit: o.emit,
+      record: (r) =>
+        recordCell(
+          r,
+          (x) => store.recordResult(run.id, x),
+          (e) => recordFailure(o, r, e),
+        ),
+    })
+    .catch(async (e: unknown) => {
+      markInterrupted(store, run.id);
+      throw e instanceof NoSpace ? await noSpaceError(places(o, run), e.what, run.id) : e;
+    });
   store.setState(run.id, outcome.interrupted ? 'interrupted' : 'completed');
   return { outcome, durationMs: Date.now() - started };
+}
+
+/** A store write that failed (not for want of space): the error that ends the run, naming the store. */
+function recordFailure(o: RunMatrixOptions, r: CellResult, e: unknown): KmatrixError {
+  return new KmatrixError(
+    'io',
+    `could not record cell ${r.cellId} in the results store ${o.storePath}: ${errorMessage(e)}`,
+    'the run was stopped; cells recorded before this one are kept (kmatrix run --resume continues the run once the store can be written)',
+  );
 }
 
 function compareWithBaseline(plan: PlannedRun, outcome: ExecuteOutcome): RunComparison {
@@ -324,11 +338,14 @@ function places(o: RunMatrixOptions, run?: RunRecord): Place[] {
   ];
 }
 
-/** Best effort: the store may be what failed. Its pid is gone after exit either way. */
+/**
+ * Best effort: the store that failed may refuse this write too. Either way the run is not
+ * running any more (its pid is gone once kmatrix exits, so --resume accepts it).
+ */
 function markInterrupted(store: ResultStore, runId: string): void {
   try {
     store.setState(runId, 'interrupted');
   } catch {
-    // the error being thrown says what went wrong
+    // the error below says what went wrong
   }
 }

@@ -2,13 +2,12 @@
 // its sha. The user's checkout, HEAD, index and bisect state are never touched.
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { execa } from 'execa';
-import { KmatrixError, errorMessage } from '../core/errors.js';
+import { KmatrixError } from '../core/errors.js';
 import { printable } from '../core/text.js';
 import type { Emit, SourceEvent } from '../core/events.js';
 import { exists, publishDir, removeDeadStaging, withLock } from '../fsutil/atomic.js';
-import { killOrphansOf, ownerEnv } from '../process/owner.js';
-import type { ProcessRunner } from '../process/runner.js';
+import { killOrphansOf } from '../process/owner.js';
+import { howItFailed, lastLines, type ProcessRunner } from '../process/runner.js';
 
 export interface GitTree {
   path: string;
@@ -72,17 +71,16 @@ export async function resolveGitTree(
       // What a killed kmatrix left writing into its staging dir is ended first.
       await removeDeadStaging(treeDir, killOrphansOf);
       await publishDir(treeDir, async (staging) => {
-        try {
-          await execa('git', ['-C', repo, 'archive', '--format=tar', commit], {
-            env: ownerEnv(),
-          }).pipe('tar', ['-x', '-C', staging], { env: ownerEnv() });
-        } catch (e) {
+        const r = await deps.runner.pipeline([
+          { file: 'git', args: ['-C', repo, 'archive', '--format=tar', commit] },
+          { file: 'tar', args: ['-x', '-C', staging] },
+        ]);
+        if (r.failed)
           throw new KmatrixError(
             'command-failed',
-            `git archive ${commit} from ${repo} failed`,
-            errorMessage(e),
+            `git archive ${commit} from ${repo} failed: ${r.command} ${howItFailed(r)}`,
+            lastLines(r.stderr, 20),
           );
-        }
         await writeFile(join(staging, '.kmatrix-source'), `git ${repo} ${commit}\n`);
       });
       return { path: treeDir, commit, cached: false };

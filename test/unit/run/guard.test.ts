@@ -1,12 +1,11 @@
-// What ends a whole run: a cell that ran out of disk space, or a store that cannot be
-// written. The guard stops the run (its signal), keeps such a cell out of the store, and says
-// which place is full.
+// A full disk ends a whole run: a cell that ran out of space, or a store write that did, is
+// not recorded and stops the run (recordCell throws NoSpace); the error names the full place.
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { testDir } from '../../helpers/tmp.js';
 import { isNoSpace, logSaysNoSpace, mentionsNoSpace } from '../../../src/fsutil/space.js';
-import { noSpaceError, runGuard } from '../../../src/run/guard.js';
+import { noSpaceError, NoSpace, recordCell } from '../../../src/run/guard.js';
 import type { CellResult } from '../../../src/results/result.js';
 
 function result(id: string, o: Partial<CellResult> = {}): CellResult {
@@ -52,46 +51,59 @@ describe('telling a full disk', () => {
   });
 });
 
-describe('runGuard', () => {
-  it('records cells; a no-space cell stops the run unrecorded', () => {
-    const g = runGuard(new AbortController().signal);
+describe('recordCell', () => {
+  const notCalled = (e: unknown) => {
+    throw new Error(`writeFailed called with ${String(e)}`);
+  };
+
+  it('writes cells; a cell that ran out of space is not written and stops the run', () => {
     const written: string[] = [];
     const write = (r: { cellId: string }) => written.push(r.cellId);
-    g.record(result('a'), write);
-    g.record(
-      result('b', { status: 'infra-error', reason: 'ENOSPC: no space left on device, write' }),
+    recordCell(result('a'), write, notCalled);
+    const full = result('b', {
+      status: 'infra-error',
+      reason: 'ENOSPC: no space left on device, write',
+    });
+    expect(() => recordCell(full, write, notCalled)).toThrow(NoSpace);
+    expect(written).toEqual(['a']);
+    // An infra-error for another reason is a cell's result like any other.
+    recordCell(
+      result('c', { status: 'infra-error', reason: 'docker: connect ECONNREFUSED' }),
       write,
+      notCalled,
     );
-    g.record(result('c'), write);
     expect(written).toEqual(['a', 'c']);
-    expect(g.signal.aborted).toBe(true);
-    expect(g.signal.reason).toBe('no space left on device');
-    expect(g.failure()).toEqual({
-      kind: 'no-space',
-      cause: 'ENOSPC: no space left on device, write',
-    });
   });
 
-  it('a store write that fails stops the run, and nothing more is written', () => {
-    const g = runGuard(new AbortController().signal);
+  it('a store write that hits a full disk stops the run with NoSpace', () => {
+    const e = new Database.SqliteError('database or disk is full', 'SQLITE_FULL');
+    let thrown: unknown;
+    try {
+      recordCell(
+        result('a'),
+        () => {
+          throw e;
+        },
+        notCalled,
+      );
+    } catch (x) {
+      thrown = x;
+    }
+    expect(thrown).toBeInstanceOf(NoSpace);
+    expect((thrown as NoSpace).what).toBe('database or disk is full');
+  });
+
+  it('any other failed write throws what writeFailed makes of it', () => {
     const locked = new Database.SqliteError('database is locked', 'SQLITE_BUSY');
-    let calls = 0;
-    g.record(result('a'), () => {
-      calls++;
-      throw locked;
-    });
-    g.record(result('b'), () => calls++);
-    expect(calls).toBe(1);
-    expect(g.failure()).toEqual({ kind: 'store', error: locked });
-    expect(g.signal.reason).toBe('the results store failed');
-  });
-
-  it("follows the user's signal", () => {
-    const user = new AbortController();
-    const g = runGuard(user.signal);
-    user.abort('SIGINT');
-    expect(g.signal.aborted).toBe(true);
-    expect(g.failure()).toBeUndefined();
+    expect(() =>
+      recordCell(
+        result('a'),
+        () => {
+          throw locked;
+        },
+        (e) => new Error(`could not record: ${(e as Error).message}`),
+      ),
+    ).toThrow('could not record: database is locked');
   });
 });
 
