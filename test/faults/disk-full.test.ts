@@ -3,7 +3,8 @@
 // error naming the full place (exit 2, no stack trace), keep the store intact and every cell
 // recorded before, publish no half-written cell directory, and continue with --resume once
 // there is room. Config-only cells: a cell dir is ~0.7 MiB (its .config, logs and the
-// seeded Kconfig tools), so a 1.5 MiB results dir fills on the second or third cell.
+// seeded Kconfig tools), so a 1.5 MiB results dir fills on the second or third cell. One
+// tinyconfig build (local runtime) fills a 4 MiB results dir within seconds of make starting.
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -185,5 +186,50 @@ configs:
       measured: `exit ${r.exitCode}: "${first.replace(dir, '…')}"; ${recorded.length} cells recorded as failed, ${leftInCache} entries left in kconfig-tools/; after growing the tmpfs --resume exits ${again.exitCode} (${summary.counts?.status?.pass ?? 0} pass)`,
       ok,
     });
+  });
+
+  it('the results dir fills up while make compiles (local runtime): an infra stop, never a compile error', async () => {
+    const res = join(dir, 'res-build');
+    await tmpfs(res, '4m');
+    await writeFile(
+      join(dir, 'full-build.yaml'),
+      `name: full-build
+sources: [debian:6.1]
+architectures: [arm]
+runtime: local
+configs:
+  - name: tiny
+    base: tinyconfig
+`,
+    );
+    // --retries 0: make would run out of space again on each retry.
+    const r = await kmatrix(dir, ['run', 'full-build.yaml', '--results', res, '--retries', '0']);
+    const db = join(res, 'kmatrix.db');
+    const first = r.stderr.split('\n').find((l) => l.startsWith('kmatrix: error:')) ?? '';
+    const recorded = storedResults(db);
+    const runs = storedRuns(db);
+    const runDir = join(res, 'runs', runs[0]?.id ?? '?');
+    const integrity = integrityCheck(db);
+
+    const ok =
+      r.exitCode === 2 && first.includes(runDir) && recorded.length === 0 && integrity === 'ok';
+    // Recorded first: a miss shows in the table as FAILED, with what was measured.
+    figure({
+      group: 'storage',
+      fault:
+        'the results dir on a 4 MiB tmpfs fills up while make compiles (tinyconfig arm, local runtime)',
+      expected: 'exit 2 naming the run dir; the cell not recorded as a compile error; store intact',
+      measured: `exit ${r.exitCode}: "${first.replace(dir, '…')}"; ${recorded.length} cells recorded (${recorded.map((x) => x.status).join(', ') || 'none'}), integrity_check ${integrity}`,
+      ok,
+    });
+    expect(r.exitCode, r.stderr).toBe(2);
+    expect(first).toMatch(
+      new RegExp(
+        `^kmatrix: error: no space left on device: the run dir ${runDir} \\(4\\.0 MiB in all, .* free now\\)$`,
+      ),
+    );
+    expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    expect(recorded).toEqual([]); // not recorded as a compile error (fail)
+    expect(integrity).toBe('ok');
   });
 });
