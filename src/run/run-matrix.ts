@@ -5,12 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { BuildEvent } from '../build/events.js';
 import { parseDuration } from '../build/targets.js';
-import { errorMessage, KmatrixError } from '../core/errors.js';
+import { errorMessage, isKmatrixError, KmatrixError } from '../core/errors.js';
 import { formatBytes } from '../core/text.js';
 import { pidAlive } from '../fsutil/atomic.js';
+import { isNoSpace } from '../fsutil/space.js';
 import type { Cell } from '../matrix/cell.js';
 import { applyFilters, parseFilter } from '../matrix/filter.js';
 import { loadMatrix, type LoadedMatrix } from '../matrix/load.js';
@@ -23,6 +24,7 @@ import type { RuntimeChoice } from '../runtime/select.js';
 import { sizeRun, type Sizing } from '../schedule/resources.js';
 import type { CellWork } from '../schedule/cell-work.js';
 import type { Clock } from '../schedule/clock.js';
+import { storeFailure } from '../store/failure.js';
 import { ResultStore, type RunRecord } from '../store/store.js';
 import { realTriageWork } from '../triage/real.js';
 import type { TriageWork } from '../triage/stage.js';
@@ -31,7 +33,9 @@ import { pinGitSources } from './sources.js';
 import { whyAndTriage, type RememberedTriage, type StoredRun } from './triage-run.js';
 import type { ExecuteOutcome, Executor } from './executor.js';
 import { gcCache, pruneRuns } from './gc.js';
+import { noSpaceError, NoSpace, recordCell, type Place } from './guard.js';
 import { localExecutor } from './local-executor.js';
+import { deadRuns, reapRuns } from './reap.js';
 
 export interface RunMatrixOptions {
   matrixPath: string;
@@ -107,9 +111,20 @@ export async function runMatrix(
     const plan = await planRun(o, loaded, store, deps.runner ?? execaRunner);
     const executed = await executeRun(o, deps, plan, store);
     const comparison = compareWithBaseline(plan, executed.outcome);
-    const summary = await reportRun(o, deps, plan, executed, comparison, store);
+    const summary = await reportRun(o, deps, plan, executed, comparison, store).catch(
+      (e: unknown) => {
+        // No room for the reports: --resume writes them once there is.
+        if (isNoSpace(e)) markInterrupted(store, plan.run.id);
+        throw e;
+      },
+    );
     await applyRetention(o, plan.loaded, store);
     return summary;
+  } catch (e) {
+    // SQLite failing mid-run (a damaged page, a lock) and a full disk are said as such.
+    if (isNoSpace(e) && !isKmatrixError(e))
+      throw await noSpaceError(places(o), errorMessage(e), undefined);
+    throw storeFailure(e, o.storePath);
   } finally {
     store.close();
   }
@@ -122,12 +137,19 @@ async function planRun(
   store: ResultStore,
   runner: ProcessRunner,
 ): Promise<PlannedRun> {
+  // Killed runs (this one, when resuming after kill -9) may have left processes and containers.
+  const dead = deadRuns(store);
   const resumed = o.resume ? resumeRun(o, loaded, store) : undefined;
+  const mayUseDocker = (o.runtime ?? loaded.matrix.runtime) !== 'local';
+  await reapRuns(store, dead, {
+    env: o.env,
+    emit: o.emit,
+    containers: dead.length > 0 || (mayUseDocker && loaded.cells.some((c) => c.build)),
+  });
   const run = resumed ?? (await newRun(o, loaded, store, runner));
   const done = new Map<string, CellResult>();
   if (resumed)
     for (const [id, r] of store.resultsOf(run.id)) if (isFinal(r.status)) done.set(id, r);
-  store.setState(run.id, 'running', process.pid);
   const cells = store.cellsOf(run.id);
   await mkdir(run.runDir, { recursive: true });
   const before = store.previousCompleted(loaded.identity, run);
@@ -147,14 +169,15 @@ function resumeRun(o: RunMatrixOptions, loaded: LoadedMatrix, store: ResultStore
     );
   if (found.state === 'completed')
     throw new KmatrixError('usage', `--resume: run ${found.id} already completed`);
-  if (found.pid && found.pid !== process.pid && found.state === 'running' && pidAlive(found.pid))
-    throw new KmatrixError(
-      'usage',
-      `--resume: run ${found.id} is still running (pid ${found.pid})`,
-    );
   if (o.filters.length)
     throw new KmatrixError('usage', '--resume continues a run with its own cells; drop --filter');
-  return found;
+  const claim = store.claimRun(found.id, process.pid, pidAlive);
+  if (!claim.claimed)
+    throw new KmatrixError(
+      'usage',
+      `--resume: run ${found.id} is still running (pid ${claim.holder}); wait for it, or stop it first`,
+    );
+  return { ...found, state: 'running', pid: process.pid };
 }
 
 async function newRun(
@@ -237,33 +260,28 @@ async function executeRun(
         : {}),
       signal: o.signal,
       emit: o.emit,
-      record: (r) => recordResult(o, store, run.id, r),
+      record: (r) =>
+        recordCell(
+          r,
+          (x) => store.recordResult(run.id, x),
+          (e) => recordFailure(o, r, e),
+        ),
     })
-    .catch((e: unknown) => {
-      // Best effort: the store that failed may refuse this write too. Either way the run is
-      // not running any more (its pid is gone once kmatrix exits, so --resume accepts it).
-      try {
-        store.setState(run.id, 'interrupted');
-      } catch {
-        // the error below says what went wrong
-      }
-      throw e;
+    .catch(async (e: unknown) => {
+      markInterrupted(store, run.id);
+      throw e instanceof NoSpace ? await noSpaceError(places(o, run), e.what, run.id) : e;
     });
   store.setState(run.id, outcome.interrupted ? 'interrupted' : 'completed');
   return { outcome, durationMs: Date.now() - started };
 }
 
-/** A cell's result into the store; a failed write ends the run with an error naming the store. */
-function recordResult(o: RunMatrixOptions, store: ResultStore, runId: string, r: CellResult) {
-  try {
-    store.recordResult(runId, r);
-  } catch (e) {
-    throw new KmatrixError(
-      'io',
-      `could not record cell ${r.cellId} in the results store ${o.storePath}: ${errorMessage(e)}`,
-      'the run was stopped; cells recorded before this one are kept (kmatrix run --resume continues the run once the store can be written)',
-    );
-  }
+/** A store write that failed (not for want of space): the error that ends the run, naming the store. */
+function recordFailure(o: RunMatrixOptions, r: CellResult, e: unknown): KmatrixError {
+  return new KmatrixError(
+    'io',
+    `could not record cell ${r.cellId} in the results store ${o.storePath}: ${errorMessage(e)}`,
+    'the run was stopped; cells recorded before this one are kept (kmatrix run --resume continues the run once the store can be written)',
+  );
 }
 
 function compareWithBaseline(plan: PlannedRun, outcome: ExecuteOutcome): RunComparison {
@@ -371,4 +389,26 @@ async function reportRun(
     work,
   });
   return summary;
+}
+
+/** Where a run writes: the one that is full is named when the disk fills up. */
+function places(o: RunMatrixOptions, run?: RunRecord): Place[] {
+  return [
+    ...(run ? [{ what: 'the run dir', path: run.runDir }] : []),
+    { what: 'the results dir', path: o.resultsDir },
+    { what: 'the results store', path: dirname(o.storePath) },
+    { what: 'the cache', path: o.cacheDir },
+  ];
+}
+
+/**
+ * Best effort: the store that failed may refuse this write too. Either way the run is not
+ * running any more (its pid is gone once kmatrix exits, so --resume accepts it).
+ */
+function markInterrupted(store: ResultStore, runId: string): void {
+  try {
+    store.setState(runId, 'interrupted');
+  } catch {
+    // the error below says what went wrong
+  }
 }

@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { KmatrixError } from '../core/errors.js';
 import { printable } from '../core/text.js';
 import type { Emit, SourceEvent } from '../core/events.js';
-import { exists, publishDir, withLock } from '../fsutil/atomic.js';
+import { exists, publishDir, removeDeadStaging, withLock } from '../fsutil/atomic.js';
+import { killOrphansOf } from '../process/owner.js';
 import { howItFailed, lastLines, type ProcessRunner } from '../process/runner.js';
 
 export interface GitTree {
@@ -67,6 +68,8 @@ export async function resolveGitTree(
     async () => {
       if (await exists(stamp)) return { path: treeDir, commit, cached: true };
       deps.emit({ type: 'source:export', repo, commit, into: treeDir });
+      // What a killed kmatrix left writing into its staging dir is ended first.
+      await removeDeadStaging(treeDir, killOrphansOf);
       await publishDir(treeDir, async (staging) => {
         const r = await deps.runner.pipeline([
           { file: 'git', args: ['-C', repo, 'archive', '--format=tar', commit] },
