@@ -30,6 +30,8 @@ packages=(
   libc6-dev-s390x-cross libc6-dev-riscv64-cross libc6-dev-ppc64el-cross libc6-dev-mips-cross
   # the HTML report is checked in a real headless browser
   chromium
+  # the queue executor's Redis (scripts/redis-up.sh starts a private one)
+  redis-server
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -23,8 +23,8 @@ import type { RuntimeChoice } from '../runtime/select.js';
 import { sizeRun, type Sizing } from '../schedule/resources.js';
 import type { CellWork, Clock } from '../schedule/scheduler.js';
 import { ResultStore, type RunRecord } from '../store/store.js';
+import { chooseExecutor, type ExecutorChoice, type ExecutorKind } from './choose-executor.js';
 import type { ExecuteOutcome, Executor } from './executor.js';
-import { localExecutor } from './local-executor.js';
 
 export interface RunMatrixOptions {
   matrixPath: string;
@@ -43,6 +43,9 @@ export interface RunMatrixOptions {
   retries?: number;
   sizing?: Partial<Sizing>;
   ccache: boolean;
+  /** Override the matrix's executor kind, and the queue's Redis URL. */
+  executor?: ExecutorKind;
+  redisUrl?: string;
   signal: AbortSignal;
   emit: (e: RunEvent) => void;
   onBuildEvent?: (e: BuildEvent) => void;
@@ -85,11 +88,33 @@ export async function runMatrix(
   deps: RunMatrixDeps = {},
 ): Promise<RunSummary> {
   const loaded = await loadMatrix(o.matrixPath, o.cwd);
-  for (const w of loaded.warnings) o.emit({ type: 'run:note', message: `warning: ${w}` });
+  const choice = deps.executor
+    ? { executor: deps.executor, kind: 'local' as const, warnings: [] }
+    : chooseExecutor(
+        {
+          kind: o.executor,
+          redisUrl: o.redisUrl,
+          retries: o.retries,
+          env: o.env,
+          local: {
+            cwd: o.cwd,
+            env: o.env,
+            cacheDir: o.cacheDir,
+            ccache: o.ccache,
+            ...(deps.runner ? { runner: deps.runner } : {}),
+            ...(o.onBuildEvent ? { onBuildEvent: o.onBuildEvent } : {}),
+            ...(deps.work ? { work: deps.work } : {}),
+            ...(deps.clock ? { clock: deps.clock } : {}),
+          },
+        },
+        loaded,
+      );
+  for (const w of [...loaded.warnings, ...choice.warnings])
+    o.emit({ type: 'run:note', message: `warning: ${w}` });
   const store = new ResultStore(o.storePath);
   try {
     const plan = await planRun(o, loaded, store);
-    const executed = await executeRun(o, deps, plan, store);
+    const executed = await executeRun(o, deps, plan, store, choice);
     const comparison = compareWithBaseline(plan, executed.outcome);
     return await reportRun(o, plan, executed, comparison, store);
   } finally {
@@ -168,6 +193,7 @@ async function executeRun(
   deps: RunMatrixDeps,
   plan: PlannedRun,
   store: ResultStore,
+  choice: ExecutorChoice,
 ): Promise<ExecutedRun> {
   const { run, cells, done, baseline } = plan;
   const m = plan.loaded.matrix;
@@ -181,21 +207,10 @@ async function executeRun(
     toRun: cells.filter((c) => !done.has(c.id)).length,
     resumed: Boolean(o.resume),
     ...sizing,
+    ...(choice.queue ? { queue: choice.queue } : {}),
   });
-  const executor =
-    deps.executor ??
-    localExecutor({
-      cwd: o.cwd,
-      env: o.env,
-      cacheDir: o.cacheDir,
-      ccache: o.ccache,
-      ...(deps.runner ? { runner: deps.runner } : {}),
-      ...(o.onBuildEvent ? { onBuildEvent: o.onBuildEvent } : {}),
-      ...(deps.work ? { work: deps.work } : {}),
-      ...(deps.clock ? { clock: deps.clock } : {}),
-    });
   const started = Date.now();
-  const outcome = await executor.execute({
+  const outcome = await choice.executor.execute({
     runId: run.id,
     runDir: run.runDir,
     cells,

@@ -17,9 +17,11 @@ import {
   cacheDirOption,
   collect,
   durationOption,
+  executorOption,
   jsonOption,
   noCcacheOption,
   pathOption,
+  redisOption,
   resultsDirOption,
   runtimeOption,
   wholeNumberOption,
@@ -41,6 +43,8 @@ interface RunOptions {
   events?: string;
   json?: boolean;
   list?: boolean;
+  executor?: 'local' | 'queue';
+  redis?: string;
 }
 
 export function registerRun(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -90,6 +94,16 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
       wholeNumberOption('-j, --make-jobs <n>', 'make -j of each build (default: CPUs / builds)'),
     )
     .addOption(wholeNumberOption('--config-jobs <n>', 'config stages at once (default: CPUs)'))
+    .addOption(
+      executorOption(
+        "where cells run: local (this machine) or queue (kmatrix workers via Redis); default: the matrix's executor.kind",
+      ),
+    )
+    .addOption(
+      redisOption(
+        "the queue's Redis (redis://HOST:PORT, rediss://..., unix:///PATH); default: the matrix's executor.url, else $KMATRIX_REDIS_URL",
+      ),
+    )
     .addOption(cacheDirOption(io))
     .addOption(noCcacheOption())
     .addOption(pathOption('--events <file>', 'append every run event to FILE as JSON lines', io))
@@ -137,6 +151,8 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
               ...(raw.configJobs ? { configJobs: raw.configJobs } : {}),
             },
             ccache: raw.ccache,
+            ...(raw.executor ? { executor: raw.executor } : {}),
+            ...(raw.redis !== undefined ? { redisUrl: raw.redis } : {}),
             signal,
             emit: (e) => reporters.forEach((r) => r.emit(e)),
           }),
