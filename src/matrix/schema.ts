@@ -103,9 +103,9 @@ export const ResourcesSchema = z
   .strictObject({
     cpus: z
       .number()
-      .int()
-      .min(1)
-      .max(1024)
+      .int({ message: 'not a CPU count; accepted: a whole number 1..1024' })
+      .min(1, { message: 'not a CPU count; accepted: a whole number 1..1024' })
+      .max(1024, { message: 'not a CPU count; accepted: a whole number 1..1024' })
       .optional()
       .describe('CPUs a cell needs (its make -j); default 2 for builds, 1 for config-only cells'),
     mem: sizeValue
@@ -140,9 +140,9 @@ export const ExecutorSchema = z
       ),
     attempts: z
       .number()
-      .int()
-      .min(1)
-      .max(6)
+      .int({ message: 'not a number of attempts; accepted: a whole number 1..6' })
+      .min(1, { message: 'not a number of attempts; accepted: a whole number 1..6' })
+      .max(6, { message: 'not a number of attempts; accepted: a whole number 1..6' })
       .optional()
       .describe(
         'How often a queued cell may be started in all, counting a worker that died under it (default: retries + 1)',
@@ -199,9 +199,9 @@ export const ConfigSchema = z
     resources: ResourcesSchema.optional(),
     priority: z
       .number()
-      .int()
-      .min(-1000)
-      .max(1000)
+      .int({ message: 'not a priority; accepted: a whole number -1000..1000' })
+      .min(-1000, { message: 'not a priority; accepted: a whole number -1000..1000' })
+      .max(1000, { message: 'not a priority; accepted: a whole number -1000..1000' })
       .default(0)
       .describe(
         'executor kind queue: higher goes first (default 0); within a priority, the cells that took longest last time go first',

@@ -37,7 +37,7 @@ export function redact(text: string, secrets: readonly (string | undefined)[]): 
 
 /** The URL with its password masked, even when it does not parse. */
 export function displayUrl(text: string): string {
-  return text.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
+  return text.replace(/^([a-z]+:\/\/[^:/@]*:).*@/i, '$1***@');
 }
 
 function bad(text: string, why: string): KmatrixError {

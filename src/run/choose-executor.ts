@@ -6,6 +6,7 @@ import { KmatrixError } from '../core/errors.js';
 import type { Cell } from '../matrix/cell.js';
 import type { LoadedMatrix } from '../matrix/load.js';
 import { cellResources } from '../matrix/resources.js';
+import { connectQueue } from '../queue/redis.js';
 import { chooseRedisUrl, parseRedisUrl, REDIS_URL_ENV } from '../queue/url.js';
 import type { Executor } from './executor.js';
 import { localExecutor, type LocalExecutorOptions } from './local-executor.js';
@@ -19,6 +20,8 @@ export interface ExecutorChoice {
   kind: ExecutorKind;
   /** The queue's Redis as shown to people (password masked). */
   queue?: string;
+  /** Checked before the run is created (the queue's Redis answers), so a failure writes nothing. */
+  preflight?: () => Promise<void>;
   warnings: string[];
 }
 
@@ -66,6 +69,10 @@ export function chooseExecutor(o: ChooseOptions, loaded: LoadedMatrix): Executor
     }),
     kind,
     queue: target.display,
+    preflight: async () => {
+      const conn = await connectQueue(target, { env: o.env });
+      await conn.close();
+    },
     warnings,
   };
 }

@@ -148,7 +148,13 @@ async function coordinate(
       checkDone();
     },
     retry: (q, attempt, reason) =>
-      job.emit({ type: 'cell:retry', cell: ref(q.cell), stage: 'build', attempt, reason }),
+      job.emit({
+        type: 'cell:retry',
+        cell: ref(q.cell),
+        stage: q.stage ?? 'config',
+        attempt,
+        reason,
+      }),
     wake: () => void h.conn.redis.publish(WAKE_CHANNEL, '1').catch(() => 0),
     note,
   };
@@ -259,6 +265,7 @@ async function listen(
     if (!q || !p.success) return;
     if (p.data.type === 'start') {
       q.attempts = p.data.attempt;
+      q.stage = p.data.stage;
       on.emit({
         type: 'cell:start',
         cell: on.ref(q.cell),
@@ -274,7 +281,7 @@ async function listen(
     on.emit({
       type: 'cell:retry',
       cell: on.ref(q.cell),
-      stage: 'build',
+      stage: q.stage ?? 'config',
       attempt: q.attempts ?? 1,
       reason: `its worker stopped answering for ${o.lockMs / 1000}s (died, hung or cut off); the cell goes to another worker`,
     });

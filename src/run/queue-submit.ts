@@ -28,8 +28,9 @@ export interface QueuedCell {
   resources: CellResources;
   data: JobData;
   priority: number;
-  /** The attempt a worker last reported starting. */
+  /** The attempt and stage a worker last reported starting. */
   attempts?: number;
+  stage?: 'config' | 'build';
   /** Removed from the queue before any worker took it (a cancelled run). */
   removed?: boolean;
 }

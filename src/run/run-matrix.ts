@@ -111,6 +111,7 @@ export async function runMatrix(
       );
   for (const w of [...loaded.warnings, ...choice.warnings])
     o.emit({ type: 'run:note', message: `warning: ${w}` });
+  await choice.preflight?.();
   const store = new ResultStore(o.storePath);
   try {
     const plan = await planRun(o, loaded, store);
