@@ -10,6 +10,8 @@
 #   KMATRIX_REDIS_PORT            TCP port on 127.0.0.1 (default 6390; 0 = unix socket only)
 #   KMATRIX_REDIS_PASSWORD        require this password (written to DIR/redis.conf, mode 0600,
 #                                 never on a command line)
+#   KMATRIX_REDIS_TLS_CERT/_KEY   serve TLS only on the TCP port with this certificate and key
+#                                 (the URL is then rediss://; the unix socket stays plain)
 #
 # Prints `export KMATRIX_REDIS_URL=...` on stdout (the URL kmatrix reads, without the
 # password); logs go to stderr.
@@ -18,6 +20,8 @@ set -euo pipefail
 DIR=${1:-${KMATRIX_REDIS_DIR:-/var/lib/kmatrix-redis}}
 PORT=${KMATRIX_REDIS_PORT:-6390}
 PASSWORD=${KMATRIX_REDIS_PASSWORD:-}
+TLS_CERT=${KMATRIX_REDIS_TLS_CERT:-}
+TLS_KEY=${KMATRIX_REDIS_TLS_KEY:-}
 WAIT_S=${KMATRIX_REDIS_WAIT:-30}
 
 log() { printf 'redis-up: %s\n' "$*" >&2; }
@@ -44,7 +48,13 @@ fi
 
 # Without the password: kmatrix reads it from KMATRIX_REDIS_PASSWORD, already in your environment.
 url() {
-  if [[ $PORT == 0 ]]; then echo "unix://$SOCK"; else echo "redis://127.0.0.1:$PORT"; fi
+  if [[ $PORT == 0 ]]; then
+    echo "unix://$SOCK"
+  elif [[ -n $TLS_CERT ]]; then
+    echo "rediss://127.0.0.1:$PORT"
+  else
+    echo "redis://127.0.0.1:$PORT"
+  fi
 }
 
 answers() {
@@ -66,7 +76,15 @@ start() {
     {
       echo "bind 127.0.0.1 -::1"
       echo "protected-mode yes"
-      echo "port $PORT"
+      if [[ -n $TLS_CERT ]]; then
+        echo "port 0"
+        echo "tls-port $PORT"
+        echo "tls-cert-file $TLS_CERT"
+        echo "tls-key-file $TLS_KEY"
+        echo "tls-auth-clients no"
+      else
+        echo "port $PORT"
+      fi
       echo "unixsocket $SOCK"
       echo "unixsocketperm 700"
       echo "dir $DIR"

@@ -3,6 +3,7 @@
 // an outage to wait out, not an error), and a first check that fails fast with the URL
 // (password masked) and what to do.
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { errorMessage, KmatrixError } from '../core/errors.js';
@@ -41,7 +42,9 @@ export async function redisOptions(
           `cannot read ${REDIS_CA_ENV}=${caFile}: ${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}`,
         );
       });
-    tls = { ...(ca ? { ca } : {}), ...(target.host ? { servername: target.host } : {}) };
+    // SNI takes a host name, never an address.
+    const sni = target.host && isIP(target.host) === 0 ? { servername: target.host } : {};
+    tls = { ...(ca ? { ca } : {}), ...sni };
   }
   return {
     ...(target.path ? { path: target.path } : { host: target.host!, port: target.port! }),
@@ -82,7 +85,9 @@ export async function connectQueue(
     new KmatrixError(
       'redis-unavailable',
       `cannot reach the queue's Redis at ${target.display}: ${why}`,
-      'start one with scripts/redis-up.sh (it prints the KMATRIX_REDIS_URL to export), or give --redis URL',
+      /certificate|self.signed/i.test(why)
+        ? `rediss://: give the CA that signed the server's certificate in ${REDIS_CA_ENV}=FILE`
+        : 'start one with scripts/redis-up.sh (it prints the KMATRIX_REDIS_URL to export), or give --redis URL',
     );
   try {
     await withTimeout(redis.connect(), o.firstTimeoutMs ?? 10_000, () => lastError || 'timed out');

@@ -169,6 +169,8 @@ async function coordinate(
     return chain;
   };
 
+  // A resumed run that was cancelled before runs again.
+  await h.conn.redis.del(cancelledKey(job.runId));
   await registerShapes(h.conn.redis, new Map(queued.map((q) => [q.shape, q.resources])));
   for (const shape of new Set(queued.map((q) => q.shape))) {
     await listen(o, h, queueOf(shape), shape, {
@@ -376,7 +378,8 @@ async function cancelRun(
   queueOf: (shape: string) => Queue,
   note: (message: string) => void,
 ): Promise<void> {
-  await h.conn.redis.set(cancelledKey(runId), '1', 'EX', 24 * 3600).catch(() => null);
+  // Catches a job a worker takes between the removal below and the message; --resume clears it.
+  await h.conn.redis.set(cancelledKey(runId), '1', 'EX', 600).catch(() => null);
   await h.conn.redis.publish(CANCEL_CHANNEL, runId).catch(() => 0);
   let removed = 0;
   for (const q of pending.values()) {

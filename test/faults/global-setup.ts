@@ -1,5 +1,6 @@
 // Fault suite setup: the Debian trees (as the slow suite), a fresh figures file; teardown
-// prints the fault table and writes it into docs/reliability.md.
+// prints the fault table and writes it into docs/reliability.md (the queue's rows, group
+// `queue`, into docs/scale-out.md).
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,6 +8,10 @@ import slowSetup from '../slow/global-setup.js';
 import { FIGURES_ENV, renderFigures, spliceTable, type FigureRow } from './figures.js';
 
 const DOC = resolve('docs/reliability.md');
+/** Groups whose rows go into another document than reliability.md. */
+const DOC_OF_GROUP: Record<string, { path: string; title: string }> = {
+  queue: { path: resolve('docs/scale-out.md'), title: '# Scale-out\n' },
+};
 
 export default async function setup(): Promise<() => void> {
   await slowSetup();
@@ -20,12 +25,20 @@ export default async function setup(): Promise<() => void> {
       .filter((l) => l.trim() !== '')
       .map((l) => JSON.parse(l) as FigureRow);
     rmSync(dir, { recursive: true, force: true });
-    if (rows.length === 0) return;
-    const table = renderFigures(rows);
-    const failed = rows.filter((r) => !r.ok).length;
-    process.stderr.write(`\nfault table (${rows.length} rows, ${failed} not met):\n${table}\n`);
-    const header = `Measured ${new Date().toISOString().slice(0, 10)} by \`npm run test:faults\` (${rows.length} faults, ${failed} not met).`;
-    const doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '# Reliability\n';
-    writeFileSync(DOC, spliceTable(doc, table, header));
+    const docs = new Map<string, { title: string; rows: FigureRow[] }>();
+    for (const r of rows) {
+      const target = DOC_OF_GROUP[r.group] ?? { path: DOC, title: '# Reliability\n' };
+      const entry = docs.get(target.path) ?? { title: target.title, rows: [] };
+      entry.rows.push(r);
+      docs.set(target.path, entry);
+    }
+    for (const [path, { title, rows: mine }] of docs) {
+      const table = renderFigures(mine);
+      const failed = mine.filter((r) => !r.ok).length;
+      process.stderr.write(`\nfault table (${mine.length} rows, ${failed} not met):\n${table}\n`);
+      const header = `Measured ${new Date().toISOString().slice(0, 10)} by \`npm run test:faults\` (${mine.length} faults, ${failed} not met).`;
+      const doc = existsSync(path) ? readFileSync(path, 'utf8') : title;
+      writeFileSync(path, spliceTable(doc, table, header));
+    }
   };
 }
