@@ -21,18 +21,19 @@ packages=(
   make gcc flex bison bc libssl-dev libelf-dev cpio kmod xz-utils python3 perl rsync ccache strace
   # sources: git histories, Debian source packages, debootstrap for the base image
   git ca-certificates apt-utils debootstrap
-  # cross compilers for every arch in src/arch/arches.ts, and the LLVM toolchain
-  gcc-i686-linux-gnu gcc-arm-linux-gnueabi gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu
-  gcc-s390x-linux-gnu gcc-riscv64-linux-gnu gcc-powerpc64le-linux-gnu gcc-mips-linux-gnu
+  # the LLVM toolchain
   clang lld llvm
-  # each cross compiler's libc headers: Kconfig's CC_CAN_LINK must agree with the images
-  libc6-dev-i386-cross libc6-dev-armhf-cross libc6-dev-armel-cross libc6-dev-arm64-cross
-  libc6-dev-s390x-cross libc6-dev-riscv64-cross libc6-dev-ppc64el-cross libc6-dev-mips-cross
   # the HTML report is checked in a real headless browser
   chromium
+  # kmatrix solve: SAT solvers over DIMACS (CaDiCaL solves, PicoSAT gives unsat cores)
+  cadical picosat
   # the queue executor's Redis (scripts/redis-up.sh starts a private one)
   redis-server
 )
+# gcc and libc headers for every arch in src/arch/arches.ts (generated from the table;
+# Kconfig's CC_CAN_LINK probe on the host must agree with the images)
+mapfile -t cross < <(grep -v '^#' scripts/cross-packages.txt)
+packages+=("${cross[@]}")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -2,7 +2,7 @@
 # The README's test command (and what .ci/run runs): the fast checks first (npm packages,
 # typecheck, lint, build, pure tests: about two minutes, no machine setup), so a broken
 # change fails in minutes; then the machine setup (Debian packages, dockerd, toolchain
-# images) and the slow suites (real trees, real cross compilers, real Docker).
+# images), the fault suite and the slow suite (real trees, real cross compilers, real Docker).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,9 +22,13 @@ step "fast tests"
 npm run -s test:fast
 
 step "machine setup (Debian packages, dockerd, images)"
+# Where the time went, printed also when a suite fails.
+trap 'node scripts/test-times.mjs || true' EXIT
 eval "$(bash scripts/setup.sh --docker | grep '^export ')"
 export DOCKER_HOST
 
+step "fault suite (writes its table into docs/reliability.md)"
+npm run -s test:faults
 step "slow tests"
 npm run -s test:slow
 step "done"

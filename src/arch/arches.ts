@@ -14,8 +14,17 @@ export interface Arch {
   gccPackage: string;
   /** Debian package for binutils (needed by the LLVM toolchain's assembler fallbacks). */
   binutilsPackage: string;
-  /** clang --target= value for LLVM=1 builds. */
-  clangTarget: string;
+  /**
+   * Debian's libc dev package for the triplet. Without it the compiler cannot link userspace
+   * programs, Kconfig's CC_CAN_LINK probe says n, and a build in the image would silently
+   * change a config generated on a host that has it.
+   */
+  libcPackage: string;
+  /**
+   * Debian's libgcc dev package for the triplet (crtbegin.o, libgcc.a). gcc pulls it in; the
+   * clang image installs it beside libcPackage so clang can link userspace for the arch too.
+   */
+  libgccPackage: string;
   /** make target that produces the arch's default config. */
   defconfigTarget: string;
   /** make target for the bootable image (what `--targets kernel` builds). */
@@ -35,7 +44,8 @@ const table: readonly Arch[] = [
     triplet: 'x86_64-linux-gnu',
     gccPackage: 'gcc',
     binutilsPackage: 'binutils',
-    clangTarget: 'x86_64-linux-gnu',
+    libcPackage: 'libc6-dev',
+    libgccPackage: 'libgcc-12-dev',
     defconfigTarget: 'defconfig',
     imageTarget: 'bzImage',
     imagePath: 'arch/x86/boot/bzImage',
@@ -49,7 +59,8 @@ const table: readonly Arch[] = [
     triplet: 'i686-linux-gnu',
     gccPackage: 'gcc-i686-linux-gnu',
     binutilsPackage: 'binutils-i686-linux-gnu',
-    clangTarget: 'i686-linux-gnu',
+    libcPackage: 'libc6-dev-i386-cross',
+    libgccPackage: 'libgcc-12-dev-i386-cross',
     defconfigTarget: 'defconfig',
     imageTarget: 'bzImage',
     imagePath: 'arch/x86/boot/bzImage',
@@ -63,7 +74,8 @@ const table: readonly Arch[] = [
     triplet: 'arm-linux-gnueabihf',
     gccPackage: 'gcc-arm-linux-gnueabihf',
     binutilsPackage: 'binutils-arm-linux-gnueabihf',
-    clangTarget: 'arm-linux-gnueabihf',
+    libcPackage: 'libc6-dev-armhf-cross',
+    libgccPackage: 'libgcc-12-dev-armhf-cross',
     defconfigTarget: 'defconfig',
     imageTarget: 'zImage',
     imagePath: 'arch/arm/boot/zImage',
@@ -77,7 +89,8 @@ const table: readonly Arch[] = [
     triplet: 'arm-linux-gnueabi',
     gccPackage: 'gcc-arm-linux-gnueabi',
     binutilsPackage: 'binutils-arm-linux-gnueabi',
-    clangTarget: 'arm-linux-gnueabi',
+    libcPackage: 'libc6-dev-armel-cross',
+    libgccPackage: 'libgcc-12-dev-armel-cross',
     defconfigTarget: 'defconfig',
     imageTarget: 'zImage',
     imagePath: 'arch/arm/boot/zImage',
@@ -91,7 +104,8 @@ const table: readonly Arch[] = [
     triplet: 'aarch64-linux-gnu',
     gccPackage: 'gcc-aarch64-linux-gnu',
     binutilsPackage: 'binutils-aarch64-linux-gnu',
-    clangTarget: 'aarch64-linux-gnu',
+    libcPackage: 'libc6-dev-arm64-cross',
+    libgccPackage: 'libgcc-12-dev-arm64-cross',
     defconfigTarget: 'defconfig',
     imageTarget: 'Image',
     imagePath: 'arch/arm64/boot/Image',
@@ -105,7 +119,8 @@ const table: readonly Arch[] = [
     triplet: 's390x-linux-gnu',
     gccPackage: 'gcc-s390x-linux-gnu',
     binutilsPackage: 'binutils-s390x-linux-gnu',
-    clangTarget: 's390x-linux-gnu',
+    libcPackage: 'libc6-dev-s390x-cross',
+    libgccPackage: 'libgcc-12-dev-s390x-cross',
     defconfigTarget: 'defconfig',
     imageTarget: 'bzImage',
     imagePath: 'arch/s390/boot/bzImage',
@@ -119,7 +134,8 @@ const table: readonly Arch[] = [
     triplet: 'riscv64-linux-gnu',
     gccPackage: 'gcc-riscv64-linux-gnu',
     binutilsPackage: 'binutils-riscv64-linux-gnu',
-    clangTarget: 'riscv64-linux-gnu',
+    libcPackage: 'libc6-dev-riscv64-cross',
+    libgccPackage: 'libgcc-12-dev-riscv64-cross',
     defconfigTarget: 'defconfig',
     imageTarget: 'Image',
     imagePath: 'arch/riscv/boot/Image',
@@ -133,7 +149,8 @@ const table: readonly Arch[] = [
     triplet: 'powerpc64le-linux-gnu',
     gccPackage: 'gcc-powerpc64le-linux-gnu',
     binutilsPackage: 'binutils-powerpc64le-linux-gnu',
-    clangTarget: 'powerpc64le-linux-gnu',
+    libcPackage: 'libc6-dev-ppc64el-cross',
+    libgccPackage: 'libgcc-12-dev-ppc64el-cross',
     defconfigTarget: 'ppc64le_defconfig',
     imageTarget: 'vmlinux',
     imagePath: 'vmlinux',
@@ -147,7 +164,8 @@ const table: readonly Arch[] = [
     triplet: 'mips-linux-gnu',
     gccPackage: 'gcc-mips-linux-gnu',
     binutilsPackage: 'binutils-mips-linux-gnu',
-    clangTarget: 'mips-linux-gnu',
+    libcPackage: 'libc6-dev-mips-cross',
+    libgccPackage: 'libgcc-12-dev-mips-cross',
     defconfigTarget: 'defconfig',
     imageTarget: 'vmlinux',
     imagePath: 'vmlinux',
@@ -157,6 +175,23 @@ const table: readonly Arch[] = [
 ];
 
 export const ARCHES: readonly Arch[] = table;
+
+/**
+ * gcc and libc dev for every arch (native for x86_64), in table order, no duplicates: what the
+ * gcc image installs, and what scripts/setup.sh installs on the host (from the generated
+ * scripts/cross-packages.txt) so that host Kconfig probes agree with the image.
+ */
+export function gccToolchainPackages(): string[] {
+  return [...new Set(ARCHES.flatMap((a) => [a.gccPackage, a.libcPackage]))];
+}
+
+/**
+ * libc and libgcc dev for every arch: what the clang image installs so that clang links
+ * userspace for each arch as it does on a host with the gcc cross packages (CC_CAN_LINK).
+ */
+export function clangLinkPackages(): string[] {
+  return [...new Set(ARCHES.flatMap((a) => [a.libcPackage, a.libgccPackage]))];
+}
 
 export function archNames(): string[] {
   return table.map((a) => a.name);

@@ -3,7 +3,7 @@
 // ddmin applies subsets of the bad values to the good config, lets olddefconfig close each
 // one, and tests the predicate. Subsets that close to a config already tested are not tested
 // again (for builds, that is most of the saving).
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Arch } from '../arch/arches.js';
@@ -11,11 +11,11 @@ import { mergePins, type ConfigValues } from '../config/dotconfig.js';
 import type { Pin } from '../config/pin.js';
 import type { ProcessRunner } from '../process/runner.js';
 import type { KernelTree } from '../source/tree.js';
-import { compilerCommand, type ToolchainName } from '../toolchain/toolchains.js';
-import { checkRequires, closeConfig, type KconfigDeps, type RequireResult } from './configure.js';
+import type { ToolchainName } from '../toolchain/toolchains.js';
+import type { RequireResult } from './configure.js';
+import { ConfigJudge, type TestOutcome } from './config-judge.js';
 import { ddmin, type DdVerdict } from './ddmin.js';
-import { createProbeCache } from './probe-cache.js';
-import { defaultMatch, evalBuild, matchLabels, type MatchSpec, type Predicate } from './run.js';
+import { matchLabels, type Predicate } from './predicate.js';
 
 export interface SymbolChange {
   symbol: string;
@@ -52,12 +52,6 @@ export type ConfigBisectEvent =
       cached: boolean;
     };
 
-interface TestOutcome {
-  verdict: DdVerdict;
-  why: string;
-  requires?: RequireResult[];
-}
-
 export type ConfigBisectResult = {
   schema: 'kmatrix.config-bisect/1';
   arch: string;
@@ -82,7 +76,7 @@ export type ConfigBisectResult = {
 );
 
 /** Symbols whose values differ (absent = n); pure. */
-export function configDiff(good: ConfigValues, bad: ConfigValues): SymbolChange[] {
+function configDiff(good: ConfigValues, bad: ConfigValues): SymbolChange[] {
   const out: SymbolChange[] = [];
   const symbols = new Set([...good.keys(), ...bad.keys()]);
   for (const s of [...symbols].sort()) {
@@ -91,13 +85,6 @@ export function configDiff(good: ConfigValues, bad: ConfigValues): SymbolChange[
     if (g !== b) out.push({ symbol: s, good: g, bad: b });
   }
   return out;
-}
-
-function valuesKey(values: ConfigValues): string {
-  const h = createHash('sha256');
-  for (const [k, v] of [...values].sort((a, b) => (a[0] < b[0] ? -1 : 1)))
-    if (v !== 'n') h.update(`${k}=${v}\n`);
-  return h.digest('hex');
 }
 
 export async function configBisect(
@@ -111,123 +98,32 @@ export async function configBisect(
     `config-${process.pid}-${randomBytes(4).toString('hex')}`,
   );
   await mkdir(tmp, { recursive: true });
-  const pred = req.predicate;
-  let configRuns = 0;
-  let match: MatchSpec | undefined =
-    pred.kind === 'build' && pred.match ? { kind: 'text', text: pred.match } : undefined;
-  const common = (tests: number) => ({
-    schema: 'kmatrix.config-bisect/1' as const,
-    arch: req.arch.name,
-    source: req.tree.label,
-    predicate:
-      pred.kind === 'config'
-        ? {
-            kind: 'config' as const,
-            requires: pred.requires.map((p) => ({ symbol: p.symbol, value: p.value })),
-          }
-        : { kind: 'build' as const, match: matchLabels(match) },
-    tests,
-    configRuns,
-    durationMs: Date.now() - started,
-  });
   try {
-    const pathPrefix = await createProbeCache(
-      join(tmp, 'probes'),
-      compilerCommand(req.arch, req.toolchain),
-      deps.env,
-    );
-    const kdeps: KconfigDeps = {
-      runner: deps.runner,
-      env: deps.env,
-      ...(pathPrefix ? { pathPrefix } : {}),
-      ...(req.signal ? { signal: req.signal } : {}),
-    };
-    const place = {
-      src: req.tree.path,
-      out: join(tmp, 'config'),
-      arch: req.arch,
-      toolchain: req.toolchain,
-    };
-    const close = async (text: string) => {
-      configRuns++;
-      return closeConfig(place, text, kdeps);
-    };
-    const byConfig = new Map<string, TestOutcome>();
-    const judge = async (text: string, values: ConfigValues): Promise<TestOutcome> => {
-      if (pred.kind === 'config') {
-        const requires = checkRequires(pred.requires, values);
-        const broken = requires.filter((r) => !r.holds);
-        return {
-          verdict: broken.length ? 'fail' : 'pass',
-          why: broken.length
-            ? broken.map((b) => `${b.symbol}=${b.effective} (required ${b.required})`).join(', ')
-            : requires.map((b) => `${b.symbol}=${b.effective}`).join(', '),
-          requires,
-        };
-      }
-      const v = await evalBuild(
-        {
-          src: req.tree.path,
-          out: join(tmp, 'build'),
-          label: `config-bisect-${req.arch.name}`,
-          arch: req.arch,
-          toolchain: req.toolchain,
-          base: { kind: 'file', path: 'candidate.config' },
-          pins: [],
-          baseText: text,
-          ...(req.signal ? { signal: req.signal } : {}),
-        },
-        pred,
-        kdeps,
-        match,
-      );
-      if (!match && v.verdict === 'bad') match = defaultMatch(v.diagnostics ?? []);
-      return {
-        verdict: v.verdict === 'bad' ? 'fail' : v.verdict === 'good' ? 'pass' : 'unresolved',
-        why: v.why,
-      };
-    };
+    const judge = await ConfigJudge.create(req, deps, tmp);
+    const pred = req.predicate;
+    const common = (tests: number, differing: number) => ({
+      schema: 'kmatrix.config-bisect/1' as const,
+      arch: req.arch.name,
+      source: req.tree.label,
+      predicate:
+        pred.kind === 'config'
+          ? {
+              kind: 'config' as const,
+              requires: pred.requires.map((p) => ({ symbol: p.symbol, value: p.value })),
+            }
+          : { kind: 'build' as const, match: matchLabels(judge.match) },
+      differing,
+      tests,
+      configRuns: judge.configRuns,
+      durationMs: Date.now() - started,
+    });
 
-    // Endpoints, closed by olddefconfig: the bad one first (a build bisect learns its diagnostics).
-    const bad = await close(req.badText);
-    const good = await close(req.goodText);
-    if (bad.kind === 'failed' || good.kind === 'failed') {
-      const f = bad.kind === 'failed' ? bad : good.kind === 'failed' ? good : undefined;
-      return {
-        ...common(0),
-        differing: 0,
-        kind: 'endpoints',
-        problems: [`make olddefconfig failed: ${f?.kind === 'failed' ? f.output : ''}`],
-      };
-    }
-    const badOutcome = await judge(bad.text, bad.values);
-    deps.emit({
-      type: 'cbisect:endpoint',
-      which: 'bad',
-      verdict: badOutcome.verdict,
-      why: badOutcome.why,
-    });
-    const goodOutcome = await judge(good.text, good.values);
-    deps.emit({
-      type: 'cbisect:endpoint',
-      which: 'good',
-      verdict: goodOutcome.verdict,
-      why: goodOutcome.why,
-    });
-    byConfig.set(valuesKey(bad.values), badOutcome);
-    byConfig.set(valuesKey(good.values), goodOutcome);
-    const problems: string[] = [];
-    if (goodOutcome.verdict !== 'pass')
-      problems.push(
-        `--good config is ${goodOutcome.verdict === 'fail' ? 'bad' : 'unresolved'}: ${goodOutcome.why}`,
-      );
-    if (badOutcome.verdict !== 'fail')
-      problems.push(
-        `--bad config is ${badOutcome.verdict === 'pass' ? 'good' : 'unresolved'}: ${badOutcome.why}`,
-      );
-    const all = configDiff(good.values, bad.values);
-    if (problems.length)
-      return { ...common(0), differing: all.length, kind: 'endpoints', problems };
+    const ends = await endpoints(judge, req, deps.emit);
+    if (ends.kind === 'failed')
+      return { ...common(0, 0), kind: 'endpoints', problems: [ends.problem] };
+    const all = configDiff(ends.good.values, ends.bad.values);
+    if (ends.problems.length)
+      return { ...common(0, all.length), kind: 'endpoints', problems: ends.problems };
 
     // Setting a required symbol directly proves nothing: look for what drives it instead.
     const excluded =
@@ -235,68 +131,28 @@ export async function configBisect(
     const changes = all.filter((c) => !excluded.has(c.symbol));
     deps.emit({ type: 'cbisect:diff', symbols: changes.length, excluded: [...excluded] });
 
-    let n = 0;
-    const lastOutcome = new Map<string, TestOutcome & { values: ConfigValues }>();
-    const test = async (subset: readonly SymbolChange[]): Promise<DdVerdict> => {
-      const pins: Pin[] = subset.map((c) => ({
-        symbol: c.symbol,
-        value: c.bad,
-        origin: 'config-bisect',
-      }));
-      const closed = await close(mergePins(good.text, pins));
-      if (closed.kind === 'failed') return 'unresolved';
-      const key = valuesKey(closed.values);
-      let o = byConfig.get(key);
-      const cached = o !== undefined;
-      if (!o) {
-        o = await judge(closed.text, closed.values);
-        byConfig.set(key, o);
-      }
-      lastOutcome.set(
-        subset
-          .map((c) => c.symbol)
-          .sort()
-          .join(','),
-        { ...o, values: closed.values },
-      );
-      deps.emit({
-        type: 'cbisect:test',
-        n: ++n,
-        size: subset.length,
-        verdict: o.verdict,
-        why: o.why,
-        cached,
-      });
-      return o.verdict;
-    };
-    const r = await ddmin(changes, test, (c) => c.symbol);
+    const tests = new SubsetTests(judge, ends.good.text, deps.emit);
+    const r = await ddmin(
+      changes,
+      (subset) => tests.run(subset),
+      (c) => c.symbol,
+    );
     if (!r.reproduced) {
       return {
-        ...common(r.tests),
-        differing: changes.length,
+        ...common(r.tests, changes.length),
         kind: 'not-reproduced',
         why: 'applying every differing value (except the required symbols) to the good config does not make it bad',
       };
     }
-    const key = r.minimal
-      .map((c) => c.symbol)
-      .sort()
-      .join(',');
-    let final = lastOutcome.get(key);
-    if (!final) {
-      await test(r.minimal);
-      final = lastOutcome.get(key)!;
-    }
+    const final = await tests.outcome(r.minimal);
     const minimalSet = new Set(r.minimal.map((c) => c.symbol));
-    const consequences = configDiff(good.values, final.values).filter(
-      (c) => !minimalSet.has(c.symbol),
-    );
     return {
-      ...common(r.tests),
-      differing: changes.length,
+      ...common(r.tests, changes.length),
       kind: 'found',
       minimal: r.minimal,
-      consequences,
+      consequences: configDiff(ends.good.values, final.values).filter(
+        (c) => !minimalSet.has(c.symbol),
+      ),
       outcome: {
         verdict: final.verdict,
         why: final.why,
@@ -306,4 +162,108 @@ export async function configBisect(
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+interface Closed {
+  text: string;
+  values: ConfigValues;
+}
+
+/**
+ * Both configs closed by olddefconfig and judged, the bad one first (a build bisect learns
+ * its diagnostics there): the good one must pass and the bad one fail.
+ */
+async function endpoints(
+  judge: ConfigJudge,
+  req: ConfigBisectRequest,
+  emit: (e: ConfigBisectEvent) => void,
+): Promise<
+  | { kind: 'failed'; problem: string }
+  | { kind: 'closed'; good: Closed; bad: Closed; problems: string[] }
+> {
+  const bad = await judge.close(req.badText);
+  const good = await judge.close(req.goodText);
+  if (bad.kind === 'failed' || good.kind === 'failed') {
+    const f = bad.kind === 'failed' ? bad : good.kind === 'failed' ? good : undefined;
+    return { kind: 'failed', problem: `make olddefconfig failed: ${f?.output ?? ''}` };
+  }
+  const badOutcome = await judge.judge(bad.text, bad.values);
+  emit({
+    type: 'cbisect:endpoint',
+    which: 'bad',
+    verdict: badOutcome.verdict,
+    why: badOutcome.why,
+  });
+  const goodOutcome = await judge.judge(good.text, good.values);
+  emit({
+    type: 'cbisect:endpoint',
+    which: 'good',
+    verdict: goodOutcome.verdict,
+    why: goodOutcome.why,
+  });
+  judge.remember(bad.values, badOutcome);
+  judge.remember(good.values, goodOutcome);
+  const problems: string[] = [];
+  if (goodOutcome.verdict !== 'pass')
+    problems.push(
+      `--good config is ${goodOutcome.verdict === 'fail' ? 'bad' : 'unresolved'}: ${goodOutcome.why}`,
+    );
+  if (badOutcome.verdict !== 'fail')
+    problems.push(
+      `--bad config is ${badOutcome.verdict === 'pass' ? 'good' : 'unresolved'}: ${badOutcome.why}`,
+    );
+  return { kind: 'closed', good, bad, problems };
+}
+
+/** ddmin's test: a subset of the bad values applied to the good config, closed and judged. */
+class SubsetTests {
+  private n = 0;
+  /** The outcome and closed values of each subset tried, by its sorted symbols. */
+  private readonly bySubset = new Map<string, TestOutcome & { values: ConfigValues }>();
+
+  constructor(
+    private readonly judge: ConfigJudge,
+    private readonly goodText: string,
+    private readonly emit: (e: ConfigBisectEvent) => void,
+  ) {}
+
+  async run(subset: readonly SymbolChange[]): Promise<DdVerdict> {
+    const pins: Pin[] = subset.map((c) => ({
+      symbol: c.symbol,
+      value: c.bad,
+      origin: 'config-bisect',
+    }));
+    const closed = await this.judge.close(mergePins(this.goodText, pins));
+    if (closed.kind === 'failed') return 'unresolved';
+    let o = this.judge.known(closed.values);
+    const cached = o !== undefined;
+    if (!o) {
+      o = await this.judge.judge(closed.text, closed.values);
+      this.judge.remember(closed.values, o);
+    }
+    this.bySubset.set(subsetKey(subset), { ...o, values: closed.values });
+    this.emit({
+      type: 'cbisect:test',
+      n: ++this.n,
+      size: subset.length,
+      verdict: o.verdict,
+      why: o.why,
+      cached,
+    });
+    return o.verdict;
+  }
+
+  /** The outcome of a subset, tested again if ddmin has its verdict but this has not. */
+  async outcome(subset: readonly SymbolChange[]): Promise<TestOutcome & { values: ConfigValues }> {
+    const key = subsetKey(subset);
+    if (!this.bySubset.has(key)) await this.run(subset);
+    return this.bySubset.get(key)!;
+  }
+}
+
+function subsetKey(subset: readonly SymbolChange[]): string {
+  return subset
+    .map((c) => c.symbol)
+    .sort()
+    .join(',');
 }

@@ -10,6 +10,7 @@ import { mergePins, parseDotConfig, type ConfigValues } from '../config/dotconfi
 import { planSteps } from '../config/generate.js';
 import { cleanMakeEnv, formatStep, type MakeStep } from '../config/make.js';
 import { formatPinLine, type Pin } from '../config/pin.js';
+import { readSavedConf, type SavedConf } from '../config/probe-cache.js';
 import { sameValue } from '../config/verify.js';
 import { KmatrixError } from '../core/errors.js';
 import { lastLines, type ProcessRunner, type RunResult } from '../process/runner.js';
@@ -134,7 +135,8 @@ export async function resolveConfig(
   if (plan.first.env['KCONFIG_ALLCONFIG']) {
     await writeFile(join(place.out, ALLCONFIG), pins.map(formatPinLine).join('\n') + '\n');
   }
-  let saved = confEnv && replay && base.kind === 'defconfig' ? await savedConf(confEnv) : undefined;
+  let saved =
+    confEnv && replay && base.kind === 'defconfig' ? await readSavedConf(confEnv) : undefined;
   if (saved && (saved.multi || !saved.mode.startsWith('--defconfig='))) saved = undefined;
   if (saved) {
     const f1 = await runConf(place, saved, saved.args, deps, commands, plan.first);
@@ -150,7 +152,7 @@ export async function resolveConfig(
   const replayed = saved !== undefined;
   if (plan.merge) {
     await writeFile(cfg, mergePins(await readFile(cfg, 'utf8'), pins));
-    saved ??= confEnv ? await savedConf(confEnv) : undefined;
+    saved ??= confEnv ? await readSavedConf(confEnv) : undefined;
     const f2 = saved
       ? await runConf(
           place,
@@ -165,47 +167,6 @@ export async function resolveConfig(
   }
   const text = await readFile(cfg, 'utf8');
   return { kind: 'ok', text, values: parseDotConfig(text), commands, replayed };
-}
-
-interface SavedConf {
-  /** conf's arguments after argv[0], e.g. -s --defconfig=arch/x86/configs/x86_64_defconfig Kconfig. */
-  args: string[];
-  /** Its mode argument (--defconfig=..., --olddefconfig, ...). */
-  mode: string;
-  /** conf's Kconfig argument (its last). */
-  kconfig: string;
-  env: Record<string, string>;
-  /** The make ran conf more than once (a merged defconfig target, say). */
-  multi: boolean;
-}
-
-/** What the probe wrapper saved of conf's first run in a make, if it is usable here. */
-async function savedConf(file: string): Promise<SavedConf | undefined> {
-  const [argv, env, multi] = await Promise.all([
-    readFile(`${file}.argv`, 'utf8').catch(() => undefined),
-    readFile(file, 'utf8').catch(() => undefined),
-    readFile(`${file}.multi`).then(
-      () => true,
-      () => false,
-    ),
-  ]);
-  if (argv === undefined || env === undefined) return undefined;
-  const args = argv.split('\0').filter((a) => a !== '');
-  const kconfig = args[args.length - 1];
-  // Only the plain `conf [-s] --<mode> Kconfig` form make uses for single config targets.
-  if (args.length < 3 || !args[0]!.endsWith('scripts/kconfig/conf') || !kconfig) return undefined;
-  if (kconfig.startsWith('-') || !args.slice(1, -1).every((a) => a.startsWith('-')))
-    return undefined;
-  const vars: Record<string, string> = {};
-  for (const kv of env.split('\0')) {
-    const eq = kv.indexOf('=');
-    if (eq > 0) vars[kv.slice(0, eq)] = kv.slice(eq + 1);
-  }
-  // all*config targets hand conf a KCONFIG_ALLCONFIG that olddefconfig must not see.
-  if (vars['KCONFIG_ALLCONFIG'] !== undefined || !vars['srctree']) return undefined;
-  delete vars['KMATRIX_CONF_ENV'];
-  const mode = args.slice(1, -1).find((a) => a !== '-s') ?? '';
-  return { args: args.slice(1), mode, kconfig, env: vars, multi };
 }
 
 async function runConf(

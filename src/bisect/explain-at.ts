@@ -2,8 +2,9 @@
 // or in a worker thread: a bisect explains the first bad commit and its parent, two model
 // loads of ~0.4 s each that need not wait for each other.
 import { Worker } from 'node:worker_threads';
-import { findArch } from '../arch/arches.js';
+import { findArch, type Arch } from '../arch/arches.js';
 import { parseDotConfig } from '../config/dotconfig.js';
+import type { Pin } from '../config/pin.js';
 import { KmatrixError } from '../core/errors.js';
 import {
   explainPinInTree,
@@ -29,6 +30,43 @@ export interface ExplainJob {
   reqs: readonly RequireResult[];
   /** Pins and requirements, symbol -> value. */
   pins: readonly [string, string][];
+}
+
+/** What every explanation of one bisect shares: the arch, the pins and the requirements. */
+export interface ExplainContext {
+  arch: Arch;
+  pins: readonly Pin[];
+  requires: readonly Pin[];
+}
+
+/** The job for the required values `reqs` at a tree whose config resolved to `configText`. */
+export function explainJob(
+  src: string,
+  at: ExplainContext,
+  configText: string | undefined,
+  reqs: readonly RequireResult[],
+): ExplainJob {
+  return {
+    src,
+    arch: at.arch.name,
+    configText: configText ?? '',
+    reqs,
+    pins: [...at.pins, ...at.requires].map((p) => [p.symbol, p.value]),
+  };
+}
+
+/** The symbols an explanation tree names (its nodes and their select/imply targets). */
+export function treeSymbols(n: ExplanationNode): string[] {
+  const out = new Set<string>();
+  const walk = (x: ExplanationNode) => {
+    if (/^[A-Za-z0-9_]+$/.test(x.symbol)) out.add(x.symbol);
+    const r = x.reason;
+    if ((r.kind === 'selects' || r.kind === 'implies') && /^[A-Za-z0-9_]+$/.test(r.target))
+      out.add(r.target);
+    x.children.forEach(walk);
+  };
+  walk(n);
+  return [...out];
 }
 
 export async function explainAt(job: ExplainJob): Promise<SymbolExplanation[]> {

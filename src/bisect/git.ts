@@ -88,6 +88,22 @@ export async function commitInfo(
   return { sha: full ?? sha, subject: subject ?? '', date: date ?? '', author: author ?? '' };
 }
 
+/** commitInfo, asked of git once per commit. */
+export function commitInfos(
+  runner: ProcessRunner,
+  repo: string,
+): (sha: string) => Promise<CommitInfo> {
+  const known = new Map<string, CommitInfo>();
+  return async (sha) => {
+    let i = known.get(sha);
+    if (!i) {
+      i = await commitInfo(runner, repo, sha);
+      known.set(sha, i);
+    }
+    return i;
+  };
+}
+
 export async function firstParent(
   runner: ProcessRunner,
   repo: string,

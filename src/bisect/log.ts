@@ -1,6 +1,6 @@
 // The bisect log kmatrix writes: the format `git bisect log` prints, so `git bisect replay`
 // reaches the same first bad commit in any clone of the repository.
-import { shellQuote } from '../process/shell-quote.js';
+import { shellComment } from '../process/shell-quote.js';
 
 export interface LogEntry {
   sha: string;
@@ -23,15 +23,11 @@ export function renderBisectLog(o: {
     `git bisect start ${o.firstParent ? `${q('--first-parent')} ` : ''}${q(o.bad)} ${q(o.good)}`,
   );
   for (const e of o.entries) {
-    if (e.note) out.push(`# ${e.note}`);
-    out.push(`# ${e.verdict}: [${e.sha}] ${e.subject}`);
+    if (e.note) out.push(`# ${shellComment(e.note)}`);
+    out.push(`# ${e.verdict}: [${e.sha}] ${shellComment(e.subject)}`);
     out.push(`git bisect ${e.verdict} ${e.sha}`);
   }
-  if (o.firstBad) out.push(`# first bad commit: [${o.firstBad.sha}] ${o.firstBad.subject}`);
+  if (o.firstBad)
+    out.push(`# first bad commit: [${o.firstBad.sha}] ${shellComment(o.firstBad.subject)}`);
   return out.join('\n') + '\n';
-}
-
-/** For docs and messages: how to replay. */
-export function replayHint(logFile: string): string {
-  return `git bisect replay ${shellQuote(logFile)}`;
 }

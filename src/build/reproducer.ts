@@ -1,7 +1,7 @@
 // reproducer.sh: a standalone bash script that rebuilds a cell by hand with the same
 // image, mounts and make lines (or the same local make lines). Everything is quoted;
 // the .config travels inside the script so it needs nothing from kmatrix.
-import { shellQuote } from '../process/shell-quote.js';
+import { shellComment, shellQuote } from '../process/shell-quote.js';
 
 /** Stands in for the output dir in runtime.reproduce(); replaced by "$OUT". */
 export const OUT_PLACEHOLDER = '@@KMATRIX_OUT@@';
@@ -17,6 +17,8 @@ export interface ReproducerInput {
   configCommands: readonly string[];
   /** Shell lines run before everything (e.g. which Docker daemon to talk to). */
   preamble?: readonly string[];
+  /** Shell lines run after $OUT/.config is written, before the steps. */
+  beforeSteps?: readonly string[];
   /** Command lines from runtime.reproduce() with OUT_PLACEHOLDER for the output dir. */
   steps: readonly string[];
 }
@@ -32,8 +34,8 @@ export function renderReproducer(r: ReproducerInput): string {
       .join('\n');
   const lines = [
     '#!/usr/bin/env bash',
-    `# kmatrix build reproducer: ${r.title.replace(/\n/g, ' ')}`,
-    `# kmatrix result: ${r.status}; ${r.runtimeLine.replace(/\n/g, ' ')}`,
+    `# kmatrix build reproducer: ${shellComment(r.title)}`,
+    `# kmatrix result: ${shellComment(`${r.status}; ${r.runtimeLine}`)}`,
     '# Usage: reproducer.sh [OUTPUT_DIR]   (a new or empty directory; default below)',
     'set -euo pipefail',
     ...(r.preamble ?? []),
@@ -49,6 +51,7 @@ export function renderReproducer(r: ReproducerInput): string {
     `cat > "$OUT/.config" <<'${delim}'`,
     text + delim,
     '',
+    ...(r.beforeSteps ?? []),
     ...r.steps.map((s) => s.split(OUT_PLACEHOLDER).join('"$OUT"')),
     '',
   ];

@@ -64,6 +64,9 @@ export function configValues(text: string): Map<string, string> {
   return m;
 }
 
+/** 24 days: the longest timer Node keeps (2^31-1 ms), rounded down to whole hours. */
+export const MAX_DURATION_MS = 596 * 3.6e6;
+
 /** "90", "90s", "30m", "2h" -> milliseconds; `what` names the value in the error (e.g. --timeout). */
 export function parseDuration(text: string, what = 'duration'): number {
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
@@ -74,6 +77,12 @@ export function parseDuration(text: string, what = 'duration'): number {
     throw new KmatrixError(
       'usage',
       `bad ${what} ${JSON.stringify(text)}: expected a positive duration such as 90, 90s, 30m, 2h`,
+    );
+  // Timers take at most 2^31-1 ms; a longer one would fire at once (Node sets it to 1 ms).
+  if (ms > MAX_DURATION_MS)
+    throw new KmatrixError(
+      'usage',
+      `bad ${what} ${JSON.stringify(text)}: too long; accepted: at most ${MAX_DURATION_MS / 3.6e6}h`,
     );
   return Math.round(ms);
 }

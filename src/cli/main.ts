@@ -9,9 +9,11 @@ import { registerBuild } from './commands/build.js';
 import { registerConfig } from './commands/config.js';
 import { registerConfigBisect } from './commands/config-bisect.js';
 import { registerExplain } from './commands/explain.js';
+import { registerGc } from './commands/gc.js';
 import { registerImages } from './commands/images.js';
 import { registerRun } from './commands/run.js';
 import { registerRepro } from './commands/repro.js';
+import { registerSolve } from './commands/solve.js';
 import { registerWorker } from './commands/worker.js';
 import { kmatrixVersion } from './version.js';
 
@@ -40,6 +42,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   registerConfigBisect(program, io, setExit);
   registerRun(program, io, setExit);
   registerRepro(program, io, setExit);
+  registerSolve(program, io, setExit);
+  registerGc(program, io, setExit);
   registerWorker(program, io, setExit);
 
   try {
@@ -50,7 +54,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return e.exitCode === 0 ? 0 : 2;
     }
     if (isKmatrixError(e)) {
-      io.stderr.write(`kmatrix: error: ${e.message}\n`);
+      io.stderr.write(`kmatrix: error: ${controlEscaped(e.message)}\n`);
       if (e.detail) io.stderr.write(indent(e.detail) + '\n');
       return 2;
     }
@@ -59,6 +63,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 2;
   }
   return exitCode;
+}
+
+/** Lines stay lines; any other control character a value brought in is shown escaped. */
+function controlEscaped(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
 
 function indent(text: string): string {

@@ -8,9 +8,9 @@ import { Option, type Command } from 'commander';
 import { acceptedArchSpellings, findArch, type Arch } from '../arch/arches.js';
 import { DEFAULT_TARGETS, parseDuration, parseTargets } from '../build/targets.js';
 import { parseBase, type Base } from '../config/base.js';
+import { readConfigFile, readFragments } from '../config/fragment.js';
 import { isLabel, LABEL_ACCEPTED, parseSize, SIZE_ACCEPTED } from '../matrix/resources.js';
 import { parseRedisUrl } from '../queue/url.js';
-import { readFragments } from '../config/fragment.js';
 import { dedupePins, parsePins, type Pin } from '../config/pin.js';
 import { KmatrixError } from '../core/errors.js';
 import { defaultCacheDir } from '../fsutil/cache.js';
@@ -283,6 +283,9 @@ export async function parseConfigOptions(
   });
   const resolvedBase: Base =
     base.kind === 'file' ? { kind: 'file', path: resolve(cwd, base.path) } : base;
+  // Read now: a bad base file should stop the command before any tree or runtime work.
+  if (resolvedBase.kind === 'file')
+    await readConfigFile(resolvedBase.path, { what: '--base', shown: raw.base });
   const setPins = parsePins(raw.set, '--set');
   const fragmentPins = await readFragments(raw.fragment, cwd);
   return {

@@ -1,5 +1,6 @@
 // .config files and fragments: parse into symbol -> value, and merge pins into one
 // the way scripts/kconfig/merge_config.sh does (a later value replaces the earlier line).
+import { printable } from '../core/text.js';
 import type { Pin } from './pin.js';
 import { formatPinLine, normalizeValue } from './pin.js';
 
@@ -54,6 +55,22 @@ export function fragmentProblems(text: string): { line: number; text: string }[]
     if (set?.[2] !== undefined && normalizeValue(set[2]) !== undefined) return;
     out.push({ line: i + 1, text: raw });
   });
+  return out;
+}
+
+/**
+ * The same check for a whole .config (a base file, --config, config-bisect's endpoints): one
+ * message per line that is neither blank, a comment, nor a valid assignment, the first 20.
+ */
+export function configFileProblems(text: string, shown: string): string[] {
+  const bad = fragmentProblems(text);
+  const out = bad
+    .slice(0, 20)
+    .map(
+      (p) =>
+        `${printable(shown)}:${p.line}: "${printable(p.text.trim(), 120)}" is not CONFIG_SYMBOL=VALUE, "# CONFIG_SYMBOL is not set" or a comment`,
+    );
+  if (bad.length > 20) out.push(`${printable(shown)}: ... and ${bad.length - 20} more such lines`);
   return out;
 }
 

@@ -1,15 +1,21 @@
 // Config fragments (*.config files of CONFIG_ lines): read, validated line by line, turned into pins.
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { KmatrixError } from '../core/errors.js';
-import { fragmentProblems, parseConfigLines } from './dotconfig.js';
+import { errorMessage, KmatrixError } from '../core/errors.js';
+import { printable } from '../core/text.js';
+import { MAX_BYTES, readTextFile } from '../fsutil/text-file.js';
+import { configFileProblems, fragmentProblems, parseConfigLines } from './dotconfig.js';
 import type { Pin } from './pin.js';
 
 export function fragmentPins(text: string, origin: string): { pins: Pin[]; problems: string[] } {
-  const problems = fragmentProblems(text).map(
-    (p) =>
-      `${origin}:${p.line}: "${p.text.trim()}" is not CONFIG_SYMBOL=VALUE or "# CONFIG_SYMBOL is not set"`,
-  );
+  const bad = fragmentProblems(text);
+  const problems = bad
+    .slice(0, 20)
+    .map(
+      (p) =>
+        `${printable(origin)}:${p.line}: "${printable(p.text.trim(), 120)}" is not CONFIG_SYMBOL=VALUE or "# CONFIG_SYMBOL is not set"`,
+    );
+  if (bad.length > 20)
+    problems.push(`${printable(origin)}: ... and ${bad.length - 20} more such lines`);
   const pins = parseConfigLines(text).map((l) => ({
     symbol: l.symbol,
     value: l.value,
@@ -25,9 +31,13 @@ export async function readFragments(paths: readonly string[], cwd: string): Prom
   for (const p of paths) {
     let text: string;
     try {
-      text = await readFile(resolve(cwd, p), 'utf8');
+      text = await readTextFile(resolve(cwd, p), {
+        what: 'fragment',
+        shown: p,
+        maxBytes: MAX_BYTES.config,
+      });
     } catch (e) {
-      problems.push(`cannot read fragment ${p}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      problems.push(errorMessage(e));
       continue;
     }
     const r = fragmentPins(text, p);
@@ -36,4 +46,29 @@ export async function readFragments(paths: readonly string[], cwd: string): Prom
   }
   if (problems.length > 0) throw new KmatrixError('bad-fragment', problems.join('\n'));
   return pins;
+}
+
+/**
+ * Read a whole .config a user names (--base FILE, explain --config, config-bisect's
+ * endpoints): a text file whose every line is blank, a comment or a valid assignment.
+ */
+export async function readConfigFile(
+  path: string,
+  o: { what: string; shown?: string },
+): Promise<string> {
+  const shown = o.shown ?? path;
+  const text = await readTextFile(path, {
+    what: o.what,
+    shown,
+    maxBytes: MAX_BYTES.config,
+    code: 'bad-config-file',
+  });
+  const problems = configFileProblems(text, shown);
+  if (problems.length > 0)
+    throw new KmatrixError(
+      'bad-config-file',
+      `${o.what} ${problems[0]}`,
+      problems.length > 1 ? problems.slice(1).join('\n') : undefined,
+    );
+  return text;
 }

@@ -2,10 +2,22 @@
 // in a fresh O= directory, then verify every pin. The result is a value: a pin that did not
 // hold is an `unsatisfied` verdict, not an error.
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  lstat,
+  mkdir,
+  readFile,
+  readdir,
+  readlink,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Arch } from '../arch/arches.js';
 import { KmatrixError } from '../core/errors.js';
+import { printable } from '../core/text.js';
 import type { ConfigEvent, Emit } from '../core/events.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { parseBuildLog } from '../diagnostics/parse.js';
@@ -22,10 +34,11 @@ import {
 } from '../toolchain/toolchains.js';
 import { baseLabel, type Base } from './base.js';
 import { mergePins, parseDotConfig } from './dotconfig.js';
+import { readConfigFile } from './fragment.js';
 import { cleanMakeEnv, formatStep, type MakeStep } from './make.js';
 import { formatPinLine, type Pin } from './pin.js';
 import { kconfigTools, seedTools } from './tools.js';
-import { verifyPins, type PinResult, type SymbolLookup, type Verdict } from './verify.js';
+import { verifyPins, type PinResult, type SymbolLookup, type ConfigVerdict } from './verify.js';
 
 export interface ConfigRequest {
   tree: KernelTree;
@@ -49,7 +62,7 @@ export interface ConfigDeps {
 }
 
 export interface ConfigResult {
-  verdict: Verdict;
+  verdict: ConfigVerdict;
   arch: string;
   base: string;
   seed: string | null;
@@ -68,11 +81,24 @@ export interface ConfigResult {
   durationMs: number;
 }
 
-export const RESULT_FILE = 'kmatrix-config.json';
+const RESULT_FILE = 'kmatrix-config.json';
 const ALLCONFIG_FILE = 'kmatrix.allconfig';
 
 /** Refuse to overwrite a directory kmatrix did not create. */
-export async function checkOutDir(outDir: string): Promise<void> {
+async function checkOutDir(outDir: string): Promise<void> {
+  // The output dir is replaced as a whole (staging dir + rename): a link there would be
+  // replaced too, or, followed, put the output somewhere the user did not name.
+  const link = await lstat(outDir).then(
+    (s) => s.isSymbolicLink(),
+    () => false,
+  );
+  if (link) {
+    const target = await readlink(outDir).catch(() => '?');
+    throw new KmatrixError(
+      'usage',
+      `output directory ${printable(outDir)} is a symbolic link (to ${printable(target)}); give a real directory path or a new one`,
+    );
+  }
   if (!(await exists(outDir))) return;
   const entries = await readdir(outDir).catch(() => {
     throw new KmatrixError('io', `output directory ${outDir} is not a readable directory`);
@@ -85,7 +111,7 @@ export async function checkOutDir(outDir: string): Promise<void> {
   }
 }
 
-export async function checkToolchain(
+async function checkToolchain(
   arch: Arch,
   toolchain: ToolchainName,
   env: NodeJS.ProcessEnv,
@@ -181,7 +207,7 @@ export function kconfigWarnings(log: string): string[] {
 }
 
 /** conf's warnings as diagnostics: one per unmet select, per invalid value, per override. */
-export function kconfigDiagnostics(log: string, stripPrefixes: readonly string[]): Diagnostic[] {
+function kconfigDiagnostics(log: string, stripPrefixes: readonly string[]): Diagnostic[] {
   return parseBuildLog(log, { stripPrefixes }).filter((d) => d.kind === 'kconfig');
 }
 
@@ -189,7 +215,10 @@ export function kconfigDiagnostics(log: string, stripPrefixes: readonly string[]
  * Where the output of a base's first step is kept for reuse, or undefined when it must not
  * be: local trees can change under us, and randconfig/all*config depend on the pins.
  */
-async function baseCachePath(req: ConfigRequest, deps: ConfigDeps): Promise<string | undefined> {
+export async function baseCachePath(
+  req: Pick<ConfigRequest, 'tree' | 'arch' | 'toolchain' | 'base'>,
+  deps: Pick<ConfigDeps, 'runner' | 'cacheDir'>,
+): Promise<string | undefined> {
   if (req.tree.spec.kind === 'path') return undefined;
   if (req.base.kind !== 'defconfig' && req.base.kind !== 'tinyconfig') return undefined;
   const cc = await compilerVersionText(deps.runner, req.arch, req.toolchain);
@@ -218,12 +247,7 @@ export async function generateConfig(req: ConfigRequest, deps: ConfigDeps): Prom
   await checkToolchain(req.arch, req.toolchain, deps.env);
   let fileBase: string | undefined;
   if (req.base.kind === 'file') {
-    fileBase = await readFile(req.base.path, 'utf8').catch((e: unknown) => {
-      throw new KmatrixError(
-        'bad-config-file',
-        `cannot read base config file ${req.base.kind === 'file' ? req.base.path : ''}: ${(e as Error).message}`,
-      );
-    });
+    fileBase = await readConfigFile(req.base.path, { what: 'base config file' });
   }
   const tools = await kconfigTools(req.tree, deps);
   const baseCache = await baseCachePath(req, deps);

@@ -1,6 +1,7 @@
 // Pins: the values a user asks Kconfig for (`CRASH_DUMP=y`, `CONFIG_KEXEC=n`,
 // `# CONFIG_KEXEC is not set`), parsed and checked purely.
 import { KmatrixError } from '../core/errors.js';
+import { printable } from '../core/text.js';
 
 export interface Pin {
   /** Symbol name without the CONFIG_ prefix. */
@@ -12,7 +13,8 @@ export interface Pin {
 }
 
 const SYMBOL = /^[A-Za-z0-9_]+$/;
-export const ACCEPTED_VALUES = 'y, m, n, a decimal or 0x hex number, or a "double-quoted string"';
+export const ACCEPTED_VALUES =
+  'y, m, n, a decimal or 0x hex number, or a "double-quoted string" (one line)';
 
 export type PinParse = { ok: true; pin: Pin } | { ok: false; message: string };
 
@@ -25,7 +27,7 @@ export function parsePin(text: string, origin: string): PinParse {
   if (eq < 0) {
     return {
       ok: false,
-      message: `bad pin "${text}" (${origin}): expected SYMBOL=VALUE, CONFIG_SYMBOL=VALUE or "# CONFIG_SYMBOL is not set"`,
+      message: `bad pin "${printable(text)}" (${origin}): expected SYMBOL=VALUE, CONFIG_SYMBOL=VALUE or "# CONFIG_SYMBOL is not set"`,
     };
   }
   const name = raw
@@ -36,14 +38,14 @@ export function parsePin(text: string, origin: string): PinParse {
   if (name === '' || !SYMBOL.test(name)) {
     return {
       ok: false,
-      message: `bad pin "${text}" (${origin}): symbol "${raw.slice(0, eq)}" is not a Kconfig symbol name (letters, digits and _)`,
+      message: `bad pin "${printable(text)}" (${origin}): symbol "${printable(raw.slice(0, eq))}" is not a Kconfig symbol name (letters, digits and _)`,
     };
   }
   const v = normalizeValue(value);
   if (v === undefined) {
     return {
       ok: false,
-      message: `bad pin "${text}" (${origin}): value "${value}" is not ${ACCEPTED_VALUES}`,
+      message: `bad pin "${printable(text)}" (${origin}): value "${printable(value)}" is not ${ACCEPTED_VALUES}`,
     };
   }
   return { ok: true, pin: { symbol: name, value: v, origin } };
@@ -54,7 +56,10 @@ export function normalizeValue(value: string): string | undefined {
   if (value === 'y' || value === 'm' || value === 'n') return value;
   if (/^-?\d+$/.test(value)) return value;
   if (/^0[xX][0-9a-fA-F]+$/.test(value)) return value;
-  if (/^"(?:[^"\\]|\\.)*"$/.test(value)) return value;
+  // A string stays on its line: no newline or other control character (a tab is fine).
+  // eslint-disable-next-line no-control-regex
+  if (/^"(?:[^"\\\u0000-\u0008\u000a-\u001f\u007f]|\\[^\u0000-\u001f\u007f])*"$/.test(value))
+    return value;
   return undefined;
 }
 

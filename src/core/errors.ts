@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'bad-config-file'
   | 'not-a-kernel-tree'
   | 'missing-toolchain'
+  | 'missing-solver'
   | 'apt-failed'
   | 'command-failed'
   | 'kconfig-failed'

@@ -1,7 +1,8 @@
 // Finding a toolchain image on the daemon: the image a build would run in, or a clear error
 // telling how to make it. Read-only; building images is in src/image-build.
 import type Docker from 'dockerode';
-import { KmatrixError } from '../core/errors.js';
+import { errorMessage, KmatrixError } from '../core/errors.js';
+import { printable } from '../core/text.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
 import { imageSpec, type ImageSpec } from './spec.js';
 
@@ -17,6 +18,18 @@ export async function inspectImage(
   }
 }
 
+const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const HOST = '[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?';
+const IMAGE_REF = new RegExp(
+  `^(?:${HOST}(?:\\.${HOST})*(?::[0-9]+)?/)?${COMPONENT}(?:/${COMPONENT})*` +
+    `(?::[\\w][\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`,
+);
+
+/** Docker's reference grammar (distribution/reference), or an image id. */
+function isImageRef(s: string): boolean {
+  return s.length <= 512 && (IMAGE_REF.test(s) || /^(?:sha256:)?[0-9a-f]{12,64}$/.test(s));
+}
+
 /** The image a build would use, or a clear error telling how to make it. */
 export async function resolveToolchainImage(
   docker: Docker,
@@ -25,7 +38,17 @@ export async function resolveToolchainImage(
 ): Promise<{ spec: ImageSpec; ref: string; id: string }> {
   const spec = imageSpec(toolchain);
   const want = ref ?? spec.tag;
-  const info = await inspectImage(docker, want);
+  if (!isImageRef(want))
+    throw new KmatrixError(
+      'usage',
+      `bad image reference "${printable(want)}"; accepted: [REGISTRY/]NAME[:TAG][@DIGEST] in lower case (e.g. kmatrix/gcc:latest) or an image id (sha256:...)`,
+    );
+  const info = await inspectImage(docker, want).catch((e: unknown) => {
+    throw new KmatrixError(
+      'image-missing',
+      `docker image ${printable(want)} cannot be inspected: ${errorMessage(e)}`,
+    );
+  });
   if (!info) {
     throw new KmatrixError(
       'image-missing',

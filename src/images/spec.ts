@@ -1,6 +1,6 @@
 // The toolchain images as data: tag, Dockerfile, build args derived from the arch table,
 // and how to ask the compiler its version. Pure.
-import { ARCHES } from '../arch/arches.js';
+import { ARCHES, clangLinkPackages, gccToolchainPackages } from '../arch/arches.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
 
 export const BASE_IMAGE = 'debian:bookworm-slim';
@@ -17,39 +17,11 @@ export interface ImageSpec {
   versionCommand: string[];
 }
 
-export function imageTag(toolchain: ToolchainName): string {
+function imageTag(toolchain: ToolchainName): string {
   return `kmatrix/${toolchain}:latest`;
 }
 
-/**
- * Debian's name for each cross triplet's libc dev package. Without it the compiler
- * cannot link userspace programs, Kconfig's CC_CAN_LINK probe says n, and a build in
- * the image would silently change a config generated on a host that has it.
- */
-const CROSS_LIBC: Readonly<Record<string, string>> = {
-  'x86_64-linux-gnu': 'libc6-dev',
-  'i686-linux-gnu': 'libc6-dev-i386-cross',
-  'arm-linux-gnueabihf': 'libc6-dev-armhf-cross',
-  'arm-linux-gnueabi': 'libc6-dev-armel-cross',
-  'aarch64-linux-gnu': 'libc6-dev-arm64-cross',
-  's390x-linux-gnu': 'libc6-dev-s390x-cross',
-  'riscv64-linux-gnu': 'libc6-dev-riscv64-cross',
-  'powerpc64le-linux-gnu': 'libc6-dev-ppc64el-cross',
-  'mips-linux-gnu': 'libc6-dev-mips-cross',
-};
-
-export function crossLibcPackage(triplet: string): string | undefined {
-  return CROSS_LIBC[triplet];
-}
-
-/** gcc and libc dev for every arch (native for x86_64), in arch-table order, no duplicates. */
-export function gccImagePackages(): string[] {
-  return [
-    ...new Set(ARCHES.flatMap((a) => [a.gccPackage, crossLibcPackage(a.triplet) ?? []].flat())),
-  ];
-}
-
-export function binutilsImagePackages(): string[] {
+function binutilsImagePackages(): string[] {
   return [...new Set(ARCHES.map((a) => a.binutilsPackage))];
 }
 
@@ -60,7 +32,7 @@ export function imageSpec(toolchain: ToolchainName): ImageSpec {
         toolchain,
         tag: imageTag(toolchain),
         dir: 'gcc',
-        buildArgs: { CROSS_PACKAGES: gccImagePackages().join(' ') },
+        buildArgs: { CROSS_PACKAGES: gccToolchainPackages().join(' ') },
         versionCommand: ['gcc', '--version'],
       };
     case 'clang':
@@ -68,7 +40,10 @@ export function imageSpec(toolchain: ToolchainName): ImageSpec {
         toolchain,
         tag: imageTag(toolchain),
         dir: 'clang',
-        buildArgs: { BINUTILS_PACKAGES: binutilsImagePackages().join(' ') },
+        buildArgs: {
+          BINUTILS_PACKAGES: binutilsImagePackages().join(' '),
+          LINK_PACKAGES: clangLinkPackages().join(' '),
+        },
         versionCommand: ['clang', '--version'],
       };
   }

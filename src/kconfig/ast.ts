@@ -76,6 +76,12 @@ export interface KSymbol {
   dependsOnOpaque: boolean;
 }
 
+/** One `depends on` line: its expression as parsed and where it is. */
+export interface DepSite {
+  readonly expr: Expr;
+  readonly loc: Location;
+}
+
 export type MenuKind = 'root' | 'config' | 'menuconfig' | 'choice' | 'menu' | 'comment' | 'if';
 
 export interface MenuNode {
@@ -86,6 +92,8 @@ export interface MenuNode {
   /** Own `depends on` / `if` condition before finalize, the full dependency after. */
   dep: Expr | undefined;
   visibility: Expr | undefined;
+  /** Each `depends on` line of the entry as written (before propagation), for file:line. */
+  readonly depSites: DepSite[];
   readonly parent: MenuNode | undefined;
   readonly children: MenuNode[];
   help?: string;

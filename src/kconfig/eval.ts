@@ -48,6 +48,7 @@ export class Evaluator {
   private readonly choiceStates = new Map<KSymbol, ChoiceState>();
   private modulesVal: Tristate = 0;
   private readonly legacy: boolean;
+  private readOrder: Map<string, number> | undefined;
 
   constructor(
     readonly model: KconfigModel,
@@ -333,13 +334,26 @@ export class Evaluator {
     return t;
   }
 
-  /** 6.1 sym_calc_choice: the user's pick if visible, else the default, else the first visible. */
+  /**
+   * 6.1 sym_calc_choice: the user's pick if visible, else the default, else the first
+   * visible. The pick is the member set to y last in the .config (conf_read_simple).
+   */
   private legacyChoice(choice: KSymbol): KSymbol | undefined {
     for (const m of choice.members) this.calcVisibility(m);
-    let picked: KSymbol | undefined;
-    for (const m of choice.members) if (this.userTri(m) === 2) picked = m;
+    const picked = this.byReadOrder(choice).find((m) => this.userTri(m) === 2);
     if (picked && this.st(picked).visible !== 0) return picked;
     return this.choiceDefault(choice);
+  }
+
+  /**
+   * Members in conf's priority order: those the .config sets, the last read first (6.11+
+   * conf_read_simple moves each read member to the front), then the rest in definition order.
+   */
+  private byReadOrder(choice: KSymbol): KSymbol[] {
+    const order = (this.readOrder ??= new Map([...this.values.keys()].map((k, i) => [k, i])));
+    const read = choice.members.filter((m) => order.has(m.name));
+    read.sort((a, b) => order.get(b.name)! - order.get(a.name)!);
+    return [...read, ...choice.members.filter((m) => !order.has(m.name))];
   }
 
   private choiceDefault(choice: KSymbol): KSymbol | undefined {
@@ -358,8 +372,9 @@ export class Evaluator {
     cs = { done: true, selected: undefined };
     this.choiceStates.set(choice, cs);
     let res: KSymbol | undefined;
-    for (const m of choice.members) {
-      this.calcVisibility(m);
+    for (const m of choice.members) this.calcVisibility(m);
+    const priority = this.byReadOrder(choice);
+    for (const m of priority) {
       if (this.st(m).visible === 0) continue;
       if (this.userTri(m) === 2) {
         res = m;
@@ -372,7 +387,7 @@ export class Evaluator {
     }
     if (!res)
       res = choice.members.find((m) => this.st(m).visible !== 0 && this.userTri(m) === undefined);
-    if (!res) res = [...choice.members].reverse().find((m) => this.st(m).visible !== 0);
+    if (!res) res = [...priority].reverse().find((m) => this.st(m).visible !== 0);
     cs.selected = res;
     for (const m of choice.members) {
       const st = this.st(m);

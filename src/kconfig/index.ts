@@ -5,6 +5,7 @@ export type {
   Expr,
   KSymbol,
   Location,
+  DepSite,
   MenuNode,
   Prop,
   SymbolType,

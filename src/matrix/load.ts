@@ -1,16 +1,19 @@
 // Reading a matrix file from disk (the I/O edge of src/matrix): parse and validate, read
 // fragments and base files, expand. Every problem, from any of these, is reported at once.
 import { createHash } from 'node:crypto';
-import { readFile, realpath } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { configFileProblems } from '../config/dotconfig.js';
 import { fragmentPins } from '../config/fragment.js';
 import type { Pin } from '../config/pin.js';
-import { KmatrixError } from '../core/errors.js';
+import { errorMessage, KmatrixError } from '../core/errors.js';
+import { printable } from '../core/text.js';
+import { MAX_BYTES, readTextFile } from '../fsutil/text-file.js';
 import type { Cell } from './cell.js';
-import { expandMatrix } from './expand.js';
+import { expandMatrix, resolveSource } from './expand.js';
 import { formatProblem, parseMatrixText, type MatrixProblem } from './parse.js';
-import type { MatrixFile } from './schema.js';
+import { SOURCE_ACCEPTED, type MatrixFile } from './schema.js';
 
 export interface LoadedMatrix {
   file: string;
@@ -23,69 +26,24 @@ export interface LoadedMatrix {
   warnings: string[];
 }
 
-export function matrixIdentity(m: Pick<MatrixFile, 'name'>, realFile: string): string {
+function matrixIdentity(m: Pick<MatrixFile, 'name'>, realFile: string): string {
   return m.name ? `name:${m.name}` : `file:${realFile}`;
 }
 
 export async function loadMatrix(path: string, cwd: string): Promise<LoadedMatrix> {
   const file = resolve(cwd, path);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new KmatrixError(
-      'usage',
-      `cannot read matrix file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-    );
-  }
+  const text = await readTextFile(file, {
+    what: 'matrix file',
+    shown: path,
+    maxBytes: MAX_BYTES.matrix,
+  });
   const parsed = parseMatrixText(text, path);
   if (!parsed.ok) throw matrixError(path, parsed.problems);
   const m = parsed.matrix;
   const dir = dirname(file);
-  const problems: MatrixProblem[] = [];
-  const at = (p: (string | number)[]) => positionOf(text, p);
-
-  const fragments = new Map<string, Pin[]>();
-  const baseFiles = new Map<string, string>();
-  for (const [ci, c] of m.configs.entries()) {
-    for (const [fi, f] of c.fragments.entries()) {
-      if (fragments.has(f)) continue;
-      try {
-        const r = fragmentPins(await readFile(resolve(dir, f), 'utf8'), f);
-        fragments.set(f, r.pins);
-        for (const msg of r.problems)
-          problems.push({
-            file: path,
-            ...at(['configs', ci, 'fragments', fi]),
-            path: `configs[${ci}].fragments[${fi}]`,
-            message: msg,
-          });
-      } catch (e) {
-        problems.push({
-          file: path,
-          ...at(['configs', ci, 'fragments', fi]),
-          path: `configs[${ci}].fragments[${fi}]`,
-          message: `cannot read fragment: ${(e as NodeJS.ErrnoException).code ?? String(e)}; accepted: a readable file path relative to the matrix file`,
-          found: JSON.stringify(f),
-        });
-      }
-    }
-    if (c.base.startsWith('file:') || c.base.includes('/')) {
-      const p = c.base.replace(/^file:/, '');
-      try {
-        const content = await readFile(resolve(dir, p));
-        baseFiles.set(p, createHash('sha256').update(content).digest('hex'));
-      } catch (e) {
-        problems.push({
-          file: path,
-          ...at(['configs', ci, 'base']),
-          path: `configs[${ci}].base`,
-          message: `cannot read base config file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-          found: JSON.stringify(c.base),
-        });
-      }
-    }
-  }
+  const at = positions(text);
+  const { fragments, baseFiles, problems } = await readConfigFiles(m, dir, path, at);
+  problems.push(...(await sourceProblems(m, dir, path, at)));
   if (problems.length) throw matrixError(path, problems);
   const { cells, warnings } = expandMatrix(m, { dir, fragments, baseFiles });
   if (cells.length === 0)
@@ -104,17 +62,106 @@ export async function loadMatrix(path: string, cwd: string): Promise<LoadedMatri
   };
 }
 
+type At = (p: (string | number)[]) => { line: number; column: number };
+
+/** Fragments and base files the configs name: read, checked line by line, each problem placed. */
+async function readConfigFiles(m: MatrixFile, dir: string, path: string, at: At) {
+  const problems: MatrixProblem[] = [];
+  const fragments = new Map<string, Pin[]>();
+  const baseFiles = new Map<string, string>();
+  const read = (p: string, what: string) =>
+    readTextFile(resolve(dir, p), { what, shown: p, maxBytes: MAX_BYTES.config });
+  for (const [ci, c] of m.configs.entries()) {
+    for (const [fi, f] of c.fragments.entries()) {
+      if (fragments.has(f)) continue;
+      const where = { file: path, ...at(['configs', ci, 'fragments', fi]) };
+      const fpath = `configs[${ci}].fragments[${fi}]`;
+      try {
+        const r = fragmentPins(await read(f, 'fragment'), f);
+        fragments.set(f, r.pins);
+        for (const message of r.problems) problems.push({ ...where, path: fpath, message });
+      } catch (e) {
+        problems.push({
+          ...where,
+          path: fpath,
+          message: `${errorMessage(e)}; accepted: a text file of CONFIG_ lines, relative to the matrix file`,
+        });
+      }
+    }
+    if (c.base.startsWith('file:') || c.base.includes('/')) {
+      const p = c.base.replace(/^file:/, '');
+      const where = { file: path, ...at(['configs', ci, 'base']), path: `configs[${ci}].base` };
+      try {
+        const content = await read(p, 'base config file');
+        for (const message of configFileProblems(content, p)) problems.push({ ...where, message });
+        baseFiles.set(p, createHash('sha256').update(content).digest('hex'));
+      } catch (e) {
+        problems.push({ ...where, message: errorMessage(e) });
+      }
+    }
+  }
+  return { fragments, baseFiles, problems };
+}
+
+/** Path and git sources must name a directory (a typo should not cost a run). */
+async function sourceProblems(
+  m: MatrixFile,
+  dir: string,
+  path: string,
+  at: At,
+): Promise<MatrixProblem[]> {
+  const problems: MatrixProblem[] = [];
+  for (const [i, s] of m.sources.entries()) {
+    if (s.startsWith('debian:')) continue;
+    const resolved = resolveSource(dir, s);
+    const p = s.startsWith('git:') ? resolved.slice(4, resolved.lastIndexOf('@')) : resolved;
+    const isDir = await stat(p).then(
+      (st) => st.isDirectory(),
+      () => false,
+    );
+    if (!isDir)
+      problems.push({
+        file: path,
+        ...at(['sources', i]),
+        path: `sources[${i}]`,
+        message: `${printable(p)} is not a directory; accepted: ${SOURCE_ACCEPTED} (paths relative to the matrix file)`,
+        found: JSON.stringify(s),
+      });
+  }
+  return problems;
+}
+
+/** A file of binary junk has hundreds of problems; the first ones say enough. */
+const MAX_SHOWN = 20;
+
 function matrixError(path: string, problems: MatrixProblem[]): KmatrixError {
   return new KmatrixError(
     'usage',
     `matrix file ${path} has ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
-    problems.map(formatProblem).join('\n'),
+    [
+      ...problems.slice(0, MAX_SHOWN).map(formatProblem),
+      ...(problems.length > MAX_SHOWN ? [`... and ${problems.length - MAX_SHOWN} more`] : []),
+    ].join('\n'),
   );
 }
 
-function positionOf(text: string, path: (string | number)[]): { line: number; column: number } {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc });
+/** Where a path of the document starts (its deepest existing ancestor when it is missing). */
+function positions(text: string): At {
+  let parsed: { doc: Document; lc: LineCounter } | undefined;
+  return (path) => {
+    if (!parsed) {
+      const lc = new LineCounter();
+      parsed = { doc: parseDocument(text, { lineCounter: lc }), lc };
+    }
+    return positionOf(parsed.doc, parsed.lc, path);
+  };
+}
+
+function positionOf(
+  doc: Document,
+  lc: LineCounter,
+  path: (string | number)[],
+): { line: number; column: number } {
   let node = doc.getIn(path, true) as Node | undefined;
   for (let d = path.length - 1; !node && d >= 0; d--)
     node = doc.getIn(path.slice(0, d), true) as Node;

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { acceptedArchSpellings, findArch } from '../arch/arches.js';
 import { BASE_NAMES } from '../config/base.js';
 import { parsePin, ACCEPTED_VALUES } from '../config/pin.js';
-import { BUILD_TARGETS } from '../build/targets.js';
+import { BUILD_TARGETS, MAX_DURATION_MS, parseDuration } from '../build/targets.js';
 import { TOOLCHAINS } from '../toolchain/toolchains.js';
 import { isLabel, LABEL_ACCEPTED, parseSize, SIZE_ACCEPTED } from './resources.js';
 
@@ -12,9 +12,9 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const NAME_TEXT = 'letters, digits, ".", "_" and "-", starting with a letter or digit';
 
 export const SOURCE_ACCEPTED = 'debian:MAJOR.MINOR (e.g. debian:6.1), git:PATH@REF, or a path';
-export const DURATION_ACCEPTED = 'a duration such as 90s, 30m or 2h';
-export const PROBABILITY_ACCEPTED = 'N, N:M or N:M:L with each number 0..100 (KCONFIG_PROBABILITY)';
-export const SEED_ACCEPTED = 'a whole number 0..4294967295 (KCONFIG_SEED)';
+const DURATION_ACCEPTED = 'a duration such as 90s, 30m or 2h';
+const PROBABILITY_ACCEPTED = 'N, N:M or N:M:L with each number 0..100 (KCONFIG_PROBABILITY)';
+const SEED_ACCEPTED = 'a whole number 0..4294967295 (KCONFIG_SEED)';
 
 const sourceText = z
   .string()
@@ -57,6 +57,19 @@ const durationText = z
   .regex(/^\d+(\.\d+)?\s*(ms|s|m|h)?$/, {
     message: `not a duration; accepted: ${DURATION_ACCEPTED}`,
   })
+  .refine(
+    (s) => {
+      try {
+        parseDuration(s);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    {
+      message: `not a usable duration; accepted: more than 0 and at most ${MAX_DURATION_MS / 3.6e6}h`,
+    },
+  )
   .describe(DURATION_ACCEPTED);
 
 const seedNumber = z
@@ -99,7 +112,7 @@ const labelText = z
   .refine(isLabel, { message: `not a label; accepted: ${LABEL_ACCEPTED}` })
   .describe(`A worker label: ${LABEL_ACCEPTED}`);
 
-export const ResourcesSchema = z
+const ResourcesSchema = z
   .strictObject({
     cpus: z
       .number()
@@ -120,10 +133,10 @@ export const ResourcesSchema = z
     'executor kind queue: what a worker must have free to take a cell of this config (ignored by the local executor)',
   );
 
-export const REDIS_URL_ACCEPTED =
+const REDIS_URL_ACCEPTED =
   'redis://[:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), or unix:///PATH';
 
-export const ExecutorSchema = z
+const ExecutorSchema = z
   .strictObject({
     kind: z
       .enum(['local', 'queue'])
@@ -159,7 +172,7 @@ export const ExecutorSchema = z
   })
   .describe('Where the cells run (kmatrix run --executor and --redis override it)');
 
-export const ConfigSchema = z
+const ConfigSchema = z
   .strictObject({
     name: z
       .string()
@@ -224,7 +237,7 @@ export const ConfigSchema = z
     }
   });
 
-export const RuleSchema = z
+const RuleSchema = z
   .strictObject({
     source: oneOrMany(sourceText).optional(),
     arch: oneOrMany(archText).optional(),
@@ -290,6 +303,27 @@ export const MatrixSchema = z.strictObject({
       'Cells added after exclusion: the cross product of each rule, keys left out taking every value of the matrix',
     ),
   exclude: z.array(RuleSchema).default([]).describe('Cells removed from the cross product'),
+  retention: z
+    .strictObject({
+      keep_runs: z
+        .number()
+        .int()
+        .min(1)
+        .optional()
+        .describe(
+          'After each run, keep the directories of the newest N runs of this matrix and remove older ones (the results store keeps their results)',
+        ),
+      cache_unused_days: z
+        .number()
+        .int()
+        .min(1)
+        .optional()
+        .describe(
+          'After each run, remove cache entries (trees, Kconfig tools, base configs, downloaded packages) not used for N days',
+        ),
+    })
+    .optional()
+    .describe('What a nightly keeps on disk (kmatrix gc does the same by hand)'),
 });
 
 /**

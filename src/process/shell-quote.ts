@@ -12,3 +12,8 @@ export function shellQuote(word: string): string {
 export function shellJoin(argv: readonly string[]): string {
   return argv.map(shellQuote).join(' ');
 }
+
+/** Text for a `# ...` line: a newline in a value must not end the comment and start a command. */
+export function shellComment(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ');
+}

@@ -16,7 +16,7 @@ import {
 } from './report.js';
 
 /** Compiler versions in kmatrix's toolchain images (Debian 12) and on Debian 12 hosts. */
-export const AVAILABLE_COMPILERS: Record<ToolchainName, string> = {
+const AVAILABLE_COMPILERS: Record<ToolchainName, string> = {
   gcc: '12.2.0',
   clang: '14.0.6',
 };
@@ -179,7 +179,7 @@ function toolchainFor(
 }
 
 /** Which of the report's make variables reach make, and why the others do not. */
-export function decideMakeVars(
+function decideMakeVars(
   report: RobotReport,
   arch: Arch | undefined,
   toolchain: ToolchainName | undefined,
@@ -350,6 +350,24 @@ function goalsFor(report: RobotReport, notes: string[]): string[] {
   return goals;
 }
 
+/** Shell control syntax: the robot's make lines are plain words, never these. */
+const SHELL_SYNTAX = /;|&&|\|\||\||`|\$\(|\$\{|[<>]/;
+
+/**
+ * A make line with shell syntax (`;`, `&&`, `$(...)`, backticks, redirections) is not one the
+ * robot wrote: refuse the report rather than guess which words were meant.
+ */
+function shellSyntax(report: RobotReport): string[] {
+  return report.makeLines.flatMap((m, i) => {
+    const hit = SHELL_SYNTAX.exec(m.text);
+    return hit
+      ? [
+          `make line ${i + 1} of the report carries shell syntax ${shown(hit[0])} (${shown(m.text, 120)}); a robot's make line is plain words and kmatrix runs no shell`,
+        ]
+      : [];
+  });
+}
+
 export function planRepro(input: PlanInput): ReproPlan {
   const { report } = input;
   const notes: string[] = [];
@@ -366,6 +384,7 @@ export function planRepro(input: PlanInput): ReproPlan {
   const kismet = configFor(input, stage, notes, missing);
 
   // make variables and goals
+  missing.push(...shellSyntax(report));
   const decisions = decideMakeVars(report, arch, tc.toolchain);
   const makeVars = decisions.filter((d) => d.action === 'pass').map((d) => `${d.name}=${d.value}`);
   const archReject = decisions.find((d) => d.name === 'ARCH' && d.action === 'reject');

@@ -4,12 +4,15 @@
 // Files, runtimes, sources, conf and git come in through deps; only the stage's own outputs
 // plus repro.json are written, all in the result dir.
 import { gunzipSync } from 'node:zlib';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Arch } from '../arch/arches.js';
 import { makeArgv, RESULT_JSON, runBuild } from '../build/run.js';
 import type { BuildTarget } from '../build/targets.js';
+import { configFileProblems } from '../config/dotconfig.js';
+import { decodeText, formatBytes, printable } from '../core/text.js';
+import { MAX_BYTES, readTextFile } from '../fsutil/text-file.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { shellJoin } from '../process/shell-quote.js';
 import type { SourceSpec } from '../source/spec.js';
@@ -36,39 +39,55 @@ async function isFile(path: string): Promise<boolean> {
 }
 
 /** The config as a plain .config file (gunzipped into a temp dir when needed), or a problem. */
-async function readyConfig(path: string): Promise<{ path: string } | { problem: string }> {
-  let buf: Buffer;
-  try {
-    buf = await readFile(path);
-  } catch {
-    return { problem: `config: ${path} cannot be read` };
-  }
-  let file = path;
-  if (buf[0] === 0x1f && buf[1] === 0x8b) {
+async function readyConfig(
+  path: string,
+): Promise<{ path: string; tempDir?: string } | { problem: string }> {
+  const shown = printable(path);
+  const size = await stat(path).then(
+    (s) => s.size,
+    () => -1,
+  );
+  if (size < 0) return { problem: `config: ${shown} cannot be read` };
+  const limit = formatBytes(MAX_BYTES.config);
+  if (size > MAX_BYTES.config)
+    return { problem: `config: ${shown} is ${formatBytes(size)}; the limit is ${limit}` };
+  let buf = await readFile(path);
+  const gzipped = buf[0] === 0x1f && buf[1] === 0x8b;
+  if (gzipped) {
     try {
-      buf = gunzipSync(buf);
-    } catch {
-      return { problem: `config: ${path} looks gzipped but does not decompress` };
+      // A gzip bomb stops at the limit instead of filling memory.
+      buf = gunzipSync(buf, { maxOutputLength: MAX_BYTES.config });
+    } catch (e) {
+      const why =
+        e instanceof RangeError ? `decompresses to more than ${limit}` : 'does not decompress';
+      return { problem: `config: ${shown} looks gzipped but ${why}` };
     }
-    const dir = await mkdtemp(join(tmpdir(), 'kmatrix-repro-config-'));
-    file = join(dir, 'config');
-    await writeFile(file, buf);
   }
-  if (!/^CONFIG_[A-Za-z0-9_]+=/m.test(buf.toString('utf8')))
-    return { problem: `config: ${path} is not a kernel .config (no CONFIG_...= lines)` };
-  return { path: file };
+  const text = decodeText(buf);
+  if (!text.ok) {
+    const p = text.problem;
+    return { problem: `config: ${shown}:${p.line}:${p.column}: ${p.message}` };
+  }
+  if (!/^CONFIG_[A-Za-z0-9_]+=/m.test(text.text))
+    return { problem: `config: ${shown} is not a kernel .config (no CONFIG_...= lines)` };
+  const junk = configFileProblems(text.text, path);
+  if (junk.length) return { problem: `config: ${junk[0]}` };
+  if (!gzipped) return { path };
+  const dir = await mkdtemp(join(tmpdir(), 'kmatrix-repro-config-'));
+  await writeFile(join(dir, 'config'), buf);
+  return { path: join(dir, 'config'), tempDir: dir };
 }
 
 /** --config, else a file beside the report: config, <config name>, .config (gzipped or not). */
 async function findConfig(
   req: ReproRequest,
   report: RobotReport,
-): Promise<{ path?: string; searched: string[]; problem?: string }> {
+): Promise<{ path?: string; tempDir?: string; searched: string[]; problem?: string }> {
   if (req.configPath) {
     if (!(await isFile(req.configPath)))
       return { searched: [], problem: `config: --config ${req.configPath} is not a file` };
     const r = await readyConfig(req.configPath);
-    return 'problem' in r ? { searched: [], problem: r.problem } : { path: r.path, searched: [] };
+    return 'problem' in r ? { searched: [], problem: r.problem } : { ...r, searched: [] };
   }
   if (!req.reportPath) return { searched: [] };
   const dir = dirname(req.reportPath);
@@ -80,13 +99,15 @@ async function findConfig(
   for (const p of searched) {
     if (p === req.reportPath || !(await isFile(p))) continue;
     const r = await readyConfig(p);
-    return 'problem' in r ? { searched, problem: r.problem } : { path: r.path, searched };
+    return 'problem' in r ? { searched, problem: r.problem } : { ...r, searched };
   }
   return { searched };
 }
 
 /** The report with its reproduce file, the config beside it, and the plan. */
-async function prepare(req: ReproRequest): Promise<{ report: RobotReport; plan: ReproPlan }> {
+async function prepare(
+  req: ReproRequest,
+): Promise<{ report: RobotReport; plan: ReproPlan; tempDir?: string }> {
   const report = parseReport(req.reportText);
   const notes: string[] = [];
   // Recent reports keep the steps behind a link; a saved copy beside the report helps.
@@ -94,7 +115,12 @@ async function prepare(req: ReproRequest): Promise<{ report: RobotReport; plan: 
     const p = join(dirname(req.reportPath), 'reproduce');
     if (p !== req.reportPath && (await isFile(p))) {
       const had = report.makeLines.length;
-      addReproduceFile(report, await readFile(p, 'utf8'));
+      const text = await readTextFile(p, {
+        what: 'reproduce file',
+        maxBytes: MAX_BYTES.report,
+        utf8: 'replace',
+      });
+      addReproduceFile(report, text);
       notes.push(
         report.makeLines.length > had ? `make lines read from ${p}` : `steps read from ${p}`,
       );
@@ -114,7 +140,7 @@ async function prepare(req: ReproRequest): Promise<{ report: RobotReport; plan: 
     plan.missing = plan.missing.filter((m) => !m.startsWith('config:'));
     plan.missing.push(cfg.problem);
   }
-  return { report, plan };
+  return { report, plan, ...(cfg.tempDir ? { tempDir: cfg.tempDir } : {}) };
 }
 
 interface Ready {
@@ -205,7 +231,21 @@ async function runBuildStage(
 }
 
 export async function runRepro(req: ReproRequest, deps: ReproDeps): Promise<ReproResult> {
-  const { report, plan } = await prepare(req);
+  const { report, plan, tempDir } = await prepare(req);
+  try {
+    return await runPlanned(req, deps, report, plan);
+  } finally {
+    // The gunzipped copy was the config stage's base only (the result dir keeps base.config).
+    if (tempDir) await rm(tempDir, { recursive: true, force: true });
+  }
+}
+
+async function runPlanned(
+  req: ReproRequest,
+  deps: ReproDeps,
+  report: RobotReport,
+  plan: ReproPlan,
+): Promise<ReproResult> {
   const cannot = (missing: string[]) =>
     assemble(req.reportPath, report, plan, { kind: 'cannot-run', missing });
   const { arch, toolchain, source, config } = plan;

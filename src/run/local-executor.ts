@@ -4,9 +4,12 @@
 import { buildWiring, type RuntimeLimits } from '../build/deps.js';
 import type { BuildEvent } from '../build/events.js';
 import type { KmatrixEvent } from '../core/events.js';
+import { formatBytes } from '../core/text.js';
 import { execaRunner, type ProcessRunner } from '../process/runner.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { schedule, type CellWork, type Clock } from '../schedule/scheduler.js';
+import type { CellWork } from '../schedule/cell-work.js';
+import type { Clock } from '../schedule/clock.js';
+import { schedule } from '../schedule/scheduler.js';
 import { parseSourceSpec } from '../source/spec.js';
 import type { KernelTree } from '../source/tree.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
@@ -18,6 +21,8 @@ export interface LocalExecutorOptions {
   env: NodeJS.ProcessEnv;
   cacheDir: string;
   ccache: boolean;
+  /** Keep built cells' object trees (--keep-build-dirs). */
+  keepBuildDirs?: boolean;
   runner?: ProcessRunner;
   onBuildEvent?: (e: BuildEvent) => void;
   /** Replace the real config/build work (tests inject faults this way). */
@@ -108,5 +113,11 @@ async function makeRealWork(o: LocalExecutorOptions, job: ExecuteJob): Promise<C
     generateConfig: wiring.generateConfig,
     ...(wiring.ccacheDir ? { ccacheDir: wiring.ccacheDir } : {}),
     ...(o.onBuildEvent ? { onBuildEvent: o.onBuildEvent } : {}),
+    ...(o.keepBuildDirs ? { keepBuildDirs: true } : {}),
+    onPruned: (cell, r) =>
+      job.emit({
+        type: 'run:note',
+        message: `${cell.id}: removed the object tree (${r.removedFiles} files, ${formatBytes(r.removedBytes)}); kept ${r.keptFiles} files, ${formatBytes(r.keptBytes)}`,
+      }),
   });
 }

@@ -8,7 +8,8 @@ import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { BuildEvent } from '../build/events.js';
 import { parseDuration } from '../build/targets.js';
-import { KmatrixError } from '../core/errors.js';
+import { errorMessage, KmatrixError } from '../core/errors.js';
+import { formatBytes } from '../core/text.js';
 import { pidAlive } from '../fsutil/atomic.js';
 import type { Cell } from '../matrix/cell.js';
 import { applyFilters, parseFilter } from '../matrix/filter.js';
@@ -21,10 +22,12 @@ import type { RunEvent } from '../results/events.js';
 import { isFinal, type CellResult } from '../results/result.js';
 import type { RuntimeChoice } from '../runtime/select.js';
 import { sizeRun, type Sizing } from '../schedule/resources.js';
-import type { CellWork, Clock } from '../schedule/scheduler.js';
+import type { CellWork } from '../schedule/cell-work.js';
+import type { Clock } from '../schedule/clock.js';
 import { ResultStore, type RunRecord } from '../store/store.js';
 import { chooseExecutor, type ExecutorChoice, type ExecutorKind } from './choose-executor.js';
 import type { ExecuteOutcome, Executor } from './executor.js';
+import { gcCache, pruneRuns } from './gc.js';
 
 export interface RunMatrixOptions {
   matrixPath: string;
@@ -46,6 +49,8 @@ export interface RunMatrixOptions {
   /** Override the matrix's executor kind, and the queue's Redis URL. */
   executor?: ExecutorKind;
   redisUrl?: string;
+  /** Keep built cells' O= object trees (by default only the artifacts a user looks at stay). */
+  keepBuildDirs?: boolean;
   signal: AbortSignal;
   emit: (e: RunEvent) => void;
   onBuildEvent?: (e: BuildEvent) => void;
@@ -76,7 +81,7 @@ interface ExecutedRun {
   durationMs: number;
 }
 
-export function newRunId(now: Date = new Date()): string {
+function newRunId(now: Date = new Date()): string {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
   const d = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}`;
   const t = `${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
@@ -101,6 +106,7 @@ export async function runMatrix(
             env: o.env,
             cacheDir: o.cacheDir,
             ccache: o.ccache,
+            ...(o.keepBuildDirs ? { keepBuildDirs: true } : {}),
             ...(deps.runner ? { runner: deps.runner } : {}),
             ...(o.onBuildEvent ? { onBuildEvent: o.onBuildEvent } : {}),
             ...(deps.work ? { work: deps.work } : {}),
@@ -117,7 +123,9 @@ export async function runMatrix(
     const plan = await planRun(o, loaded, store);
     const executed = await executeRun(o, deps, plan, store, choice);
     const comparison = compareWithBaseline(plan, executed.outcome);
-    return await reportRun(o, plan, executed, comparison, store);
+    const summary = await reportRun(o, plan, executed, comparison, store);
+    await applyRetention(o, plan.loaded, store);
+    return summary;
   } finally {
     store.close();
   }
@@ -211,24 +219,48 @@ async function executeRun(
     ...(choice.queue ? { queue: choice.queue } : {}),
   });
   const started = Date.now();
-  const outcome = await choice.executor.execute({
-    runId: run.id,
-    runDir: run.runDir,
-    cells,
-    done,
-    sizing,
-    timeoutMs: o.timeoutMs ?? parseDuration(m.timeout),
-    retries: o.retries ?? m.retries,
-    runtime: o.runtime ?? m.runtime,
-    ...(baseline
-      ? { expectedMs: new Map([...baseline.results].map(([k, r]) => [k, r.durationMs])) }
-      : {}),
-    signal: o.signal,
-    emit: o.emit,
-    record: (r) => store.recordResult(run.id, r),
-  });
+  const outcome = await choice.executor
+    .execute({
+      runId: run.id,
+      runDir: run.runDir,
+      cells,
+      done,
+      sizing,
+      timeoutMs: o.timeoutMs ?? parseDuration(m.timeout),
+      retries: o.retries ?? m.retries,
+      runtime: o.runtime ?? m.runtime,
+      ...(baseline
+        ? { expectedMs: new Map([...baseline.results].map(([k, r]) => [k, r.durationMs])) }
+        : {}),
+      signal: o.signal,
+      emit: o.emit,
+      record: (r) => recordResult(o, store, run.id, r),
+    })
+    .catch((e: unknown) => {
+      // Best effort: the store that failed may refuse this write too. Either way the run is
+      // not running any more (its pid is gone once kmatrix exits, so --resume accepts it).
+      try {
+        store.setState(run.id, 'interrupted');
+      } catch {
+        // the error below says what went wrong
+      }
+      throw e;
+    });
   store.setState(run.id, outcome.interrupted ? 'interrupted' : 'completed');
   return { outcome, durationMs: Date.now() - started };
+}
+
+/** A cell's result into the store; a failed write ends the run with an error naming the store. */
+function recordResult(o: RunMatrixOptions, store: ResultStore, runId: string, r: CellResult) {
+  try {
+    store.recordResult(runId, r);
+  } catch (e) {
+    throw new KmatrixError(
+      'io',
+      `could not record cell ${r.cellId} in the results store ${o.storePath}: ${errorMessage(e)}`,
+      'the run was stopped; cells recorded before this one are kept (kmatrix run --resume continues the run once the store can be written)',
+    );
+  }
 }
 
 function compareWithBaseline(plan: PlannedRun, outcome: ExecuteOutcome): RunComparison {
@@ -240,6 +272,35 @@ function compareWithBaseline(plan: PlannedRun, outcome: ExecuteOutcome): RunComp
 }
 
 /** The summary (results.json and the other report files in the run directory). */
+/** The matrix's `retention:`: old run directories of this matrix, unused cache entries. */
+async function applyRetention(
+  o: RunMatrixOptions,
+  loaded: LoadedMatrix,
+  store: ResultStore,
+): Promise<void> {
+  const r = loaded.matrix.retention;
+  const note = (message: string) => o.emit({ type: 'run:note', message });
+  if (r?.keep_runs) {
+    const gc = await pruneRuns(store, {
+      resultsDir: o.resultsDir,
+      keepRuns: r.keep_runs,
+      identity: loaded.identity,
+    });
+    if (gc.removed.length)
+      note(
+        `retention: removed ${gc.removed.length} old run dir(s) (${formatBytes(gc.freedBytes)}); keeping the newest ${r.keep_runs}`,
+      );
+    for (const s of gc.skipped) note(`retention: kept run ${s.runId}: ${s.why}`);
+  }
+  if (r?.cache_unused_days) {
+    const gc = await gcCache(o.cacheDir, { unusedDays: r.cache_unused_days });
+    if (gc.removed.length)
+      note(
+        `retention: removed ${gc.removed.length} cache entr${gc.removed.length === 1 ? 'y' : 'ies'} unused for ${r.cache_unused_days} days (${formatBytes(gc.freedBytes)})`,
+      );
+  }
+}
+
 async function reportRun(
   o: RunMatrixOptions,
   plan: PlannedRun,

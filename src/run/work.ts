@@ -6,16 +6,17 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { findArch } from '../arch/arches.js';
 import type { BuildEvent } from '../build/events.js';
+import { pruneBuildDir, type PruneResult } from '../build/prune.js';
 import { runBuild } from '../build/run.js';
 import type { ConfigRequest, ConfigResult } from '../config/generate.js';
 import { errorMessage, isKmatrixError } from '../core/errors.js';
 import type { Cell } from '../matrix/cell.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { shellQuote } from '../process/shell-quote.js';
+import { shellComment, shellJoin, shellQuote } from '../process/shell-quote.js';
 import type { KernelTree } from '../source/tree.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
-import type { CellFiles } from '../results/result.js';
-import type { BuildStage, CellWork, ConfigStage, StageContext } from '../schedule/scheduler.js';
+import type { CellFiles, CellStatus } from '../results/result.js';
+import type { BuildStage, CellWork, ConfigStage, StageContext } from '../schedule/cell-work.js';
 
 export interface WorkDeps {
   runDir: string;
@@ -26,6 +27,10 @@ export interface WorkDeps {
   generateConfig: (req: ConfigRequest, signal: AbortSignal) => Promise<ConfigResult>;
   ccacheDir?: string;
   onBuildEvent?: (e: BuildEvent) => void;
+  /** Keep each built cell's O= object tree (debugging); by default only the artifacts stay. */
+  keepBuildDirs?: boolean;
+  /** Told what pruning a cell's build dir removed. */
+  onPruned?: (cell: Cell, r: PruneResult) => void;
 }
 
 interface Handle {
@@ -33,7 +38,7 @@ interface Handle {
   config: ConfigResult;
 }
 
-export const CONFIG_REPRODUCER = 'reproducer.sh';
+const CONFIG_REPRODUCER = 'reproducer.sh';
 
 export function configHash(
   configText: string,
@@ -54,139 +59,135 @@ export function configHash(
 }
 
 export function realWork(deps: WorkDeps): CellWork {
-  const rel = (p: string) => relative(deps.runDir, p);
   return {
-    async config(cell: Cell, ctx: StageContext): Promise<ConfigStage> {
-      const arch = findArch(cell.arch);
-      if (!arch)
-        return {
-          kind: 'failed',
-          status: 'infra-error',
-          reason: `unknown arch ${cell.arch}`,
-          files: {},
-        };
-      let tree: KernelTree;
-      try {
-        tree = await deps.tree(cell.sourceResolved);
-      } catch (e) {
-        return {
-          kind: 'failed',
-          status: 'infra-error',
-          reason: `source ${cell.source}: ${describe(e)}`,
-          files: {},
-        };
-      }
-      let config: ConfigResult;
-      try {
-        config = await deps.generateConfig(
-          {
-            tree,
-            arch,
-            toolchain: cell.toolchain,
-            base: cell.base,
-            pins: cell.pins,
-            outDir: ctx.outDir,
-          },
-          ctx.signal,
-        );
-      } catch (e) {
-        const files = { log: join(ctx.relDir, 'kconfig.log') };
-        if (ctx.signal.aborted)
-          return {
-            kind: 'failed',
-            status: 'cancelled',
-            reason: 'config generation was stopped',
-            files: {},
-          };
-        // conf failing on this tree is a finding about the tree, not about the machine.
-        if (isKmatrixError(e) && e.code === 'kconfig-failed')
-          return { kind: 'failed', status: 'fail', reason: describe(e), files };
-        return { kind: 'failed', status: 'infra-error', reason: describe(e), files: {} };
-      }
-      const configText = await readFile(config.configPath, 'utf8');
-      const files: CellFiles = {
-        config: rel(config.configPath),
-        log: rel(join(config.outDir, 'kconfig.log')),
-        result: rel(join(config.outDir, 'kmatrix-config.json')),
-      };
-      if (!cell.build) {
-        const repro = join(config.outDir, CONFIG_REPRODUCER);
-        await writeFile(repro, configReproducer(cell, tree, config));
-        await chmod(repro, 0o755);
-        files.reproducer = rel(repro);
-      }
-      return {
-        kind: 'configured',
-        verdict: config.verdict,
-        pins: config.pins,
-        configHash: configHash(configText, tree, cell),
-        diagnostics: config.diagnostics,
-        files,
-        handle: { tree, config } satisfies Handle,
-      };
-    },
-
-    async build(cell: Cell, handle: unknown, ctx): Promise<BuildStage> {
-      const { tree, config } = handle as Handle;
-      const arch = findArch(cell.arch)!;
-      let runtime: Runtime;
-      try {
-        runtime = await deps.runtime(cell.toolchain);
-      } catch (e) {
-        return {
-          status: 'infra-error',
-          reason: describe(e),
-          diagnostics: [],
-          files: {},
-          artifacts: [],
-        };
-      }
-      try {
-        const r = await runBuild(
-          {
-            tree,
-            arch,
-            toolchain: cell.toolchain,
-            base: cell.base,
-            pins: cell.pins,
-            outDir: ctx.outDir,
-            targets: cell.targets,
-            jobs: ctx.makeJobs,
-            allowUnsatisfied: cell.allowUnsatisfied,
-            timeoutMs: ctx.timeoutMs,
-            signal: ctx.signal,
-          },
-          {
-            runtime,
-            // The config stage already generated and verified it in this directory.
-            generateConfig: async () => config,
-            emit: deps.onBuildEvent ?? (() => {}),
-            ...(deps.ccacheDir ? { ccacheDir: deps.ccacheDir } : {}),
-          },
-        );
-        return {
-          status: r.status,
-          ...(r.reason ? { reason: r.reason } : {}),
-          diagnostics: r.diagnostics,
-          files: {
-            config: rel(r.files.config),
-            log: rel(r.files.log),
-            reproducer: rel(r.files.reproducer),
-            result: rel(r.files.result),
-          },
-          artifacts: r.artifacts.map((a) => rel(join(r.outDir, a))),
-        };
-      } catch (e) {
-        return {
-          status: ctx.signal.aborted ? 'cancelled' : 'infra-error',
-          reason: describe(e),
-          diagnostics: [],
-          files: {},
-          artifacts: [],
-        };
-      }
-    },
+    config: (cell, ctx) => configStage(deps, cell, ctx),
+    build: (cell, handle, ctx) => buildStage(deps, cell, handle as Handle, ctx),
   };
+}
+
+const failed = (
+  status: Extract<ConfigStage, { kind: 'failed' }>['status'],
+  reason: string,
+  files: CellFiles = {},
+): ConfigStage => ({ kind: 'failed', status, reason, files });
+
+/** generateConfig on the cell's tree; for config-only cells also the reproducer. */
+async function configStage(deps: WorkDeps, cell: Cell, ctx: StageContext): Promise<ConfigStage> {
+  const rel = (p: string) => relative(deps.runDir, p);
+  const arch = findArch(cell.arch);
+  if (!arch) return failed('infra-error', `unknown arch ${cell.arch}`);
+  let tree: KernelTree;
+  try {
+    tree = await deps.tree(cell.sourceResolved);
+  } catch (e) {
+    return failed('infra-error', `source ${cell.source}: ${describe(e)}`);
+  }
+  let config: ConfigResult;
+  try {
+    config = await deps.generateConfig(
+      {
+        tree,
+        arch,
+        toolchain: cell.toolchain,
+        base: cell.base,
+        pins: cell.pins,
+        outDir: ctx.outDir,
+      },
+      ctx.signal,
+    );
+  } catch (e) {
+    if (ctx.signal.aborted) return failed('cancelled', 'config generation was stopped');
+    // conf failing on this tree is a finding about the tree, not about the machine.
+    if (isKmatrixError(e) && e.code === 'kconfig-failed')
+      return failed('fail', describe(e), { log: join(ctx.relDir, 'kconfig.log') });
+    return failed('infra-error', describe(e));
+  }
+  const configText = await readFile(config.configPath, 'utf8');
+  const files: CellFiles = {
+    config: rel(config.configPath),
+    log: rel(join(config.outDir, 'kconfig.log')),
+    result: rel(join(config.outDir, 'kmatrix-config.json')),
+  };
+  if (!cell.build) {
+    const repro = join(config.outDir, CONFIG_REPRODUCER);
+    await writeFile(repro, configReproducer(cell, tree, config));
+    await chmod(repro, 0o755);
+    files.reproducer = rel(repro);
+  }
+  return {
+    kind: 'configured',
+    verdict: config.verdict,
+    pins: config.pins,
+    configHash: configHash(configText, tree, cell),
+    diagnostics: config.diagnostics,
+    files,
+    handle: { tree, config } satisfies Handle,
+  };
+}
+
+const buildFailed = (status: CellStatus, reason: string): BuildStage => ({
+  status,
+  reason,
+  diagnostics: [],
+  files: {},
+  artifacts: [],
+});
+
+/** runBuild in the toolchain's runtime, reusing the config the config stage made. */
+async function buildStage(
+  deps: WorkDeps,
+  cell: Cell,
+  { tree, config }: Handle,
+  ctx: StageContext & { makeJobs: number },
+): Promise<BuildStage> {
+  const rel = (p: string) => relative(deps.runDir, p);
+  const arch = findArch(cell.arch)!;
+  let runtime: Runtime;
+  try {
+    runtime = await deps.runtime(cell.toolchain);
+  } catch (e) {
+    return buildFailed('infra-error', describe(e));
+  }
+  try {
+    const r = await runBuild(
+      {
+        tree,
+        arch,
+        toolchain: cell.toolchain,
+        base: cell.base,
+        pins: cell.pins,
+        outDir: ctx.outDir,
+        targets: cell.targets,
+        jobs: ctx.makeJobs,
+        allowUnsatisfied: cell.allowUnsatisfied,
+        timeoutMs: ctx.timeoutMs,
+        signal: ctx.signal,
+      },
+      {
+        runtime,
+        // The config stage already generated and verified it in this directory.
+        generateConfig: async () => config,
+        emit: deps.onBuildEvent ?? (() => {}),
+        ...(deps.ccacheDir ? { ccacheDir: deps.ccacheDir } : {}),
+      },
+    );
+    if (!deps.keepBuildDirs)
+      deps.onPruned?.(cell, await pruneBuildDir(r.outDir, { arch, targets: cell.targets }));
+    return {
+      status: r.status,
+      ...(r.reason ? { reason: r.reason } : {}),
+      diagnostics: r.diagnostics,
+      files: {
+        config: rel(r.files.config),
+        log: rel(r.files.log),
+        reproducer: rel(r.files.reproducer),
+        result: rel(r.files.result),
+      },
+      artifacts: r.artifacts.map((a) => rel(join(r.outDir, a))),
+    };
+  } catch (e) {
+    return buildFailed(ctx.signal.aborted ? 'cancelled' : 'infra-error', describe(e));
+  }
 }
 
 function describe(e: unknown): string {
@@ -205,17 +206,17 @@ function configReproducer(cell: Cell, tree: KernelTree, c: ConfigResult): string
     if (b.probability !== undefined) args.push('--probability', b.probability);
   }
   for (const p of cell.pins) args.push('--set', `${p.symbol}=${p.value}`);
-  args.push('--toolchain', cell.toolchain, '--out', '$OUT');
+  args.push('--toolchain', cell.toolchain);
   return [
     '#!/usr/bin/env bash',
-    `# kmatrix config reproducer: ${cell.source} ${cell.arch} ${cell.variant} ${cell.toolchain} (cell ${cell.id})`,
-    `# kmatrix result: ${c.verdict}; tree ${tree.path} (${tree.version})`,
+    `# kmatrix config reproducer: ${shellComment(`${cell.source} ${cell.arch} ${cell.variant} ${cell.toolchain} (cell ${cell.id})`)}`,
+    `# kmatrix result: ${c.verdict}; tree ${shellComment(`${tree.path} (${tree.version})`)}`,
     '# Usage: reproducer.sh [OUTPUT_DIR]   (a new or empty directory)',
     '# kmatrix ran these make lines:',
-    ...c.commands.map((l) => `#   ${l}`),
+    ...c.commands.map((l) => `#   ${shellComment(l)}`),
     'set -euo pipefail',
     `OUT=\${1:-${shellQuote(`${c.outDir}-repro`)}}`,
-    args.map((a) => (a === '$OUT' ? '"$OUT"' : shellQuote(a))).join(' '),
+    `${shellJoin(args)} --out "$OUT"`,
     '',
   ].join('\n');
 }

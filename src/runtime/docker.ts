@@ -1,11 +1,21 @@
 // The docker runtime: each command runs in a fresh container of a toolchain image, with the
-// kernel tree bind-mounted read-only, the O= dir and ccache writable, no network, and the
-// caller's uid:gid. The container is removed however the command ends (exit, timeout,
-// AbortSignal, daemon error): no orphans.
+// kernel tree bind-mounted read-only, the O= dir and ccache writable, and least privilege
+// (hardening.ts): the caller's uid:gid (65532 for root, the output handed over and back),
+// no network, no capabilities, no-new-privileges, a pids limit. The container is removed
+// however the command ends (exit, timeout, AbortSignal, daemon error): no orphans.
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
+import { chownTree, ownedBy, type Owner } from '../fsutil/ownership.js';
 import { shellJoin } from '../process/shell-quote.js';
+import {
+  buildIdentity,
+  hardenedHostConfig,
+  hardenedRunFlags,
+  REPRO_USER_VAR,
+  type BuildIdentity,
+} from './hardening.js';
 import {
   tail,
   type RunCommand,
@@ -33,16 +43,10 @@ export interface DockerRuntimeOptions {
   memoryBytes?: number;
   /** CPU limit in CPUs (0 = none). */
   cpus?: number;
-  /** uid:gid the command runs as; defaults to the caller's. */
+  /** uid:gid the command runs as (no hand-over); default: buildIdentity() of the caller. */
   user?: string;
   /** Extra container labels (a matrix run id, a test run id) to find its containers by. */
   labels?: Record<string, string>;
-}
-
-export function callerUser(): string | undefined {
-  return typeof process.getuid === 'function' && typeof process.getgid === 'function'
-    ? `${process.getuid()}:${process.getgid()}`
-    : undefined;
 }
 
 export class DockerRuntime implements Runtime {
@@ -82,18 +86,60 @@ export class DockerRuntime implements Runtime {
   }
 
   reproduce(ws: Workspace, cmd: Pick<RunCommand, 'argv' | 'env'>): string {
-    const args = ['docker', 'run', '--rm', '--network', 'none'];
-    const user = this.opts.user ?? callerUser();
-    if (user) args.push('--user', user);
+    const head = ['docker', 'run', '--rm', ...hardenedRunFlags()];
+    const args: string[] = [];
     if (this.opts.memoryBytes) args.push('--memory', String(this.opts.memoryBytes));
     if (this.opts.cpus) args.push('--cpus', String(this.opts.cpus));
     for (const b of this.binds(ws)) args.push('-v', b);
     for (const [k, v] of Object.entries(this.env(ws, cmd.env))) args.push('-e', `${k}=${v}`);
     args.push('-w', CONTAINER_PATHS.out, this.opts.imageId, ...cmd.argv);
-    return shellJoin(args);
+    // The user is the script's choice at run time (reproducerUserLines), unless fixed here.
+    const user = this.opts.user
+      ? shellJoin(['--user', this.opts.user])
+      : `--user "$${REPRO_USER_VAR}"`;
+    return `${shellJoin(head)} ${user} ${shellJoin(args)}`;
   }
 
-  async run(ws: Workspace, cmd: RunCommand): Promise<RunOutcome> {
+  /** Who the container runs as, and the workspace as it is mounted (ccache per build user). */
+  private identity(ws: Workspace): { id: BuildIdentity; ws: Workspace } {
+    const id: BuildIdentity = this.opts.user ? { user: this.opts.user } : buildIdentity();
+    if (!id.handOver || !ws.ccache) return { id, ws };
+    // A root-owned ccache would be unwritable for the build user: it gets its own.
+    return { id, ws: { ...ws, ccache: `${ws.ccache}-uid${id.handOver.build.uid}` } };
+  }
+
+  private containerSpec(
+    ws: Workspace,
+    cmd: RunCommand,
+    user: string,
+  ): Docker.ContainerCreateOptions {
+    const env = this.env(ws, cmd.env);
+    return {
+      Image: this.opts.imageId,
+      Cmd: [...cmd.argv],
+      WorkingDir: CONTAINER_PATHS.out,
+      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      User: user,
+      NetworkDisabled: true,
+      Tty: false,
+      AttachStdout: true,
+      AttachStderr: true,
+      Labels: {
+        ...this.opts.labels,
+        [MANAGED_LABEL]: 'true',
+        'org.kmatrix.argv0': cmd.argv[0] ?? '',
+      },
+      HostConfig: {
+        Binds: this.binds(ws),
+        ...hardenedHostConfig(),
+        AutoRemove: false,
+        ...(this.opts.memoryBytes ? { Memory: this.opts.memoryBytes } : {}),
+        ...(this.opts.cpus ? { NanoCpus: Math.round(this.opts.cpus * 1e9) } : {}),
+      },
+    };
+  }
+
+  async run(wsIn: Workspace, cmd: RunCommand): Promise<RunOutcome> {
     const started = Date.now();
     const docker = this.opts.docker;
     let output = '';
@@ -110,32 +156,14 @@ export class DockerRuntime implements Runtime {
       }) as RunOutcome;
 
     if (cmd.signal?.aborted) return done({ kind: 'cancelled' });
+    const { id, ws } = this.identity(wsIn);
     try {
+      if (id.handOver) {
+        const problem = await handOverWorkspace(ws, id.handOver.build);
+        if (problem) return done({ kind: 'infra-error', reason: problem });
+      }
       if (cmd.logFile) log = createWriteStream(cmd.logFile, { flags: 'a' });
-      const env = this.env(ws, cmd.env);
-      container = await docker.createContainer({
-        Image: this.opts.imageId,
-        Cmd: [...cmd.argv],
-        WorkingDir: CONTAINER_PATHS.out,
-        Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-        User: this.opts.user ?? callerUser(),
-        NetworkDisabled: true,
-        Tty: false,
-        AttachStdout: true,
-        AttachStderr: true,
-        Labels: {
-          ...this.opts.labels,
-          [MANAGED_LABEL]: 'true',
-          'org.kmatrix.argv0': cmd.argv[0] ?? '',
-        },
-        HostConfig: {
-          Binds: this.binds(ws),
-          NetworkMode: 'none',
-          AutoRemove: false,
-          ...(this.opts.memoryBytes ? { Memory: this.opts.memoryBytes } : {}),
-          ...(this.opts.cpus ? { NanoCpus: Math.round(this.opts.cpus * 1e9) } : {}),
-        },
-      });
+      container = await docker.createContainer(this.containerSpec(ws, cmd, id.user));
       const c = container;
       const stop = (why: 'timeout' | 'cancelled') => {
         if (ended) return;
@@ -151,18 +179,11 @@ export class DockerRuntime implements Runtime {
       }
 
       const stream = await c.attach({ stream: true, stdout: true, stderr: true });
-      const sink = new PassThrough();
-      sink.on('data', (buf: Buffer) => {
+      const streamEnded = demux(docker, stream, (buf) => {
         const s = buf.toString('utf8');
         output = cmd.capture ? output + s : tail(output + s, 256 * 1024);
         log?.write(buf);
         cmd.onOutput?.(s);
-      });
-      docker.modem.demuxStream(stream, sink, sink);
-      const streamEnded = new Promise<void>((resolve) => {
-        stream.on('end', resolve);
-        stream.on('close', resolve);
-        stream.on('error', () => resolve());
       });
 
       if (ended)
@@ -195,8 +216,46 @@ export class DockerRuntime implements Runtime {
       if (onAbort) cmd.signal?.removeEventListener('abort', onAbort);
       if (container) await removeContainer(container);
       if (log) await new Promise<void>((r) => log!.end(r));
+      // What the build wrote is the caller's again, whatever happened.
+      if (id.handOver) await chownTree(ws.out, id.handOver.caller);
     }
   }
+}
+
+/**
+ * Give the output dir (and the build user's ccache) to the build user. The source only has to
+ * be readable: it is mounted read-only, and a tree only root can read would fail every
+ * compile, so that is said up front.
+ */
+async function handOverWorkspace(ws: Workspace, build: Owner): Promise<string | undefined> {
+  const mode = await stat(ws.source).then(
+    (st) => st.mode,
+    () => 0,
+  );
+  if ((mode & 0o005) !== 0o005)
+    return `the source tree ${ws.source} is not readable by the unprivileged build user (uid ${build.uid}; mode ${(mode & 0o777).toString(8)}): make it world-readable (chmod -R o+rX) or run kmatrix as a normal user`;
+  await chownTree(ws.out, build);
+  if (ws.ccache) {
+    await mkdir(ws.ccache, { recursive: true });
+    if (!(await ownedBy(ws.ccache, build))) await chownTree(ws.ccache, build);
+  }
+  return undefined;
+}
+
+/** The container's stdout and stderr into `onData`; resolves when the attach stream ends. */
+function demux(
+  docker: Docker,
+  stream: NodeJS.ReadWriteStream,
+  onData: (buf: Buffer) => void,
+): Promise<void> {
+  const sink = new PassThrough();
+  sink.on('data', onData);
+  docker.modem.demuxStream(stream, sink, sink);
+  return new Promise<void>((resolve) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', () => resolve());
+  });
 }
 
 async function removeContainer(c: Docker.Container): Promise<void> {

@@ -3,11 +3,11 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { execa } from 'execa';
-import { KmatrixError, errorMessage } from '../core/errors.js';
+import { KmatrixError } from '../core/errors.js';
+import { printable } from '../core/text.js';
 import type { Emit, SourceEvent } from '../core/events.js';
 import { exists, publishDir, withLock } from '../fsutil/atomic.js';
-import type { ProcessRunner } from '../process/runner.js';
+import { howItFailed, lastLines, type ProcessRunner } from '../process/runner.js';
 
 export interface GitTree {
   path: string;
@@ -21,13 +21,16 @@ export async function resolveCommit(
   ref: string,
 ): Promise<string> {
   if (ref.startsWith('-')) {
-    throw new KmatrixError('bad-ref', `bad git ref "${ref}": a ref cannot start with "-"`);
+    throw new KmatrixError(
+      'bad-ref',
+      `bad git ref "${printable(ref)}": a ref cannot start with "-"`,
+    );
   }
   const top = await runner.run('git', ['-C', repo, 'rev-parse', '--git-dir']);
   if (top.failed) {
     throw new KmatrixError(
       'bad-source',
-      `${repo} is not a git repository (git rev-parse --git-dir failed)`,
+      `${printable(repo)} is not a git repository (git rev-parse --git-dir failed)`,
       top.stderr.trim(),
     );
   }
@@ -42,7 +45,10 @@ export async function resolveCommit(
   ]);
   const sha = r.stdout.trim();
   if (r.failed || !/^[0-9a-f]{40,64}$/.test(sha)) {
-    throw new KmatrixError('bad-ref', `git ref "${ref}" does not name a commit in ${repo}`);
+    throw new KmatrixError(
+      'bad-ref',
+      `git ref "${printable(ref)}" does not name a commit in ${printable(repo)}`,
+    );
   }
   return sha;
 }
@@ -116,19 +122,16 @@ export async function resolveGitTree(
       if (await exists(stamp)) return { path: treeDir, commit, cached: true };
       deps.emit({ type: 'source:export', repo, commit, into: treeDir });
       await publishDir(treeDir, async (staging) => {
-        try {
-          await execa('git', ['-C', repo, 'archive', '--format=tar', commit]).pipe('tar', [
-            '-x',
-            '-C',
-            staging,
-          ]);
-        } catch (e) {
+        const r = await deps.runner.pipeline([
+          { file: 'git', args: ['-C', repo, 'archive', '--format=tar', commit] },
+          { file: 'tar', args: ['-x', '-C', staging] },
+        ]);
+        if (r.failed)
           throw new KmatrixError(
             'command-failed',
-            `git archive ${commit} from ${repo} failed`,
-            errorMessage(e),
+            `git archive ${commit} from ${repo} failed: ${r.command} ${howItFailed(r)}`,
+            lastLines(r.stderr, 20),
           );
-        }
         await writeFile(join(staging, '.kmatrix-source'), `git ${repo} ${commit}\n`);
       });
       return { path: treeDir, commit, cached: false };

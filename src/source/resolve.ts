@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { KmatrixError } from '../core/errors.js';
+import { printable } from '../core/text.js';
 import type { Emit, SourceEvent } from '../core/events.js';
 import { exists } from '../fsutil/atomic.js';
 import type { ProcessRunner } from '../process/runner.js';
@@ -27,7 +28,7 @@ export async function resolveSource(spec: SourceSpec, deps: ResolveDeps): Promis
       if (!st?.isDirectory()) {
         throw new KmatrixError(
           'bad-source',
-          `source path ${spec.path} does not exist or is not a directory; expected a kernel tree path, git:PATH@REF or debian:VERSION`,
+          `source path ${printable(spec.path)} does not exist or is not a directory; expected a kernel tree path, git:PATH@REF or debian:VERSION`,
         );
       }
       const { version } = await inspectKernelTree(path, `source path ${spec.path}`);
@@ -35,7 +36,7 @@ export async function resolveSource(spec: SourceSpec, deps: ResolveDeps): Promis
       if ((await exists(join(path, '.config'))) || (await exists(join(path, 'include/config')))) {
         throw new KmatrixError(
           'not-a-kernel-tree',
-          `source tree ${spec.path} is not clean (it has a .config or include/config); kmatrix builds out of tree and never writes into it: run 'make mrproper' there or use a clean copy`,
+          `source tree ${printable(spec.path)} is not clean (it has a .config or include/config); kmatrix builds out of tree and never writes into it: run 'make mrproper' there or use a clean copy`,
         );
       }
       const hash = createHash('sha256').update(path).digest('hex').slice(0, 12);

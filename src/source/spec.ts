@@ -1,12 +1,13 @@
 // Source specs as the user writes them, parsed purely: a path, git:PATH@REF, or debian:VERSION.
 import { KmatrixError } from '../core/errors.js';
+import { printable } from '../core/text.js';
 
 export type SourceSpec =
   | { kind: 'path'; path: string }
   | { kind: 'git'; repo: string; ref: string }
   | { kind: 'debian'; version: string };
 
-export const SOURCE_FORMS = 'a kernel tree path, git:PATH@REF, or debian:VERSION (e.g. debian:6.1)';
+const SOURCE_FORMS = 'a kernel tree path, git:PATH@REF, or debian:VERSION (e.g. debian:6.1)';
 
 export function parseSourceSpec(text: string): SourceSpec {
   if (text.trim() === '') {
@@ -17,7 +18,7 @@ export function parseSourceSpec(text: string): SourceSpec {
     if (!/^\d+\.\d+$/.test(version)) {
       throw new KmatrixError(
         'bad-source',
-        `bad Debian source "${text}": the version must look like 6.1 (major.minor); expected ${SOURCE_FORMS}`,
+        `bad Debian source "${printable(text)}": the version must look like 6.1 (major.minor); expected ${SOURCE_FORMS}`,
       );
     }
     return { kind: 'debian', version };
@@ -28,7 +29,7 @@ export function parseSourceSpec(text: string): SourceSpec {
     if (at <= 0 || at === rest.length - 1) {
       throw new KmatrixError(
         'bad-source',
-        `bad git source "${text}": expected git:PATH@REF, e.g. git:/src/linux@v6.6`,
+        `bad git source "${printable(text)}": expected git:PATH@REF, e.g. git:/src/linux@v6.6`,
       );
     }
     return { kind: 'git', repo: rest.slice(0, at), ref: rest.slice(at + 1) };

@@ -2,6 +2,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KmatrixError } from '../core/errors.js';
+import { printable } from '../core/text.js';
 import type { SourceSpec } from './spec.js';
 
 export interface KernelTree {
@@ -29,7 +30,7 @@ export async function inspectKernelTree(path: string, what: string): Promise<{ v
   if (missing.length > 0) {
     throw new KmatrixError(
       'not-a-kernel-tree',
-      `${what} is not a Linux kernel source tree (missing ${missing.join(', ')}); expected a directory with Makefile, Kconfig and scripts/kconfig/`,
+      `${printable(what)} is not a Linux kernel source tree (missing ${missing.join(', ')}); expected a directory with Makefile, Kconfig and scripts/kconfig/`,
     );
   }
   let makefile: string;

@@ -165,6 +165,15 @@ export class ResultStore {
   }
 
   /** Runs of a matrix, newest first. */
+  /** Every matrix identity with a run in this store. */
+  identities(): string[] {
+    return (
+      this.db.prepare('SELECT DISTINCT identity FROM runs ORDER BY identity').all() as {
+        identity: string;
+      }[]
+    ).map((r) => r.identity);
+  }
+
   runsOf(identity: string): RunRecord[] {
     return (
       this.db

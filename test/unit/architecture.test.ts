@@ -1,6 +1,6 @@
-// The layers of src/ (docs/architecture.md): a folder may import only folders of a lower rank.
-// Every import of every src/**/*.ts (type-only and dynamic ones too) is checked against the
-// table below; a new folder is one more line in it.
+// The layers of src/: a folder may import only folders of a lower rank. Every import of every
+// src/**/*.ts (type-only and dynamic ones too) is checked against the table below; a new
+// folder is one more line in it.
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, posix, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,8 +40,9 @@ const LAYERS: readonly (readonly [string, number, string, (readonly string[])?])
   ['queue', 14, 'what travels through Redis for queue runs: job schemas, keys, files, workers'],
   ['bisect', 15, 'bisect and config-bisect'],
   ['repro', 15, 'reproducing a test-robot report'],
-  // Above every stage whose results and events it renders (builds, runs, bisects, repros);
-  // runMatrix writes the run's reports through it.
+  ['solve', 15, 'kmatrix solve: the Kconfig cone as a SAT question, conf as the judge'],
+  // Above every stage whose results and events it renders (builds, runs, bisects, repros,
+  // solves); runMatrix writes the run's reports through it.
   ['report', 16, 'reporters: terminal, JSON, JUnit, HTML'],
   ['run', 17, 'the application layer: runMatrix, executors, real work'],
   ['cli', 18, 'the thin command line'],

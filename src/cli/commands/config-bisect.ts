@@ -1,7 +1,6 @@
 // `kmatrix config-bisect`: the smallest set of symbol changes that turns a good config bad
 // (ddmin with olddefconfig closure). Exit 0 found, 1 not reproducible from the differing
 // values, 3 the good config is not good or the bad one not bad, 2 usage or infrastructure.
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Arch } from '../../arch/arches.js';
@@ -11,6 +10,7 @@ import type { Predicate } from '../../bisect/run.js';
 import { bisectRunner } from '../../bisect/runner.js';
 import { buildWiring } from '../../build/deps.js';
 import type { BuildTarget } from '../../build/targets.js';
+import { readConfigFile } from '../../config/fragment.js';
 import { parsePins } from '../../config/pin.js';
 import { KmatrixError } from '../../core/errors.js';
 import { configBisectEventLine, renderConfigBisect } from '../../report/config-bisect.js';
@@ -47,13 +47,8 @@ interface ConfigBisectOptions {
   json?: boolean;
 }
 
-async function readConfig(cwd: string, path: string, option: string): Promise<string> {
-  return readFile(resolve(cwd, path), 'utf8').catch((e: NodeJS.ErrnoException) => {
-    throw new KmatrixError(
-      'bad-config-file',
-      `cannot read ${option} config ${path}: ${e.code ?? e.message}`,
-    );
-  });
+function readConfig(cwd: string, path: string, option: string): Promise<string> {
+  return readConfigFile(resolve(cwd, path), { what: `${option} config`, shown: path });
 }
 
 export function registerConfigBisect(

@@ -1,14 +1,14 @@
 // `kmatrix explain SYMBOL[=VALUE]`: why a symbol has its value in a .config, as a tree
 // of Kconfig causes (text, or JSON with --json).
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { acceptedArchSpellings } from '../../arch/arches.js';
 import { parseDotConfig } from '../../config/dotconfig.js';
 import { modelFor } from '../../config/kconfig-bridge.js';
+import { readConfigFile } from '../../config/fragment.js';
 import { parsePin, parsePins } from '../../config/pin.js';
 import { pinStatus } from '../../config/verify.js';
-import { KmatrixError, errorMessage } from '../../core/errors.js';
+import { KmatrixError } from '../../core/errors.js';
 import {
   explainPinInTree,
   findDefinitionsAllArches,
@@ -53,15 +53,10 @@ export function registerExplain(program: Command, io: CliIo, setExit: (n: number
       if (!asked.ok) throw new KmatrixError('bad-pin', asked.message);
       const others = parsePins(opts.pin ?? [], '--pin');
       const arch = opts.arch;
-      let configText: string;
-      try {
-        configText = await readFile(resolve(io.cwd, opts.config), 'utf8');
-      } catch (e) {
-        throw new KmatrixError(
-          'bad-config-file',
-          `cannot read --config ${opts.config}: ${errorMessage(e)}; expected a readable .config file`,
-        );
-      }
+      const configText = await readConfigFile(resolve(io.cwd, opts.config), {
+        what: '--config',
+        shown: opts.config,
+      });
       const tree = await buildWiring({
         env: io.env,
         cwd: io.cwd,

@@ -1,13 +1,13 @@
 // `kmatrix repro REPORT|-`: rebuild what a kernel test robot report describes and say whether
 // its errors come back. Exit 0 reproduced, 1 partially or not reproduced, 2 cannot run
 // (missing config/source/toolchain), usage or infrastructure.
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { buildWiring } from '../../build/deps.js';
-import { KmatrixError, errorMessage } from '../../core/errors.js';
+import { KmatrixError } from '../../core/errors.js';
 import { modelFor } from '../../config/kconfig-bridge.js';
+import { decodeOrFail, MAX_BYTES, readTextFile } from '../../fsutil/text-file.js';
 import { execaRunner } from '../../process/runner.js';
 import { commitInRepo } from '../../source/git.js';
 import { progressReporter } from '../../report/progress.js';
@@ -42,10 +42,17 @@ interface ReproOptions {
   json?: boolean;
 }
 
-async function readAll(stream: Readable): Promise<string> {
+/** At most `max` bytes of a stream (a report on stdin is read whole, up to the limit). */
+async function readAll(stream: Readable, max: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
-  return Buffer.concat(chunks).toString('utf8');
+  let total = 0;
+  for await (const c of stream) {
+    const b = Buffer.isBuffer(c) ? c : Buffer.from(String(c));
+    chunks.push(b);
+    total += b.length;
+    if (total >= max) break;
+  }
+  return Buffer.concat(chunks);
 }
 
 /** ./kmatrix-out/repro-<config name>, when the name is safe to use as a directory name. */
@@ -98,15 +105,11 @@ export function registerRepro(program: Command, io: CliIo, setExit: (code: numbe
       if (raw.source !== undefined && raw.repo !== undefined)
         throw new KmatrixError('usage', 'give --source or --repo, not both');
       const reportPath = reportArg === '-' ? undefined : resolve(io.cwd, reportArg);
-      let reportText: string;
-      try {
-        reportText = reportPath ? await readFile(reportPath, 'utf8') : await readAll(io.stdin);
-      } catch (e) {
-        throw new KmatrixError(
-          'usage',
-          `cannot read report ${reportArg}: ${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}; expected a saved report file, or - for stdin`,
-        );
-      }
+      // Mail may be 8-bit (decoded with U+FFFD); NUL bytes or a huge file are not a report.
+      const asReport = { what: 'report', maxBytes: MAX_BYTES.report, utf8: 'replace' } as const;
+      const reportText = reportPath
+        ? await readTextFile(reportPath, { ...asReport, shown: reportArg })
+        : decodeOrFail(await readAll(io.stdin, MAX_BYTES.report + 1), '(stdin)', asReport);
       const wiring = buildWiring({
         env: io.env,
         cwd: io.cwd,

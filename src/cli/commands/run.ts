@@ -3,8 +3,11 @@
 // run of the same matrix, and write the reports. Exit 0 nothing newly broken, 1 something
 // is, 2 usage, infrastructure, or an interrupted run.
 import { createWriteStream } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { KmatrixError } from '../../core/errors.js';
+import { printable } from '../../core/text.js';
 import { applyFilters, parseFilter } from '../../matrix/filter.js';
 import { renderCellList } from '../../report/cell-list.js';
 import { ndjsonReporter, runReporter, type RunReporter } from '../../report/run-progress.js';
@@ -40,6 +43,7 @@ interface RunOptions {
   configJobs?: number;
   cacheDir: string;
   ccache: boolean;
+  keepBuildDirs?: boolean;
   events?: string;
   json?: boolean;
   list?: boolean;
@@ -106,6 +110,10 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
     )
     .addOption(cacheDirOption(io))
     .addOption(noCcacheOption())
+    .option(
+      '--keep-build-dirs',
+      "keep each built cell's O= object tree (by default only .config, logs, reproducer, results and the kernel image, System.map, dtbs and modules stay)",
+    )
     .addOption(pathOption('--events <file>', 'append every run event to FILE as JSON lines', io))
     .option('--list', 'print the cells (id and label) the run would have and exit')
     .addOption(jsonOption('print the run summary (results.json) on stdout'))
@@ -128,7 +136,20 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
       }
       const reporters: RunReporter[] = [runReporter(io.stderr)];
       if (raw.events) {
-        const out = createWriteStream(raw.events, { flags: 'a' });
+        const file = raw.events;
+        // Fail now, as a usage error, rather than from a stream's 'error' event mid-run.
+        await appendFile(file, '').catch((e: NodeJS.ErrnoException) => {
+          throw new KmatrixError(
+            'usage',
+            `cannot write --events ${printable(file)}: ${e.code ?? e.message}`,
+          );
+        });
+        const out = createWriteStream(file, { flags: 'a' });
+        out.on('error', (e) =>
+          io.stderr.write(
+            `kmatrix: warning: --events ${file}: ${e.message}; no more events written\n`,
+          ),
+        );
         reporters.push(ndjsonReporter((l) => out.write(l)));
       }
       try {
@@ -153,6 +174,7 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
             ccache: raw.ccache,
             ...(raw.executor ? { executor: raw.executor } : {}),
             ...(raw.redis !== undefined ? { redisUrl: raw.redis } : {}),
+            ...(raw.keepBuildDirs ? { keepBuildDirs: true } : {}),
             signal,
             emit: (e) => reporters.forEach((r) => r.emit(e)),
           }),

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findArch } from '../../../src/arch/arches.js';
 import { resolveConfig, type KconfigDeps } from '../../../src/bisect/configure.js';
-import { createProbeCache } from '../../../src/bisect/probe-cache.js';
+import { createProbeCache } from '../../../src/config/probe-cache.js';
 import { parsePins } from '../../../src/config/pin.js';
 import { execaRunner } from '../../../src/process/runner.js';
 import { compilerCommand } from '../../../src/toolchain/toolchains.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProbeCache } from '../../../src/bisect/probe-cache.js';
+import { createProbeCache } from '../../../src/config/probe-cache.js';
 
 let work: string;
 let bin: string;

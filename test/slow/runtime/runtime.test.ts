@@ -1,13 +1,14 @@
 // Both runtimes against the real world: a real container (read-only source, writable out,
-// no network, caller's uid) and real host processes; timeouts and AbortSignal end the
+// no network, caller's uid or 65532 for root) and real host processes; timeouts and AbortSignal end the
 // command and leave no container behind.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveToolchainImage } from '../../../src/images/lookup.js';
 import { execaRunner } from '../../../src/process/runner.js';
+import { buildIdentity } from '../../../src/runtime/hardening.js';
 import { DockerRuntime } from '../../../src/runtime/docker.js';
 import { LocalRuntime } from '../../../src/runtime/local.js';
 import type { Runtime, Workspace } from '../../../src/runtime/runtime.js';
@@ -54,15 +55,12 @@ describe('docker runtime', () => {
     });
     expect(o.kind).toBe('pass');
     const lines = o.output.trim().split('\n');
-    expect(lines).toEqual([
-      'from the host',
-      'src-read-only',
-      String(process.getuid!()),
-      String(process.getgid!()),
-      'lo',
-      'ccache=/ccache',
-    ]);
+    // the caller's uid:gid, or an unprivileged one when the caller is root (hardening.ts)
+    const [uid, gid] = buildIdentity().user.split(':');
+    expect(lines).toEqual(['from the host', 'src-read-only', uid, gid, 'lo', 'ccache=/ccache']);
     expect(await readFile(join(ws.out, 'made.txt'), 'utf8')).toBe('made\n');
+    // what the container wrote is the caller's afterwards
+    expect((await stat(join(ws.out, 'made.txt'))).uid).toBe(process.getuid!());
     expect(await kmatrixContainers(docker)).toEqual([]);
   });
 

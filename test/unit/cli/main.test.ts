@@ -110,7 +110,7 @@ describe('kmatrix config: bad input', () => {
     [
       'unreadable fragment',
       [...CONFIG, '--fragment', 'no-such.config'],
-      /cannot read fragment no-such.config: ENOENT/,
+      /cannot read fragment no-such.config: no such file/,
     ],
     [
       'unknown base',
@@ -251,7 +251,7 @@ describe('kmatrix explain: bad input', () => {
     [
       'unreadable config',
       [...EXPLAIN, '--config', 'nope.config'],
-      /cannot read --config nope.config: .*expected a readable .config file/,
+      /cannot read --config nope.config: no such file/,
     ],
   ])('%s', async (_name, args, message) => {
     await expectUsageError(args, message);
@@ -382,7 +382,7 @@ describe('kmatrix config-bisect: bad input', () => {
         '--require',
         'KEXEC=n',
       ],
-      /cannot read --good config nope.config: ENOENT/,
+      /cannot read --good config nope.config: no such file/,
     ],
     ['no predicate', CBISECT, /give a predicate: --require SYM=VAL \(repeatable\) or --build/],
     [
@@ -407,12 +407,12 @@ describe('kmatrix run: bad input', () => {
     [
       'a matrix file that does not exist',
       ['run', 'nope.yaml'],
-      /cannot read matrix file nope.yaml: ENOENT/,
+      /cannot read matrix file nope.yaml: no such file/,
     ],
     [
       '--list of a matrix file that does not exist',
       ['run', '--list', 'nope.yaml'],
-      /cannot read matrix file nope.yaml: ENOENT/,
+      /cannot read matrix file nope.yaml: no such file/,
     ],
     ['bad --jobs', ['run', '--jobs', '0'], /bad --jobs "0": expected a whole number >= 1/],
     ['bad -j', ['run', '-j', 'two'], /bad --make-jobs "two": expected a whole number >= 1/],
@@ -468,7 +468,7 @@ describe('kmatrix repro: bad input', () => {
     [
       'a report that does not exist',
       ['repro', 'nope.txt'],
-      /cannot read report nope.txt: ENOENT; expected a saved report file, or - for stdin/,
+      /cannot read report nope.txt: no such file/,
     ],
     [
       'both --source and --repo',

@@ -120,6 +120,8 @@ describe('planRepro', () => {
     expect(p.arch?.name).toBe('armel');
     // the compiler text is only read for family and version
     expect(p.toolchainNote).toBe('report used gcc-13.2.0, using gcc 12.2.0 (nearest available)');
+    // and a make line with shell syntax stops the repro (exit 2) instead of building the rest
+    expect(p.missing).toEqual([expect.stringMatching(/^make line 1 .* shell syntax "\$\("/)]);
   });
 
   it('accepts only plain directory and object goals', () => {

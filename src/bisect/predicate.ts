@@ -1,0 +1,257 @@
+// What a bisect step is tested with, shared by `kmatrix bisect` (a commit) and
+// `kmatrix config-bisect` (a candidate config): --require judges required values against a
+// resolved config; --build runs a build and judges it by its error diagnostics.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Arch } from '../arch/arches.js';
+import type { BuildEvent } from '../build/events.js';
+import type { BuildResult } from '../build/result.js';
+import { runBuild } from '../build/run.js';
+import type { BuildTarget } from '../build/targets.js';
+import { baseLabel, type Base } from '../config/base.js';
+import type { ConfigValues } from '../config/dotconfig.js';
+import type { ConfigRequest, ConfigResult } from '../config/generate.js';
+import type { Pin } from '../config/pin.js';
+import { verifyPins } from '../config/verify.js';
+import { KmatrixError, unreachable } from '../core/errors.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { parseKernelVersion, type KernelTree } from '../source/tree.js';
+import type { ToolchainName } from '../toolchain/toolchains.js';
+import {
+  checkRequires,
+  resolveConfig,
+  type KconfigDeps,
+  type KconfigPlace,
+  type RequireResult,
+} from './configure.js';
+import type { StepVerdict } from './search.js';
+
+export type Predicate =
+  | { kind: 'config'; requires: Pin[] }
+  | {
+      kind: 'build';
+      targets: BuildTarget[];
+      /** A diagnostic fingerprint or text; default: the bad endpoint's error fingerprints. */
+      match?: string;
+      jobs: number;
+      runtime: Runtime;
+      timeoutMs?: number;
+      ccacheDir?: string;
+      onBuildEvent?: (e: BuildEvent) => void;
+    };
+
+/** A predicate's answer for one state of the tree. */
+export interface Judgement {
+  verdict: StepVerdict;
+  why: string;
+  requires?: RequireResult[];
+  /** Error diagnostics of a build (fingerprints). */
+  errors?: string[];
+  /** The resolved .config of a config step (the explanation reads it). */
+  configText?: string;
+  /** Every diagnostic of a failed build (the default match is learnt from them). */
+  diagnostics?: Diagnostic[];
+}
+
+/** --require: bad when a required value does not hold (an absent symbol reads as n). */
+export function judgeRequires(
+  requires: readonly Pin[],
+  values: ConfigValues,
+): Judgement & { requires: RequireResult[] } {
+  const results = checkRequires(requires, values);
+  const broken = results.filter((x) => !x.holds);
+  return {
+    verdict: broken.length ? 'bad' : 'good',
+    why: broken.length
+      ? broken.map((b) => `${b.symbol}=${b.effective} (required ${b.required})`).join(', ')
+      : results.map((b) => `${b.symbol}=${b.effective}`).join(', '),
+    requires: results,
+  };
+}
+
+export type MatchSpec =
+  | { kind: 'text'; text: string }
+  | { kind: 'fingerprints'; fingerprints: string[] }
+  | { kind: 'any-failure' };
+
+/** The match the user gave (--match), if any; else it is learnt from the first bad build. */
+export function givenMatch(pred: Predicate): MatchSpec | undefined {
+  return pred.kind === 'build' && pred.match ? { kind: 'text', text: pred.match } : undefined;
+}
+
+function errorDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {
+  const real = ds.filter((d) => d.severity === 'error' && d.kind !== 'make');
+  return real.length ? real : ds.filter((d) => d.severity === 'error');
+}
+
+export function defaultMatch(ds: readonly Diagnostic[]): MatchSpec {
+  const errs = errorDiagnostics(ds);
+  return errs.length
+    ? { kind: 'fingerprints', fingerprints: [...new Set(errs.map((d) => d.fingerprint))] }
+    : { kind: 'any-failure' };
+}
+
+export function matchLabels(m: MatchSpec | undefined): string[] {
+  if (!m) return [];
+  switch (m.kind) {
+    case 'text':
+      return [m.text];
+    case 'fingerprints':
+      return m.fingerprints;
+    case 'any-failure':
+      return ['(any build failure)'];
+    default:
+      return unreachable(m);
+  }
+}
+
+export function describeBuildBad(m: MatchSpec): string {
+  return `fails with ${matchLabels(m).join(', ')}`;
+}
+
+export function diagnosticMatches(d: Diagnostic, m: MatchSpec): boolean {
+  switch (m.kind) {
+    case 'text':
+      return /:(error|warning):/.test(m.text)
+        ? d.fingerprint === m.text
+        : d.message.includes(m.text) || d.fingerprint.includes(m.text) || d.file.includes(m.text);
+    case 'fingerprints':
+      return m.fingerprints.includes(d.fingerprint);
+    case 'any-failure':
+      return true;
+    default:
+      return unreachable(m);
+  }
+}
+
+export interface BuildAt {
+  src: string;
+  out: string;
+  label: string;
+  arch: Arch;
+  toolchain: ToolchainName;
+  base: Base;
+  pins: readonly Pin[];
+  /** For a file base: its text (config-bisect's candidate configs never touch the disk). */
+  baseText?: string;
+  signal?: AbortSignal;
+}
+
+/** --build: one build in a persistent O= dir, judged against `match`. */
+export async function evalBuild(
+  at: BuildAt,
+  pred: Extract<Predicate, { kind: 'build' }>,
+  kdeps: KconfigDeps,
+  match: MatchSpec | undefined,
+): Promise<Judgement> {
+  const version = parseKernelVersion(await readFile(join(at.src, 'Makefile'), 'utf8'));
+  const tree: KernelTree = {
+    spec: { kind: 'path', path: at.src },
+    path: at.src,
+    version,
+    label: at.label,
+    cacheKey: at.label,
+  };
+  const result: BuildResult = await runBuild(
+    {
+      tree,
+      arch: at.arch,
+      toolchain: at.toolchain,
+      base: at.base,
+      pins: at.pins,
+      outDir: at.out,
+      targets: pred.targets,
+      jobs: pred.jobs,
+      allowUnsatisfied: false,
+      ...(pred.timeoutMs ? { timeoutMs: pred.timeoutMs } : {}),
+      ...(at.signal ? { signal: at.signal } : {}),
+    },
+    {
+      runtime: pred.runtime,
+      emit: pred.onBuildEvent ?? (() => {}),
+      ...(pred.ccacheDir ? { ccacheDir: pred.ccacheDir } : {}),
+      generateConfig: (creq) => configInPlace(at, tree, creq, kdeps),
+    },
+  );
+  return judgeBuild(result, match);
+}
+
+/** runBuild's config stage, done by resolveConfig in the bisect's persistent O= dir. */
+async function configInPlace(
+  at: BuildAt,
+  tree: KernelTree,
+  creq: ConfigRequest,
+  kdeps: KconfigDeps,
+): Promise<ConfigResult> {
+  const t0 = Date.now();
+  const place: KconfigPlace = { src: at.src, out: at.out, arch: at.arch, toolchain: at.toolchain };
+  const r = await resolveConfig(place, creq.base, creq.pins, kdeps, at.baseText);
+  if (r.kind === 'failed')
+    throw new KmatrixError('kconfig-failed', `make ${r.step} failed`, r.output);
+  const pinN = new Set(creq.pins.filter((p) => p.value === 'n').map((p) => p.symbol));
+  const v = verifyPins(creq.pins, r.values, {
+    isDefined: (s) => r.values.has(s) || pinN.has(s),
+  });
+  return {
+    verdict: v.verdict,
+    arch: at.arch.name,
+    base: baseLabel(creq.base),
+    seed: creq.base.kind === 'randconfig' ? creq.base.seed : null,
+    probability: null,
+    toolchain: at.toolchain,
+    source: { spec: at.src, label: tree.label, version: tree.version, path: at.src },
+    configPath: join(at.out, '.config'),
+    outDir: at.out,
+    pins: v.pins,
+    kconfigWarnings: [],
+    diagnostics: [],
+    commands: r.commands,
+    durationMs: Date.now() - t0,
+  };
+}
+
+/** A build's outcome as a verdict: bad only for a matching error; infrastructure throws. */
+export function judgeBuild(
+  result: Pick<BuildResult, 'status' | 'reason' | 'diagnostics'>,
+  match: MatchSpec | undefined,
+): Judgement {
+  const errs = errorDiagnostics(result.diagnostics);
+  const fps = [...new Set(errs.map((d) => d.fingerprint))];
+  switch (result.status) {
+    case 'pass':
+      return { verdict: 'good', why: 'builds', errors: [] };
+    case 'fail': {
+      const m = match ?? defaultMatch(result.diagnostics);
+      const hit = errs.filter((d) => diagnosticMatches(d, m));
+      if (hit.length || (m.kind === 'any-failure' && errs.length === 0))
+        return {
+          verdict: 'bad',
+          why: `fails with ${hit.length ? [...new Set(hit.map((d) => d.fingerprint))].join(', ') : 'a failure'}`,
+          errors: fps,
+          diagnostics: result.diagnostics,
+        };
+      return {
+        verdict: 'skip',
+        why: `fails with other diagnostics: ${fps.slice(0, 3).join(', ') || '(none parsed)'}`,
+        errors: fps,
+        diagnostics: result.diagnostics,
+      };
+    }
+    case 'config-unsatisfied':
+      return { verdict: 'skip', why: `pins do not hold: ${result.reason ?? ''}` };
+    case 'timeout':
+      return { verdict: 'skip', why: result.reason ?? 'timeout' };
+    case 'infra-error':
+      if (result.reason?.startsWith('config generation failed'))
+        return { verdict: 'skip', why: result.reason.split('\n')[0] ?? '' };
+      throw new KmatrixError(
+        'command-failed',
+        `build infrastructure failed: ${result.reason ?? ''}`,
+      );
+    case 'cancelled':
+      throw new KmatrixError('command-failed', 'cancelled');
+    default:
+      return unreachable(result.status);
+  }
+}

@@ -1,0 +1,30 @@
+// What `kmatrix bisect` is asked (the range, the config to resolve, the predicate) and what
+// it is given to do it with (a process runner, the environment, an event sink).
+import type { Arch } from '../arch/arches.js';
+import type { Base } from '../config/base.js';
+import type { Pin } from '../config/pin.js';
+import type { ProcessRunner } from '../process/runner.js';
+import type { ToolchainName } from '../toolchain/toolchains.js';
+import type { BisectEvent } from './events.js';
+import type { Predicate } from './predicate.js';
+
+export interface BisectRequest {
+  repo: string;
+  good: string;
+  bad: string;
+  arch: Arch;
+  toolchain: ToolchainName;
+  base: Base;
+  pins: Pin[];
+  predicate: Predicate;
+  /** Parallel probes (config predicates only; builds use one worker). */
+  workers: number;
+  cacheDir: string;
+  signal?: AbortSignal;
+}
+
+export interface BisectDeps {
+  runner: ProcessRunner;
+  env: NodeJS.ProcessEnv;
+  emit: (e: BisectEvent) => void;
+}
