@@ -1,7 +1,7 @@
 // The executor of `kmatrix run` on one machine: the scheduler (src/schedule) over the real
 // config+build work, with runtimes selected once per toolchain and trees resolved once per
 // source. Tests swap the work and the clock.
-import { buildWiring } from '../build/deps.js';
+import { buildWiring, type RuntimeLimits } from '../build/deps.js';
 import type { BuildEvent } from '../build/events.js';
 import { errorMessage } from '../core/errors.js';
 import type { KmatrixEvent } from '../core/events.js';
@@ -30,6 +30,8 @@ export interface LocalExecutorOptions {
   /** Replace the real config/build work (tests inject faults this way). */
   work?: CellWork;
   clock?: Clock;
+  /** Container limits and labels (a queue worker's: the job's CPUs, memory, id and attempt). */
+  runtimeLimits?: RuntimeLimits;
 }
 
 export function localExecutor(o: LocalExecutorOptions): Executor {
@@ -121,7 +123,7 @@ async function makeRealWork(
   const runtimeFor = (tc: ToolchainName) => {
     let r = runtimes.get(tc);
     if (!r) {
-      r = wiring.selectRuntime(job.runtime, tc).then((s) => {
+      r = wiring.selectRuntime(job.runtime, tc, o.runtimeLimits).then((s) => {
         job.emit({ type: 'run:note', message: `${tc}: ${s.note}` });
         return s.runtime;
       });

@@ -31,10 +31,10 @@ import type { TriageWork } from '../triage/stage.js';
 import { whyOfBroken } from '../triage/why.js';
 import { pinGitSources } from './sources.js';
 import { whyAndTriage, type RememberedTriage, type StoredRun } from './triage-run.js';
+import { chooseExecutor, type ExecutorChoice, type ExecutorKind } from './choose-executor.js';
 import type { ExecuteOutcome, Executor } from './executor.js';
 import { gcCache, pruneRuns } from './gc.js';
 import { noSpaceError, NoSpace, recordCell, type Place } from './guard.js';
-import { localExecutor } from './local-executor.js';
 import { deadRuns, reapRuns } from './reap.js';
 
 export interface RunMatrixOptions {
@@ -56,6 +56,9 @@ export interface RunMatrixOptions {
   ccache: boolean;
   /** false: no triage stage this time (--no-triage); default: the matrix's triage.enabled. */
   triage?: boolean;
+  /** Override the matrix's executor kind, and the queue's Redis URL. */
+  executor?: ExecutorKind;
+  redisUrl?: string;
   /** Keep built cells' O= object trees (by default only the artifacts a user looks at stay). */
   keepBuildDirs?: boolean;
   signal: AbortSignal;
@@ -105,11 +108,35 @@ export async function runMatrix(
   deps: RunMatrixDeps = {},
 ): Promise<RunSummary> {
   const loaded = await loadMatrix(o.matrixPath, o.cwd);
-  for (const w of loaded.warnings) o.emit({ type: 'run:note', message: `warning: ${w}` });
+  const choice = deps.executor
+    ? { executor: deps.executor, kind: 'local' as const, warnings: [] }
+    : chooseExecutor(
+        {
+          kind: o.executor,
+          redisUrl: o.redisUrl,
+          retries: o.retries,
+          env: o.env,
+          local: {
+            cwd: o.cwd,
+            env: o.env,
+            cacheDir: o.cacheDir,
+            ccache: o.ccache,
+            ...(o.keepBuildDirs ? { keepBuildDirs: true } : {}),
+            ...(deps.runner ? { runner: deps.runner } : {}),
+            ...(o.onBuildEvent ? { onBuildEvent: o.onBuildEvent } : {}),
+            ...(deps.work ? { work: deps.work } : {}),
+            ...(deps.clock ? { clock: deps.clock } : {}),
+          },
+        },
+        loaded,
+      );
+  for (const w of [...loaded.warnings, ...choice.warnings])
+    o.emit({ type: 'run:note', message: `warning: ${w}` });
+  await choice.preflight?.();
   const store = new ResultStore(o.storePath);
   try {
     const plan = await planRun(o, loaded, store, deps.runner ?? execaRunner);
-    const executed = await executeRun(o, deps, plan, store);
+    const executed = await executeRun(o, deps, plan, store, choice);
     const comparison = compareWithBaseline(plan, executed.outcome);
     const summary = await reportRun(o, deps, plan, executed, comparison, store).catch(
       (e: unknown) => {
@@ -217,6 +244,7 @@ async function executeRun(
   deps: RunMatrixDeps,
   plan: PlannedRun,
   store: ResultStore,
+  choice: ExecutorChoice,
 ): Promise<ExecutedRun> {
   const { run, cells, done, baseline } = plan;
   const m = plan.loaded.matrix;
@@ -230,22 +258,10 @@ async function executeRun(
     toRun: cells.filter((c) => !done.has(c.id)).length,
     resumed: Boolean(o.resume),
     ...sizing,
+    ...(choice.queue ? { queue: choice.queue } : {}),
   });
-  const executor =
-    deps.executor ??
-    localExecutor({
-      cwd: o.cwd,
-      env: o.env,
-      cacheDir: o.cacheDir,
-      ccache: o.ccache,
-      ...(o.keepBuildDirs ? { keepBuildDirs: true } : {}),
-      ...(deps.runner ? { runner: deps.runner } : {}),
-      ...(o.onBuildEvent ? { onBuildEvent: o.onBuildEvent } : {}),
-      ...(deps.work ? { work: deps.work } : {}),
-      ...(deps.clock ? { clock: deps.clock } : {}),
-    });
   const started = Date.now();
-  const outcome = await executor
+  const outcome = await choice.executor
     .execute({
       runId: run.id,
       runDir: run.runDir,
