@@ -10,7 +10,7 @@ import type { Pin } from '../config/pin.js';
 import { isKmatrixError } from '../core/errors.js';
 import { countBySeverity, parseBuildLog } from '../diagnostics/parse.js';
 import { reproducerUserLines } from '../runtime/hardening.js';
-import type { Runtime, RunOutcome, Workspace } from '../runtime/runtime.js';
+import type { CommandOwner, Runtime, RunOutcome, Workspace } from '../runtime/runtime.js';
 import { shellJoin, shellQuote } from '../process/shell-quote.js';
 import { formatSourceSpec } from '../source/spec.js';
 import type { KernelTree } from '../source/tree.js';
@@ -34,6 +34,8 @@ export interface BuildRequest {
   /** Limit for the make steps (config generation is not counted). */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** The matrix run and cell this build is for (names and labels its containers). */
+  owner?: CommandOwner;
 }
 
 export interface BuildDeps {
@@ -292,6 +294,7 @@ async function runStep(
     onOutput: (chunk) => b.deps.emit({ type: 'build:output', cell: b.cell, chunk }),
     ...(remaining !== undefined ? { timeoutMs: remaining } : {}),
     ...(req.signal ? { signal: req.signal } : {}),
+    ...(req.owner ? { owner: req.owner } : {}),
   });
 }
 

@@ -21,7 +21,8 @@ import { printable } from '../core/text.js';
 import type { ConfigEvent, Emit } from '../core/events.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { parseBuildLog } from '../diagnostics/parse.js';
-import { exists, stagingPath, writeFileAtomic } from '../fsutil/atomic.js';
+import { exists, removeDeadStaging, stagingPath, writeFileAtomic } from '../fsutil/atomic.js';
+import { killOrphansOf } from '../process/owner.js';
 import { lastLines, which, type ProcessRunner } from '../process/runner.js';
 import type { KernelTree } from '../source/tree.js';
 import { formatSourceSpec } from '../source/spec.js';
@@ -255,6 +256,7 @@ export async function generateConfig(req: ConfigRequest, deps: ConfigDeps): Prom
 
   // Everything happens in a staging dir next to the output, published by one rename.
   await mkdir(dirname(req.outDir), { recursive: true });
+  await removeDeadStaging(req.outDir, killOrphansOf); // a killed kmatrix's half-made one
   const staging = stagingPath(req.outDir);
   await mkdir(staging, { recursive: true });
   try {

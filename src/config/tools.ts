@@ -5,7 +5,8 @@ import { cp, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KmatrixError } from '../core/errors.js';
 import type { ConfigEvent, Emit } from '../core/events.js';
-import { exists, publishDir, withLock } from '../fsutil/atomic.js';
+import { exists, publishDir, removeDeadStaging, withLock } from '../fsutil/atomic.js';
+import { killOrphansOf } from '../process/owner.js';
 import { lastLines, which, type ProcessRunner } from '../process/runner.js';
 import type { KernelTree } from '../source/tree.js';
 import { cleanMakeEnv } from './make.js';
@@ -49,6 +50,8 @@ export async function kconfigTools(
   return withLock(join(deps.cacheDir, 'locks', `tools-${tree.cacheKey}.lock`), async () => {
     if (await exists(conf)) return dir;
     deps.emit({ type: 'config:tools', tree: tree.label, cached: false });
+    // What a killed kmatrix left writing into its staging dir is ended first.
+    await removeDeadStaging(dir, killOrphansOf);
     await publishDir(dir, async (staging) => {
       const work = join(staging, 'work');
       await mkdir(work);

@@ -22,6 +22,12 @@ export async function exists(path: string): Promise<boolean> {
 }
 
 /**
+ * What a dead process left running (its tar or make, still writing into its staging dir):
+ * ended before that dir is removed. Given by the caller (process/owner.ts's killOrphansOf).
+ */
+export type Reaper = (deadPid: number) => Promise<unknown>;
+
+/**
  * Build a directory at `final` with `build(stagingDir)` and publish it with one rename.
  * If another process published it first, ours is discarded and theirs is used.
  */
@@ -57,17 +63,22 @@ export async function writeFileAtomic(path: string, data: string): Promise<void>
 }
 
 /** Staging dirs left by a process that died (kill -9, power loss) are garbage: remove them. */
-export async function removeDeadStaging(final: string): Promise<string[]> {
-  return removeDeadRuns(dirname(final), `.${basename(final)}.tmp-`);
+export async function removeDeadStaging(final: string, reap?: Reaper): Promise<string[]> {
+  return removeDeadRuns(dirname(final), `.${basename(final)}.tmp-`, reap);
 }
 
 /** Remove `<prefix><pid>-*` entries of `dir` whose process is gone (a killed run's leftovers). */
-export async function removeDeadRuns(dir: string, prefix: string): Promise<string[]> {
+export async function removeDeadRuns(
+  dir: string,
+  prefix: string,
+  reap?: Reaper,
+): Promise<string[]> {
   const removed: string[] = [];
   for (const entry of await readdir(dir).catch(() => [] as string[])) {
     if (!entry.startsWith(prefix)) continue;
     const pid = Number(entry.slice(prefix.length).split('-')[0]);
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !pidAlive(pid)) {
+      await reap?.(pid);
       await rm(join(dir, entry), { recursive: true, force: true });
       removed.push(entry);
     }

@@ -3,6 +3,7 @@
 import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { ownerEnv } from './owner.js';
 
 export interface RunOptions {
   cwd?: string | undefined;
@@ -55,7 +56,8 @@ export function createExecaRunner(opts: { cleanup: boolean }): ProcessRunner {
     async run(file, args, options = {}) {
       const r = await execa(file, args, {
         ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
-        ...(options.env !== undefined ? { env: options.env } : {}),
+        // The owner marker: a killed kmatrix's leftovers are found by it (owner.ts).
+        env: { ...options.env, ...ownerEnv() },
         extendEnv: options.extendEnv ?? true,
         ...(options.input !== undefined ? { input: options.input } : {}),
         ...(options.signal !== undefined ? { cancelSignal: options.signal } : {}),
@@ -77,6 +79,8 @@ export function createExecaRunner(opts: { cleanup: boolean }): ProcessRunner {
       const common = {
         ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
         ...(options.signal !== undefined ? { cancelSignal: options.signal } : {}),
+        // The owner marker: a tar left extracting by a killed kmatrix is found by it.
+        env: ownerEnv(),
         buffer: { stdout: false, stderr: true },
         reject: false,
         cleanup: opts.cleanup,

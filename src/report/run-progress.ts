@@ -40,7 +40,7 @@ function statusLine(c: Counts, now: number): string {
 function eventLine(e: RunEvent): string | undefined {
   switch (e.type) {
     case 'run:start':
-      return `run ${e.runId}: ${e.toRun} of ${e.total} cells to run${e.resumed ? ' (resumed)' : ''}; ${e.configJobs} config stage(s) at once, then ${e.buildJobs} build(s) x make -j${e.makeJobs}; ${e.runDir}`;
+      return `run ${e.runId}: ${e.toRun} of ${e.total} cells to run${e.resumed ? ' (resumed)' : ''}; ${e.queue ? `through the queue at ${e.queue} (kmatrix workers run them)` : `${e.configJobs} config stage(s) at once, then ${e.buildJobs} build(s) x make -j${e.makeJobs}`}; ${e.runDir}`;
     case 'run:note':
       return e.message;
     case 'cell:skip':

@@ -19,10 +19,19 @@ export type RunEvent =
       configJobs: number;
       buildJobs: number;
       makeJobs: number;
+      /** Queue runs: the Redis the cells go through (password masked). */
+      queue?: string;
     }
   | { type: 'run:note'; message: string }
   | { type: 'cell:skip'; cell: CellRef; status: CellStatus }
-  | { type: 'cell:start'; cell: CellRef; stage: 'config' | 'build'; attempt: number }
+  | {
+      type: 'cell:start';
+      cell: CellRef;
+      stage: 'config' | 'build';
+      attempt: number;
+      /** The queue worker that started it (queue runs only). */
+      worker?: string;
+    }
   | {
       type: 'cell:retry';
       cell: CellRef;

@@ -57,4 +57,6 @@ export interface CellResult {
   files: CellFiles;
   artifacts: string[];
   finishedAt: string;
+  /** The queue worker that ran the cell (queue runs only). */
+  worker?: string;
 }

@@ -1,11 +1,13 @@
 // The executor of `kmatrix run` on one machine: the scheduler (src/schedule) over the real
 // config+build work, with runtimes selected once per toolchain and trees resolved once per
 // source. Tests swap the work and the clock.
-import { buildWiring } from '../build/deps.js';
+import { buildWiring, type RuntimeLimits } from '../build/deps.js';
 import type { BuildEvent } from '../build/events.js';
+import { errorMessage } from '../core/errors.js';
 import type { KmatrixEvent } from '../core/events.js';
 import { formatBytes } from '../core/text.js';
 import { execaRunner, type ProcessRunner } from '../process/runner.js';
+import { DockerRuntime } from '../runtime/docker.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { CellWork } from '../schedule/cell-work.js';
 import type { Clock } from '../schedule/clock.js';
@@ -28,29 +30,63 @@ export interface LocalExecutorOptions {
   /** Replace the real config/build work (tests inject faults this way). */
   work?: CellWork;
   clock?: Clock;
+  /** Container limits and labels (a queue worker's: the job's CPUs, memory, id and attempt). */
+  runtimeLimits?: RuntimeLimits;
 }
 
 export function localExecutor(o: LocalExecutorOptions): Executor {
   return {
     async execute(job) {
-      const work = o.work ?? (await makeRealWork(o, job));
-      return schedule({
-        runId: job.runId,
-        runDir: job.runDir,
-        cells: job.cells,
-        done: job.done,
-        sizing: job.sizing,
-        timeoutMs: job.timeoutMs,
-        retries: job.retries,
-        ...(job.expectedMs ? { expectedMs: job.expectedMs } : {}),
-        signal: job.signal,
-        emit: job.emit,
-        record: job.record,
-        work,
-        ...(o.clock ? { clock: o.clock } : {}),
-      });
+      const runtimes = new Map<ToolchainName, Promise<Runtime>>();
+      const work = o.work ?? (await makeRealWork(o, job, runtimes));
+      try {
+        return await schedule({
+          runId: job.runId,
+          runDir: job.runDir,
+          cells: job.cells,
+          done: job.done,
+          sizing: job.sizing,
+          timeoutMs: job.timeoutMs,
+          retries: job.retries,
+          ...(job.expectedMs ? { expectedMs: job.expectedMs } : {}),
+          signal: job.signal,
+          emit: job.emit,
+          record: job.record,
+          work,
+          ...(o.clock ? { clock: o.clock } : {}),
+        });
+      } finally {
+        await sweepContainers(runtimes, job);
+      }
     },
   };
+}
+
+/**
+ * Containers of this run that outlived their command (the daemon died before it could remove
+ * them) are removed at the end of the run, whatever happened.
+ */
+async function sweepContainers(
+  runtimes: ReadonlyMap<ToolchainName, Promise<Runtime>>,
+  job: ExecuteJob,
+): Promise<void> {
+  for (const r of runtimes.values()) {
+    const runtime = await r.catch(() => undefined);
+    if (!(runtime instanceof DockerRuntime)) continue;
+    try {
+      const removed = await runtime.sweepRun(job.runId);
+      if (removed.length)
+        job.emit({
+          type: 'run:note',
+          message: `removed leftover containers: ${removed.join(', ')}`,
+        });
+    } catch (e) {
+      job.emit({
+        type: 'run:note',
+        message: `could not remove this run's containers (label org.kmatrix.run=${job.runId}): ${errorMessage(e)}`,
+      });
+    }
+  }
 }
 
 /** Progress of source and Kconfig-tool preparation, as run notes. */
@@ -69,7 +105,11 @@ function noteEmitter(emit: ExecuteJob['emit']): (e: KmatrixEvent) => void {
   };
 }
 
-async function makeRealWork(o: LocalExecutorOptions, job: ExecuteJob): Promise<CellWork> {
+async function makeRealWork(
+  o: LocalExecutorOptions,
+  job: ExecuteJob,
+  runtimes: Map<ToolchainName, Promise<Runtime>>,
+): Promise<CellWork> {
   const wiring = buildWiring({
     env: o.env,
     cwd: o.cwd,
@@ -80,11 +120,10 @@ async function makeRealWork(o: LocalExecutorOptions, job: ExecuteJob): Promise<C
   });
   const toRun = job.cells.filter((c) => !job.done.has(c.id));
   // Runtimes first: a missing daemon or image must fail the run before any work is done.
-  const runtimes = new Map<ToolchainName, Promise<Runtime>>();
   const runtimeFor = (tc: ToolchainName) => {
     let r = runtimes.get(tc);
     if (!r) {
-      r = wiring.selectRuntime(job.runtime, tc).then((s) => {
+      r = wiring.selectRuntime(job.runtime, tc, o.runtimeLimits).then((s) => {
         job.emit({ type: 'run:note', message: `${tc}: ${s.note}` });
         return s.runtime;
       });
@@ -105,6 +144,7 @@ async function makeRealWork(o: LocalExecutorOptions, job: ExecuteJob): Promise<C
     return t;
   };
   return realWork({
+    runId: job.runId,
     runDir: job.runDir,
     tree: treeFor,
     runtime: runtimeFor,

@@ -5,12 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { BuildEvent } from '../build/events.js';
 import { parseDuration } from '../build/targets.js';
-import { errorMessage, KmatrixError } from '../core/errors.js';
+import { errorMessage, isKmatrixError, KmatrixError } from '../core/errors.js';
 import { formatBytes } from '../core/text.js';
 import { pidAlive } from '../fsutil/atomic.js';
+import { isNoSpace } from '../fsutil/space.js';
 import type { Cell } from '../matrix/cell.js';
 import { applyFilters, parseFilter } from '../matrix/filter.js';
 import { loadMatrix, type LoadedMatrix } from '../matrix/load.js';
@@ -23,15 +24,18 @@ import type { RuntimeChoice } from '../runtime/select.js';
 import { sizeRun, type Sizing } from '../schedule/resources.js';
 import type { CellWork } from '../schedule/cell-work.js';
 import type { Clock } from '../schedule/clock.js';
+import { storeFailure } from '../store/failure.js';
 import { ResultStore, type RunRecord } from '../store/store.js';
 import { realTriageWork } from '../triage/real.js';
 import type { TriageWork } from '../triage/stage.js';
 import { whyOfBroken } from '../triage/why.js';
 import { pinGitSources } from './sources.js';
 import { whyAndTriage, type RememberedTriage, type StoredRun } from './triage-run.js';
+import { chooseExecutor, type ExecutorChoice, type ExecutorKind } from './choose-executor.js';
 import type { ExecuteOutcome, Executor } from './executor.js';
 import { gcCache, pruneRuns } from './gc.js';
-import { localExecutor } from './local-executor.js';
+import { noSpaceError, NoSpace, recordCell, type Place } from './guard.js';
+import { deadRuns, reapRuns } from './reap.js';
 
 export interface RunMatrixOptions {
   matrixPath: string;
@@ -52,6 +56,9 @@ export interface RunMatrixOptions {
   ccache: boolean;
   /** false: no triage stage this time (--no-triage); default: the matrix's triage.enabled. */
   triage?: boolean;
+  /** Override the matrix's executor kind, and the queue's Redis URL. */
+  executor?: ExecutorKind;
+  redisUrl?: string;
   /** Keep built cells' O= object trees (by default only the artifacts a user looks at stay). */
   keepBuildDirs?: boolean;
   signal: AbortSignal;
@@ -101,15 +108,50 @@ export async function runMatrix(
   deps: RunMatrixDeps = {},
 ): Promise<RunSummary> {
   const loaded = await loadMatrix(o.matrixPath, o.cwd);
-  for (const w of loaded.warnings) o.emit({ type: 'run:note', message: `warning: ${w}` });
+  const choice = deps.executor
+    ? { executor: deps.executor, kind: 'local' as const, warnings: [] }
+    : chooseExecutor(
+        {
+          kind: o.executor,
+          redisUrl: o.redisUrl,
+          retries: o.retries,
+          env: o.env,
+          local: {
+            cwd: o.cwd,
+            env: o.env,
+            cacheDir: o.cacheDir,
+            ccache: o.ccache,
+            ...(o.keepBuildDirs ? { keepBuildDirs: true } : {}),
+            ...(deps.runner ? { runner: deps.runner } : {}),
+            ...(o.onBuildEvent ? { onBuildEvent: o.onBuildEvent } : {}),
+            ...(deps.work ? { work: deps.work } : {}),
+            ...(deps.clock ? { clock: deps.clock } : {}),
+          },
+        },
+        loaded,
+      );
+  for (const w of [...loaded.warnings, ...choice.warnings])
+    o.emit({ type: 'run:note', message: `warning: ${w}` });
+  await choice.preflight?.();
   const store = new ResultStore(o.storePath);
   try {
     const plan = await planRun(o, loaded, store, deps.runner ?? execaRunner);
-    const executed = await executeRun(o, deps, plan, store);
+    const executed = await executeRun(o, deps, plan, store, choice);
     const comparison = compareWithBaseline(plan, executed.outcome);
-    const summary = await reportRun(o, deps, plan, executed, comparison, store);
+    const summary = await reportRun(o, deps, plan, executed, comparison, store).catch(
+      (e: unknown) => {
+        // No room for the reports: --resume writes them once there is.
+        if (isNoSpace(e)) markInterrupted(store, plan.run.id);
+        throw e;
+      },
+    );
     await applyRetention(o, plan.loaded, store);
     return summary;
+  } catch (e) {
+    // SQLite failing mid-run (a damaged page, a lock) and a full disk are said as such.
+    if (isNoSpace(e) && !isKmatrixError(e))
+      throw await noSpaceError(places(o), errorMessage(e), undefined);
+    throw storeFailure(e, o.storePath);
   } finally {
     store.close();
   }
@@ -122,12 +164,19 @@ async function planRun(
   store: ResultStore,
   runner: ProcessRunner,
 ): Promise<PlannedRun> {
+  // Killed runs (this one, when resuming after kill -9) may have left processes and containers.
+  const dead = deadRuns(store);
   const resumed = o.resume ? resumeRun(o, loaded, store) : undefined;
+  const mayUseDocker = (o.runtime ?? loaded.matrix.runtime) !== 'local';
+  await reapRuns(store, dead, {
+    env: o.env,
+    emit: o.emit,
+    containers: dead.length > 0 || (mayUseDocker && loaded.cells.some((c) => c.build)),
+  });
   const run = resumed ?? (await newRun(o, loaded, store, runner));
   const done = new Map<string, CellResult>();
   if (resumed)
     for (const [id, r] of store.resultsOf(run.id)) if (isFinal(r.status)) done.set(id, r);
-  store.setState(run.id, 'running', process.pid);
   const cells = store.cellsOf(run.id);
   await mkdir(run.runDir, { recursive: true });
   const before = store.previousCompleted(loaded.identity, run);
@@ -147,14 +196,15 @@ function resumeRun(o: RunMatrixOptions, loaded: LoadedMatrix, store: ResultStore
     );
   if (found.state === 'completed')
     throw new KmatrixError('usage', `--resume: run ${found.id} already completed`);
-  if (found.pid && found.pid !== process.pid && found.state === 'running' && pidAlive(found.pid))
-    throw new KmatrixError(
-      'usage',
-      `--resume: run ${found.id} is still running (pid ${found.pid})`,
-    );
   if (o.filters.length)
     throw new KmatrixError('usage', '--resume continues a run with its own cells; drop --filter');
-  return found;
+  const claim = store.claimRun(found.id, process.pid, pidAlive);
+  if (!claim.claimed)
+    throw new KmatrixError(
+      'usage',
+      `--resume: run ${found.id} is still running (pid ${claim.holder}); wait for it, or stop it first`,
+    );
+  return { ...found, state: 'running', pid: process.pid };
 }
 
 async function newRun(
@@ -194,6 +244,7 @@ async function executeRun(
   deps: RunMatrixDeps,
   plan: PlannedRun,
   store: ResultStore,
+  choice: ExecutorChoice,
 ): Promise<ExecutedRun> {
   const { run, cells, done, baseline } = plan;
   const m = plan.loaded.matrix;
@@ -207,22 +258,10 @@ async function executeRun(
     toRun: cells.filter((c) => !done.has(c.id)).length,
     resumed: Boolean(o.resume),
     ...sizing,
+    ...(choice.queue ? { queue: choice.queue } : {}),
   });
-  const executor =
-    deps.executor ??
-    localExecutor({
-      cwd: o.cwd,
-      env: o.env,
-      cacheDir: o.cacheDir,
-      ccache: o.ccache,
-      ...(o.keepBuildDirs ? { keepBuildDirs: true } : {}),
-      ...(deps.runner ? { runner: deps.runner } : {}),
-      ...(o.onBuildEvent ? { onBuildEvent: o.onBuildEvent } : {}),
-      ...(deps.work ? { work: deps.work } : {}),
-      ...(deps.clock ? { clock: deps.clock } : {}),
-    });
   const started = Date.now();
-  const outcome = await executor
+  const outcome = await choice.executor
     .execute({
       runId: run.id,
       runDir: run.runDir,
@@ -237,33 +276,28 @@ async function executeRun(
         : {}),
       signal: o.signal,
       emit: o.emit,
-      record: (r) => recordResult(o, store, run.id, r),
+      record: (r) =>
+        recordCell(
+          r,
+          (x) => store.recordResult(run.id, x),
+          (e) => recordFailure(o, r, e),
+        ),
     })
-    .catch((e: unknown) => {
-      // Best effort: the store that failed may refuse this write too. Either way the run is
-      // not running any more (its pid is gone once kmatrix exits, so --resume accepts it).
-      try {
-        store.setState(run.id, 'interrupted');
-      } catch {
-        // the error below says what went wrong
-      }
-      throw e;
+    .catch(async (e: unknown) => {
+      markInterrupted(store, run.id);
+      throw e instanceof NoSpace ? await noSpaceError(places(o, run), e.what, run.id) : e;
     });
   store.setState(run.id, outcome.interrupted ? 'interrupted' : 'completed');
   return { outcome, durationMs: Date.now() - started };
 }
 
-/** A cell's result into the store; a failed write ends the run with an error naming the store. */
-function recordResult(o: RunMatrixOptions, store: ResultStore, runId: string, r: CellResult) {
-  try {
-    store.recordResult(runId, r);
-  } catch (e) {
-    throw new KmatrixError(
-      'io',
-      `could not record cell ${r.cellId} in the results store ${o.storePath}: ${errorMessage(e)}`,
-      'the run was stopped; cells recorded before this one are kept (kmatrix run --resume continues the run once the store can be written)',
-    );
-  }
+/** A store write that failed (not for want of space): the error that ends the run, naming the store. */
+function recordFailure(o: RunMatrixOptions, r: CellResult, e: unknown): KmatrixError {
+  return new KmatrixError(
+    'io',
+    `could not record cell ${r.cellId} in the results store ${o.storePath}: ${errorMessage(e)}`,
+    'the run was stopped; cells recorded before this one are kept (kmatrix run --resume continues the run once the store can be written)',
+  );
 }
 
 function compareWithBaseline(plan: PlannedRun, outcome: ExecuteOutcome): RunComparison {
@@ -371,4 +405,26 @@ async function reportRun(
     work,
   });
   return summary;
+}
+
+/** Where a run writes: the one that is full is named when the disk fills up. */
+function places(o: RunMatrixOptions, run?: RunRecord): Place[] {
+  return [
+    ...(run ? [{ what: 'the run dir', path: run.runDir }] : []),
+    { what: 'the results dir', path: o.resultsDir },
+    { what: 'the results store', path: dirname(o.storePath) },
+    { what: 'the cache', path: o.cacheDir },
+  ];
+}
+
+/**
+ * Best effort: the store that failed may refuse this write too. Either way the run is not
+ * running any more (its pid is gone once kmatrix exits, so --resume accepts it).
+ */
+function markInterrupted(store: ResultStore, runId: string): void {
+  try {
+    store.setState(runId, 'interrupted');
+  } catch {
+    // the error below says what went wrong
+  }
 }

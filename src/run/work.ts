@@ -10,6 +10,7 @@ import { pruneBuildDir, type PruneResult } from '../build/prune.js';
 import { runBuild } from '../build/run.js';
 import type { ConfigRequest, ConfigResult } from '../config/generate.js';
 import { errorMessage, isKmatrixError } from '../core/errors.js';
+import { isNoSpace, logSaysNoSpace } from '../fsutil/space.js';
 import type { Cell } from '../matrix/cell.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { shellComment, shellJoin, shellQuote } from '../process/shell-quote.js';
@@ -19,6 +20,8 @@ import type { CellFiles, CellStatus } from '../results/result.js';
 import type { BuildStage, CellWork, ConfigStage, StageContext } from '../schedule/cell-work.js';
 
 export interface WorkDeps {
+  /** Names and labels the run's containers (see CommandOwner). */
+  runId?: string;
   runDir: string;
   /** The tree of a cell's source (resolved once per source and shared). */
   tree: (source: string) => Promise<KernelTree>;
@@ -97,8 +100,9 @@ async function configStage(deps: WorkDeps, cell: Cell, ctx: StageContext): Promi
     );
   } catch (e) {
     if (ctx.signal.aborted) return failed('cancelled', 'config generation was stopped');
-    // conf failing on this tree is a finding about the tree, not about the machine.
-    if (isKmatrixError(e) && e.code === 'kconfig-failed')
+    // conf failing on this tree is a finding about the tree, not about the machine; make
+    // failing for want of disk space (the cache, the run dir) is about the machine.
+    if (isKmatrixError(e) && e.code === 'kconfig-failed' && !isNoSpace(e))
       return failed('fail', describe(e), { log: join(ctx.relDir, 'kconfig.log') });
     return failed('infra-error', describe(e));
   }
@@ -162,6 +166,7 @@ async function buildStage(
         allowUnsatisfied: cell.allowUnsatisfied,
         timeoutMs: ctx.timeoutMs,
         signal: ctx.signal,
+        ...(deps.runId ? { owner: { runId: deps.runId, cellId: cell.id } } : {}),
       },
       {
         runtime,
@@ -171,11 +176,17 @@ async function buildStage(
         ...(deps.ccacheDir ? { ccacheDir: deps.ccacheDir } : {}),
       },
     );
+    // A make that failed for want of disk space is not a compile error.
+    const full = r.status === 'fail' && logSaysNoSpace(await readFile(r.files.log, 'utf8'));
     if (!deps.keepBuildDirs)
       deps.onPruned?.(cell, await pruneBuildDir(r.outDir, { arch, targets: cell.targets }));
     return {
-      status: r.status,
-      ...(r.reason ? { reason: r.reason } : {}),
+      status: full ? 'infra-error' : r.status,
+      ...(full
+        ? { reason: `no space left on device while building in ${r.outDir}` }
+        : r.reason
+          ? { reason: r.reason }
+          : {}),
       diagnostics: r.diagnostics,
       files: {
         config: rel(r.files.config),

@@ -18,6 +18,7 @@ import {
 } from './hardening.js';
 import {
   tail,
+  type CommandOwner,
   type RunCommand,
   type RunOutcome,
   type Runtime,
@@ -28,6 +29,21 @@ import {
 
 /** Every container kmatrix starts carries this label (tests and cleanup find them by it). */
 export const MANAGED_LABEL = 'org.kmatrix.managed';
+/** A matrix run's containers also carry its run id and the cell id (see CommandOwner). */
+export const RUN_LABEL = 'org.kmatrix.run';
+export const CELL_LABEL = 'org.kmatrix.cell';
+/** The pid of the kmatrix process that created the container. */
+export const OWNER_PID_LABEL = 'org.kmatrix.owner-pid';
+
+/** The readable name of a run's cell container: kmatrix-<run>-<cell>. */
+export function containerName(owner: CommandOwner): string {
+  return `kmatrix-${owner.runId}-${owner.cellId}`;
+}
+
+function ownerLabels(owner: CommandOwner | undefined): Record<string, string> {
+  const mine = { [OWNER_PID_LABEL]: String(process.pid) };
+  return owner ? { ...mine, [RUN_LABEL]: owner.runId, [CELL_LABEL]: owner.cellId } : mine;
+}
 
 const CONTAINER_PATHS: Required<RuntimePaths> = { source: '/src', out: '/out', ccache: '/ccache' };
 const CONTAINER_PATH_ENV = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -59,6 +75,11 @@ export class DockerRuntime implements Runtime {
       dockerHost: opts.dockerHost,
       serverVersion: opts.serverVersion,
     };
+  }
+
+  /** Remove what is left of a run's containers on this runtime's daemon (see below). */
+  async sweepRun(runId: string): Promise<string[]> {
+    return removeRunContainers(this.opts.docker, runId);
   }
 
   paths(ws: Workspace): RuntimePaths {
@@ -115,6 +136,7 @@ export class DockerRuntime implements Runtime {
   ): Docker.ContainerCreateOptions {
     const env = this.env(ws, cmd.env);
     return {
+      ...(cmd.owner ? { name: containerName(cmd.owner) } : {}),
       Image: this.opts.imageId,
       Cmd: [...cmd.argv],
       WorkingDir: CONTAINER_PATHS.out,
@@ -126,6 +148,7 @@ export class DockerRuntime implements Runtime {
       AttachStderr: true,
       Labels: {
         ...this.opts.labels,
+        ...ownerLabels(cmd.owner),
         [MANAGED_LABEL]: 'true',
         'org.kmatrix.argv0': cmd.argv[0] ?? '',
       },
@@ -163,7 +186,7 @@ export class DockerRuntime implements Runtime {
         if (problem) return done({ kind: 'infra-error', reason: problem });
       }
       if (cmd.logFile) log = createWriteStream(cmd.logFile, { flags: 'a' });
-      container = await docker.createContainer(this.containerSpec(ws, cmd, id.user));
+      container = await createContainer(docker, this.containerSpec(ws, cmd, id.user));
       const c = container;
       const stop = (why: 'timeout' | 'cancelled') => {
         if (ended) return;
@@ -195,10 +218,7 @@ export class DockerRuntime implements Runtime {
       await c.start();
       // An abort or timeout that fired while start() was in flight could not kill yet.
       if (ended) await c.kill().catch(() => undefined);
-      const status = (await c.wait()) as {
-        StatusCode: number;
-        Error?: { Message?: string } | null;
-      };
+      const status = await waitExit(c, streamEnded);
       // The attach stream closes right after the container exits; don't hang on it.
       await Promise.race([streamEnded, new Promise((r) => setTimeout(r, 2_000))]);
       if (ended === 'timeout') return done({ kind: 'timeout', timeoutMs: cmd.timeoutMs ?? 0 });
@@ -220,6 +240,95 @@ export class DockerRuntime implements Runtime {
       if (id.handOver) await chownTree(ws.out, id.handOver.caller);
     }
   }
+}
+
+interface ExitStatus {
+  StatusCode: number;
+  Error?: { Message?: string } | null;
+}
+
+/**
+ * c.wait(), except when the daemon dies under it: the wait request then never settles
+ * (docker-modem neither resolves nor rejects on a dropped connection), and kmatrix would hang
+ * or exit with nothing recorded. The attach stream does end, with the container or with the
+ * daemon, so when it ends first the daemon is asked at once: gone, the error goes to the
+ * caller (an infra-error). It must be asked before a restarted daemon could answer: that one
+ * reports the container it killed while restoring as exited 137, which reads as a failed make.
+ */
+async function waitExit(c: Docker.Container, streamEnded: Promise<void>): Promise<ExitStatus> {
+  const waited = c.wait() as Promise<ExitStatus>;
+  waited.catch(() => undefined); // raced below; a rejection is seen there
+  const sleep = (ms: number) => new Promise<undefined>((r) => setTimeout(() => r(undefined), ms));
+  const first = await Promise.race([waited, streamEnded.then(() => undefined)]);
+  if (first) return first;
+  // Exited: wait's own answer follows within moments.
+  if (!(await c.inspect()).State.Running)
+    return (await Promise.race([waited, sleep(2_000)])) ?? ((await c.wait()) as ExitStatus);
+  // Still running with its output cut: wait on, but an exit seen only now is not trusted.
+  for (;;) {
+    const again = await Promise.race([waited, sleep(2_000)]);
+    if (again) return again;
+    const state = (await c.inspect()).State;
+    if (!state.Running)
+      throw new Error(
+        `lost the container's output and exit status while it ran (it ended with ${state.ExitCode}${state.Error ? `: ${state.Error}` : ''})`,
+      );
+  }
+}
+
+/**
+ * Create a container; when its name is taken by an earlier container of the same run and
+ * cell (one whose removal failed because the daemon died under it), remove that one first.
+ */
+async function createContainer(
+  docker: Docker,
+  spec: Docker.ContainerCreateOptions,
+): Promise<Docker.Container> {
+  try {
+    return await docker.createContainer(spec);
+  } catch (e) {
+    const status = (e as { statusCode?: number }).statusCode;
+    if (status !== 409 || !spec.name) throw e;
+    const stale = docker.getContainer(spec.name);
+    const labels = (await stale.inspect()).Config.Labels ?? {};
+    const mine = spec.Labels ?? {};
+    if (labels[RUN_LABEL] !== mine[RUN_LABEL] || labels[CELL_LABEL] !== mine[CELL_LABEL]) throw e;
+    await removeContainer(stale);
+    return await docker.createContainer(spec);
+  }
+}
+
+export interface RunContainer {
+  id: string;
+  name: string;
+  runId: string;
+}
+
+/** Containers of matrix runs on this daemon (running or not), of one run or of all. */
+export async function listRunContainers(docker: Docker, runId?: string): Promise<RunContainer[]> {
+  const found = await docker.listContainers({
+    all: true,
+    filters: { label: [MANAGED_LABEL, runId ? `${RUN_LABEL}=${runId}` : RUN_LABEL] },
+  });
+  return found.map((c) => ({
+    id: c.Id,
+    name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
+    runId: c.Labels[RUN_LABEL] ?? '',
+  }));
+}
+
+export async function removeContainerById(docker: Docker, id: string): Promise<void> {
+  await removeContainer(docker.getContainer(id));
+}
+
+/**
+ * Remove every container of a matrix run (running or not): what the daemon could not remove
+ * when it died under a command. Returns their names.
+ */
+export async function removeRunContainers(docker: Docker, runId: string): Promise<string[]> {
+  const found = await listRunContainers(docker, runId);
+  for (const c of found) await removeContainerById(docker, c.id);
+  return found.map((c) => c.name);
 }
 
 /**

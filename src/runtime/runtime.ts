@@ -34,6 +34,14 @@ export interface RunCommand {
   capture?: boolean;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** The matrix run and cell the command works for: its container is labelled and named by them. */
+  owner?: CommandOwner;
+}
+
+/** Who a command works for, so a later kmatrix can find what a killed one left behind. */
+export interface CommandOwner {
+  runId: string;
+  cellId: string;
 }
 
 /** How a command ended. A failed build is data; so is a daemon that went away. */

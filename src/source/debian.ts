@@ -5,7 +5,14 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { KmatrixError } from '../core/errors.js';
 import type { Emit, SourceEvent } from '../core/events.js';
-import { exists, publishDir, withLock } from '../fsutil/atomic.js';
+import {
+  exists,
+  publishDir,
+  removeDeadRuns,
+  removeDeadStaging,
+  withLock,
+} from '../fsutil/atomic.js';
+import { killOrphansOf } from '../process/owner.js';
 import { howItFailed, lastLines, type ProcessRunner } from '../process/runner.js';
 
 /** The suites searched, in order; the known versions live where the comment says. */
@@ -134,6 +141,8 @@ export async function resolveDebianTree(version: string, deps: DebianDeps): Prom
       }
       const deb = await download(deps, aptDir, pkg, pkgVersion);
       deps.emit({ type: 'source:extract', pkg, into: treeDir });
+      // What a killed kmatrix left writing into its staging dir is ended first.
+      await removeDeadStaging(treeDir, killOrphansOf);
       await publishDir(treeDir, async (staging) => {
         await extractDeb(deps.runner, deb, `./usr/src/${pkg}.tar.xz`, staging);
         // Written last: its presence means the tree is complete.
@@ -161,6 +170,7 @@ async function download(
     DEBIAN_SUITES.find((s) => s.known === pkg.replace('linux-source-', ''))?.suite ?? 'debian';
   deps.emit({ type: 'source:download', pkg: `${pkg}=${version}`, suite });
   // apt-get download writes into its cwd; do it in a staging dir so a cut download never looks whole.
+  await removeDeadRuns(debDir, '.partial-', killOrphansOf);
   const staging = join(debDir, `.partial-${process.pid}`);
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });

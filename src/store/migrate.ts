@@ -3,7 +3,7 @@
 // SCHEMA_VERSION in one immediate transaction, one step per version, so a fresh store and an
 // old one end in the same shape by the same code. A new shape is one more entry here.
 import type Database from 'better-sqlite3';
-import { KmatrixError } from '../core/errors.js';
+import { refuseNewerSchema } from './failure.js';
 
 export interface Migration {
   /** The version this step produces (steps run in order from the database's version + 1). */
@@ -132,11 +132,7 @@ export function migrate(
   return db
     .transaction(() => {
       const from = schemaVersion(db);
-      if (!Number.isInteger(from) || from > latest)
-        throw new KmatrixError(
-          'usage',
-          `results store ${path} has schema version ${String(from)}; this kmatrix reads versions up to ${latest} (a newer kmatrix wrote it)`,
-        );
+      refuseNewerSchema(from, latest, path);
       for (const m of steps) {
         if (m.to <= from) continue;
         m.up(db);

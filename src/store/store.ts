@@ -5,11 +5,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { errorMessage, KmatrixError } from '../core/errors.js';
 import type { Cell } from '../matrix/cell.js';
 import type { CellResult } from '../results/result.js';
 import type { CellWhy, TriageRecord } from '../results/triage.js';
 import { migrate } from './migrate.js';
+import { storeFailure } from './failure.js';
 
 export type RunState = 'running' | 'completed' | 'interrupted';
 
@@ -47,6 +47,25 @@ export interface RunRecord {
   sources: Record<string, SourceCommit>;
 }
 
+/** Open (creating or migrating) the store; SQLite failures become a KmatrixError naming it. */
+function openStore(path: string): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path);
+    // The first statement reads the file: junk, or another program's file, fails here.
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 10000');
+    migrate(db, path);
+    return db;
+  } catch (e) {
+    db?.close();
+    throw storeFailure(e, path);
+  }
+}
+
 interface RunRow {
   id: string;
   identity: string;
@@ -80,23 +99,9 @@ function toRun(r: RunRow): RunRecord {
 export class ResultStore {
   private readonly db: Database.Database;
 
+  /** Throws a KmatrixError naming the store when it cannot be used (see failure.ts). */
   constructor(readonly path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    try {
-      // The first statement reads the file: junk, or another program's file, fails here.
-      this.db.pragma('journal_mode = WAL');
-    } catch (e) {
-      this.db.close();
-      throw new KmatrixError(
-        'usage',
-        `${path} is not a kmatrix results store (${errorMessage(e)}); accepted: the SQLite file kmatrix run writes (<results>/kmatrix.db, or its --store FILE)`,
-      );
-    }
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 10000');
-    migrate(this.db, path);
+    this.db = openStore(path);
   }
 
   close(): void {
@@ -173,6 +178,47 @@ export class ResultStore {
   ): RunRecord | undefined {
     return this.runsOf(identity).find(
       (r) => r.state === 'completed' && r.id !== run.id && r.startedAt <= run.startedAt,
+    );
+  }
+
+  /**
+   * Take over an unfinished run for process `pid`, atomically (two `--resume` at once: one
+   * wins). Refused while the run is `running` under another live process.
+   */
+  claimRun(
+    id: string,
+    pid: number,
+    alive: (pid: number) => boolean,
+  ): { claimed: true; previousPid: number | null } | { claimed: false; holder: number } {
+    return this.db
+      .transaction(() => {
+        const r = this.getRun(id);
+        if (!r) throw new Error(`claimRun: no run ${id}`);
+        if (r.state === 'running' && r.pid !== null && r.pid !== pid && alive(r.pid))
+          return { claimed: false as const, holder: r.pid };
+        this.setState(id, 'running', pid);
+        return { claimed: true as const, previousPid: r.pid };
+      })
+      .immediate();
+  }
+
+  /** Runs recorded as running (some may belong to processes that were killed). */
+  runningRuns(): RunRecord[] {
+    return (
+      this.db
+        .prepare("SELECT * FROM runs WHERE state = 'running' ORDER BY started_at")
+        .all() as RunRow[]
+    ).map(toRun);
+  }
+
+  /** Mark a killed run interrupted, unless someone has claimed it since (its pid changed). */
+  markAbandoned(id: string, deadPid: number): boolean {
+    return (
+      this.db
+        .prepare(
+          "UPDATE runs SET state = 'interrupted', finished_at = ?, pid = NULL WHERE id = ? AND state = 'running' AND pid = ?",
+        )
+        .run(new Date().toISOString(), id, deadPid).changes === 1
     );
   }
 

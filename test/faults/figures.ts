@@ -1,8 +1,11 @@
 // The fault suite's figures: each fault test records one row (fault | expected | measured,
 // and whether the measurement met the expectation) after asserting on the same values.
 // Rows go to a JSON-lines file named by global setup; global teardown prints the table and
-// writes it into docs/reliability.md (test/faults/global-setup.ts).
+// writes it into docs/reliability.md (test/faults/global-setup.ts) when every fault file
+// recorded its rows (a run of one file must not wipe the others' figures).
 import { appendFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { expect } from 'vitest';
 
 export interface FigureRow {
   /** Group in the table: process, storage, input, scripts, container, disk. */
@@ -11,6 +14,8 @@ export interface FigureRow {
   expected: string;
   measured: string;
   ok: boolean;
+  /** The test file that recorded it (set by figure()). */
+  file?: string;
 }
 
 export const FIGURES_ENV = 'KMATRIX_FAULT_FIGURES';
@@ -19,7 +24,14 @@ export const FIGURES_ENV = 'KMATRIX_FAULT_FIGURES';
 export function figure(row: FigureRow): void {
   const file = process.env[FIGURES_ENV];
   if (!file) throw new Error(`${FIGURES_ENV} is not set: run the fault suite through vitest`);
-  appendFileSync(file, JSON.stringify(row) + '\n');
+  const testPath = expect.getState().testPath;
+  const from = testPath ? { file: basename(testPath) } : {};
+  appendFileSync(file, JSON.stringify({ ...row, ...from }) + '\n');
+}
+
+/** The fault files that recorded no row: the run was partial (or they failed first). */
+export function filesWithoutRows(rows: readonly FigureRow[], files: readonly string[]): string[] {
+  return files.filter((f) => !rows.some((r) => r.file === f));
 }
 
 const GROUP_ORDER = ['process', 'storage', 'input', 'scripts', 'container', 'disk'];

@@ -778,7 +778,9 @@ const CASES: Case[] = [
     setup: (c) => yaml(c, 'm.yaml', MATRIX_OK()),
     argv: (c) => ['triage', '--store', join(c.dir, 'm.yaml')],
     line: (c) =>
-      new RegExp(`^kmatrix: error: ${esc(join(c.dir, 'm.yaml'))} is not a kmatrix results store `),
+      new RegExp(
+        `^kmatrix: error: results store ${esc(join(c.dir, 'm.yaml'))} is damaged: file is not a database`,
+      ),
   },
   {
     group: 'paths',

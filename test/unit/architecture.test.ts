@@ -37,6 +37,7 @@ const LAYERS: readonly (readonly [string, number, string, (readonly string[])?])
     'the scheduler over the CellWork/Clock seam',
     ['core', 'config', 'diagnostics', 'matrix', 'results'],
   ],
+  ['queue', 14, 'what travels through Redis for queue runs: job schemas, keys, files, workers'],
   ['bisect', 15, 'bisect and config-bisect'],
   ['repro', 15, 'reproducing a test-robot report'],
   ['solve', 15, 'kmatrix solve: the Kconfig cone as a SAT question, conf as the judge'],

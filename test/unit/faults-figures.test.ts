@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   TABLE_BEGIN,
   TABLE_END,
+  filesWithoutRows,
   renderFigures,
   spliceTable,
   type FigureRow,
@@ -36,5 +37,16 @@ describe('the fault table', () => {
       `# Reliability\n\nintro\n\n${TABLE_BEGIN}\nheader\n\nNEW\n${TABLE_END}\n\nafter\n`,
     );
     expect(spliceTable('# R\n', 'T', 'h')).toBe(`# R\n\n${TABLE_BEGIN}\nh\n\nT\n${TABLE_END}\n`);
+  });
+
+  it('names the fault files that recorded no row (the doc is rewritten only when none)', () => {
+    const rows = [
+      { ...row('storage', 'full'), file: 'disk-full.test.ts' },
+      { ...row('storage', 'full 2'), file: 'disk-full.test.ts' },
+    ];
+    expect(filesWithoutRows(rows, ['disk-full.test.ts', 'store.test.ts'])).toEqual([
+      'store.test.ts',
+    ]);
+    expect(filesWithoutRows(rows, ['disk-full.test.ts'])).toEqual([]);
   });
 });

@@ -10,7 +10,8 @@ import { execaRunner } from '../../process/runner.js';
 import { configJson, renderConfigCells, type ExplainedConfig } from '../../report/config-table.js';
 import { progressReporter } from '../../report/progress.js';
 import type { SourceSpec } from '../../source/spec.js';
-import type { CliIo } from '../io.js';
+import { KmatrixError } from '../../core/errors.js';
+import { interruptible, type CliIo } from '../io.js';
 import {
   addConfigOptions,
   cpuCount,
@@ -81,24 +82,43 @@ export function registerConfig(program: Command, io: CliIo, setExit: (code: numb
             : raw.out
           : defaultOutDir(io.cwd, tree.label, opts, arch);
       const queue = new PQueue({ concurrency: raw.jobs ?? cpuCount() });
-      const cells = await Promise.all(
-        opts.arches.map((arch) =>
-          queue.add(async (): Promise<ExplainedConfig> => {
-            const result = await wiring.generateConfig({
-              tree,
-              arch,
-              toolchain: opts.toolchain,
-              base: opts.base,
-              pins: opts.pins,
-              outDir: outFor(arch),
-            });
-            return { result, explanations: await explainResult(tree, arch, result) };
-          }),
-        ),
-      );
+      const cells = await interruptible(io.signal, async (signal) => {
+        // Every arch settles (an interrupted one removes its staging dir) before we go on.
+        const settled = await Promise.allSettled(
+          opts.arches.map((arch) =>
+            queue.add(async (): Promise<ExplainedConfig> => {
+              if (signal.aborted) throw stopped(signal);
+              const result = await wiring.generateConfig(
+                {
+                  tree,
+                  arch,
+                  toolchain: opts.toolchain,
+                  base: opts.base,
+                  pins: opts.pins,
+                  outDir: outFor(arch),
+                },
+                signal,
+              );
+              return { result, explanations: await explainResult(tree, arch, result) };
+            }),
+          ),
+        );
+        if (signal.aborted) throw stopped(signal);
+        return settled.map((s) => {
+          if (s.status === 'rejected') throw s.reason;
+          return s.value;
+        });
+      });
       io.stdout.write(
         raw.json ? JSON.stringify(configJson(cells), null, 2) + '\n' : renderConfigCells(cells),
       );
       setExit(cells.every((c) => c.result.verdict === 'satisfied') ? 0 : 1);
     });
+}
+
+function stopped(signal: AbortSignal): KmatrixError {
+  return new KmatrixError(
+    'command-failed',
+    `stopped (${String(signal.reason)}): nothing was written (an output dir is published only once complete)`,
+  );
 }

@@ -7,7 +7,7 @@ import { listImages } from '../../image-build/list.js';
 import { imageEventLine, renderImageList } from '../../report/images.js';
 import { connectDocker, describeUnavailable } from '../../docker/client.js';
 import { TOOLCHAINS, isToolchainName, type ToolchainName } from '../../toolchain/toolchains.js';
-import type { CliIo } from '../io.js';
+import { interruptible, type CliIo } from '../io.js';
 import { jsonOption } from '../options.js';
 
 async function requireDocker(env: NodeJS.ProcessEnv) {
@@ -53,19 +53,30 @@ export function registerImages(program: Command, io: CliIo, setExit: (code: numb
       const toolchains = parseToolchains(opts.toolchain);
       const conn = await requireDocker(io.env);
       io.stderr.write(`docker daemon ${conn.serverVersion} at ${conn.endpoint.host}\n`);
-      const built = [];
-      for (const tc of toolchains) {
-        built.push(
-          await buildToolchainImage(tc, {
+      const built = await interruptible(io.signal, async (signal) => {
+        const out = [];
+        for (const tc of toolchains) {
+          const image = await buildToolchainImage(tc, {
             docker: conn.docker,
             runner: execaRunner,
             emit: (e) => {
               const line = imageEventLine(e, opts.verbose ?? false);
               if (line !== undefined) io.stderr.write(`${line}\n`);
             },
-          }),
-        );
-      }
+            signal,
+          }).catch((e: unknown) => {
+            // The daemon stops the build (and removes its step container) when we hang up.
+            if (signal.aborted)
+              throw new KmatrixError(
+                'command-failed',
+                `stopped (${String(signal.reason)}): kmatrix/${tc} was not built`,
+              );
+            throw e;
+          });
+          out.push(image);
+        }
+        return out;
+      });
       if (opts.json) io.stdout.write(JSON.stringify(built, null, 2) + '\n');
       else for (const b of built) io.stdout.write(`${b.tag}\t${b.id}\n`);
       setExit(0);

@@ -20,9 +20,11 @@ import {
   cacheDirOption,
   collect,
   durationOption,
+  executorOption,
   jsonOption,
   noCcacheOption,
   pathOption,
+  redisOption,
   resultsDirOption,
   runtimeOption,
   wholeNumberOption,
@@ -46,6 +48,8 @@ interface RunOptions {
   events?: string;
   json?: boolean;
   list?: boolean;
+  executor?: 'local' | 'queue';
+  redis?: string;
 }
 
 export function registerRun(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -95,6 +99,16 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
       wholeNumberOption('-j, --make-jobs <n>', 'make -j of each build (default: CPUs / builds)'),
     )
     .addOption(wholeNumberOption('--config-jobs <n>', 'config stages at once (default: CPUs)'))
+    .addOption(
+      executorOption(
+        "where cells run: local (this machine) or queue (kmatrix workers via Redis); default: the matrix's executor.kind",
+      ),
+    )
+    .addOption(
+      redisOption(
+        "the queue's Redis (redis://HOST:PORT, rediss://..., unix:///PATH); default: the matrix's executor.url, else $KMATRIX_REDIS_URL",
+      ),
+    )
     .addOption(cacheDirOption(io))
     .addOption(noCcacheOption())
     .option('--no-triage', 'do not triage new failures this time (the matrix has triage.enabled)')
@@ -161,6 +175,8 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
             },
             ccache: raw.ccache,
             ...(raw.triage ? {} : { triage: false }),
+            ...(raw.executor ? { executor: raw.executor } : {}),
+            ...(raw.redis !== undefined ? { redisUrl: raw.redis } : {}),
             ...(raw.keepBuildDirs ? { keepBuildDirs: true } : {}),
             signal,
             emit: (e) => reporters.forEach((r) => r.emit(e)),

@@ -132,7 +132,7 @@ describe('store migration', () => {
     const path = join(dir, 'matrix.yaml');
     await writeFile(path, 'name: not a store\n');
     expect(() => new ResultStore(path)).toThrow(
-      `${path} is not a kmatrix results store (file is not a database); accepted: the SQLite file kmatrix run writes`,
+      `results store ${path} is damaged: file is not a database (SQLITE_NOTADB)`,
     );
     expect(await readFile(path, 'utf8')).toBe('name: not a store\n');
     expect(await readdir(dir)).toEqual(['matrix.yaml']);

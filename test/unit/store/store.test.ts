@@ -1,5 +1,8 @@
 // The SQLite store on its own: runs and cells, results replaced atomically with their
 // diagnostics, and which run is the baseline (completed runs only, same identity).
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ResultStore } from '../../../src/store/store.js';
 import type { CellResult } from '../../../src/results/result.js';
@@ -60,6 +63,36 @@ describe('ResultStore', () => {
     expect(s.latestUnfinished('name:a')?.id).toBe('r3');
     s.setState('r3', 'completed');
     expect(s.latestUnfinished('name:a')?.id).toBe('r2');
+    s.close();
+  });
+
+  it('lets one of two resumers claim a killed run; a live holder is refused', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kmatrix-store-'));
+    const file = join(dir, 'kmatrix.db');
+    const a = new ResultStore(file);
+    const b = new ResultStore(file);
+    a.createRun({ ...run('r1', 'name:a', '2026-01-01T00:00:00Z'), pid: 111 }, [cell('c')]);
+    const alive = new Set([222]);
+    const isAlive = (pid: number) => alive.has(pid);
+    expect(a.claimRun('r1', 222, isAlive)).toEqual({ claimed: true, previousPid: 111 });
+    expect(b.claimRun('r1', 333, isAlive)).toEqual({ claimed: false, holder: 222 });
+    alive.delete(222);
+    expect(b.claimRun('r1', 333, isAlive)).toEqual({ claimed: true, previousPid: 222 });
+    expect(a.getRun('r1')).toMatchObject({ state: 'running', pid: 333 });
+    a.close();
+    b.close();
+  });
+
+  it('marks a killed run interrupted unless it was claimed since', () => {
+    const s = new ResultStore(':memory:');
+    s.createRun({ ...run('r1', 'name:a', '2026-01-01T00:00:00Z'), pid: 111 }, [cell('c')]);
+    s.createRun({ ...run('r2', 'name:a', '2026-01-02T00:00:00Z'), pid: 112 }, [cell('c')]);
+    expect(s.runningRuns().map((r) => r.id)).toEqual(['r1', 'r2']);
+    s.claimRun('r2', 999, () => false);
+    expect(s.markAbandoned('r1', 111)).toBe(true);
+    expect(s.markAbandoned('r2', 112)).toBe(false);
+    expect(s.getRun('r1')).toMatchObject({ state: 'interrupted', pid: null });
+    expect(s.getRun('r2')).toMatchObject({ state: 'running', pid: 999 });
     s.close();
   });
 });
