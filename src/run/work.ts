@@ -9,6 +9,7 @@ import type { BuildEvent } from '../build/events.js';
 import { pruneBuildDir, type PruneResult } from '../build/prune.js';
 import { runBuild } from '../build/run.js';
 import type { ConfigRequest, ConfigResult } from '../config/generate.js';
+import type { Pin } from '../config/pin.js';
 import { errorMessage, isKmatrixError } from '../core/errors.js';
 import type { Cell } from '../matrix/cell.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -17,6 +18,7 @@ import type { KernelTree } from '../source/tree.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
 import type { CellFiles } from '../results/result.js';
 import type { BuildStage, CellWork, ConfigStage, StageContext } from '../schedule/scheduler.js';
+import { solveCell, writeSolveFiles, type CellSolver } from './solve-cell.js';
 
 export interface WorkDeps {
   runDir: string;
@@ -31,11 +33,15 @@ export interface WorkDeps {
   keepBuildDirs?: boolean;
   /** Told what pruning a cell's build dir removed. */
   onPruned?: (cell: Cell, r: PruneResult) => void;
+  /** For `solve: true` cells (solve-cell.ts). */
+  solve?: CellSolver;
 }
 
 interface Handle {
   tree: KernelTree;
   config: ConfigResult;
+  /** The pins the config was generated with (the cell's, plus solve's extra pins). */
+  pins: Pin[];
 }
 
 export const CONFIG_REPRODUCER = 'reproducer.sh';
@@ -81,6 +87,10 @@ export function realWork(deps: WorkDeps): CellWork {
           files: {},
         };
       }
+      const solved = cell.solve ? await solveCell(deps.solve, cell, tree, arch, ctx) : undefined;
+      if (solved?.kind === 'failed')
+        return { kind: 'failed', status: solved.status, reason: solved.reason, files: {} };
+      const pins = solved?.pins ?? cell.pins;
       let config: ConfigResult;
       try {
         config = await deps.generateConfig(
@@ -89,7 +99,7 @@ export function realWork(deps: WorkDeps): CellWork {
             arch,
             toolchain: cell.toolchain,
             base: cell.base,
-            pins: cell.pins,
+            pins,
             outDir: ctx.outDir,
           },
           ctx.signal,
@@ -114,9 +124,10 @@ export function realWork(deps: WorkDeps): CellWork {
         log: rel(join(config.outDir, 'kconfig.log')),
         result: rel(join(config.outDir, 'kmatrix-config.json')),
       };
+      if (solved) files.solve = rel(await writeSolveFiles(solved.report, config.outDir));
       if (!cell.build) {
         const repro = join(config.outDir, CONFIG_REPRODUCER);
-        await writeFile(repro, configReproducer(cell, tree, config));
+        await writeFile(repro, configReproducer({ ...cell, pins }, tree, config));
         await chmod(repro, 0o755);
         files.reproducer = rel(repro);
       }
@@ -127,12 +138,17 @@ export function realWork(deps: WorkDeps): CellWork {
         configHash: configHash(configText, tree, cell),
         diagnostics: config.diagnostics,
         files,
-        handle: { tree, config } satisfies Handle,
+        handle: { tree, config, pins } satisfies Handle,
+        ...(solved ? { solve: solved.solve } : {}),
+        // a proof says more than the pin table: it ends the cell config-unsatisfied with it
+        ...(solved?.solve.verdict === 'unsatisfiable' && solved.solve.reason
+          ? { reason: `kmatrix solve: ${solved.solve.reason}` }
+          : {}),
       };
     },
 
     async build(cell: Cell, handle: unknown, ctx): Promise<BuildStage> {
-      const { tree, config } = handle as Handle;
+      const { tree, config, pins } = handle as Handle;
       const arch = findArch(cell.arch)!;
       let runtime: Runtime;
       try {
@@ -153,7 +169,7 @@ export function realWork(deps: WorkDeps): CellWork {
             arch,
             toolchain: cell.toolchain,
             base: cell.base,
-            pins: cell.pins,
+            pins,
             outDir: ctx.outDir,
             targets: cell.targets,
             jobs: ctx.makeJobs,

@@ -11,7 +11,7 @@ import { countBySeverity } from '../diagnostics/parse.js';
 import { cellLabel, type Cell } from '../matrix/cell.js';
 import type { CellRef, RunEvent } from '../results/events.js';
 import type { Sizing } from './resources.js';
-import type { CellFiles, CellResult, CellStatus } from '../results/result.js';
+import type { CellFiles, CellResult, CellSolve, CellStatus } from '../results/result.js';
 
 export interface StageContext {
   /** The cell's directory (absolute) and the same relative to the run dir. */
@@ -35,6 +35,10 @@ export type ConfigStage =
       files: CellFiles;
       /** Whatever the build stage needs from the config stage (opaque here). */
       handle: unknown;
+      /** Why the pins did not hold, when the work knows better than the pin table (a proof). */
+      reason?: string;
+      /** What kmatrix solve did first (`solve: true` cells). */
+      solve?: CellSolve;
     }
   | {
       kind: 'failed';
@@ -233,7 +237,9 @@ export async function schedule(o: ScheduleOptions): Promise<ScheduleOutcome> {
             status: unsatisfied ? 'config-unsatisfied' : 'pass',
             ...(unsatisfied
               ? {
-                  reason: `${bad.length} pin(s) did not hold: ${bad.map((p) => `${p.symbol} (${p.status})`).join(', ')}`,
+                  reason:
+                    stage.reason ??
+                    `${bad.length} pin(s) did not hold: ${bad.map((p) => `${p.symbol} (${p.status})`).join(', ')}`,
                 }
               : {}),
             stage: 'config',
@@ -250,6 +256,7 @@ export async function schedule(o: ScheduleOptions): Promise<ScheduleOutcome> {
             dedupedFrom: null,
             files: stage.files,
             artifacts: [],
+            ...(stage.solve ? { solve: stage.solve } : {}),
           });
           return;
         }
@@ -274,9 +281,19 @@ export async function schedule(o: ScheduleOptions): Promise<ScheduleOutcome> {
     if (r.configHash && r.stage === 'build' && !r.dedupedFrom) builtBefore.set(r.configHash, r);
 
   const followerResult = (f: Configured, lead: CellResult, leadId: string) => {
+    // the build is the lead's; the config (and what solve did for it) is the follower's own
+    const shared: CellResult = { ...lead };
+    delete shared.solve;
+    const files = { ...lead.files };
+    delete files.solve;
     finish(f.cell, {
-      ...lead,
-      files: { ...lead.files, ...(f.stage.files.config ? { config: f.stage.files.config } : {}) },
+      ...shared,
+      ...(f.stage.solve ? { solve: f.stage.solve } : {}),
+      files: {
+        ...files,
+        ...(f.stage.files.config ? { config: f.stage.files.config } : {}),
+        ...(f.stage.files.solve ? { solve: f.stage.files.solve } : {}),
+      },
       verdict: f.stage.verdict,
       pins: f.stage.pins,
       durationMs: f.configMs,
@@ -375,8 +392,12 @@ export async function schedule(o: ScheduleOptions): Promise<ScheduleOutcome> {
         attempts: lead.attempts + attempt - 1,
         configHash: lead.stage.configHash,
         dedupedFrom: null,
-        files: out.files,
+        files: {
+          ...out.files,
+          ...(lead.stage.files.solve ? { solve: lead.stage.files.solve } : {}),
+        },
         artifacts: out.artifacts,
+        ...(lead.stage.solve ? { solve: lead.stage.solve } : {}),
       });
       const leadResult = results.get(lead.cell.id)!;
       if (leadResult.status !== 'cancelled')
