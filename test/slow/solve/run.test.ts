@@ -1,6 +1,7 @@
 // `solve: true` through `kmatrix run`, as a user runs it: the built CLI on the Debian 6.12
-// tree, config-only tinyconfig cells (the solver's answer is checked by conf; a build would
-// prove nothing more). x86_64 gets the extra pin and passes where the same pins without solve
+// tree (as debian:6.12, so the made tinyconfig is shared through the cache with kmatrix
+// config and the other solve tests), config-only tinyconfig cells (the solver's answer is
+// checked by conf; a build would prove nothing more). x86_64 gets the extra pin and passes where the same pins without solve
 // end config-unsatisfied; arm ends config-unsatisfied with the proof's line and file.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../../src/report/run-summary.js';
 import { kmatrix } from '../../helpers/cli.js';
-import { treePath } from '../../helpers/trees.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -23,7 +23,7 @@ describe('kmatrix run with solve: true', () => {
     await writeFile(
       join(dir, 'matrix.yaml'),
       `name: solve
-sources: [${treePath('6.12')}]
+sources: [debian:6.12]
 architectures: [arm, x86_64]
 runtime: local
 configs:
@@ -79,7 +79,7 @@ exclude:
 
     const md = await file('summary.md');
     expect(md).toContain(
-      `SOLVE        ${treePath('6.12')} x86_64 crash-no-kexec gcc [${x86.id}]: extra pins from solve: KEXEC_FILE=y`,
+      `SOLVE        debian:6.12 x86_64 crash-no-kexec gcc [${x86.id}]: extra pins from solve: KEXEC_FILE=y`,
     );
     expect(md).toContain(`[${arm.id}]: unsatisfiable, no extra pins can help: no config of`);
   });
