@@ -22,6 +22,8 @@ step "fast tests"
 npm run -s test:fast
 
 step "machine setup (Debian packages, dockerd, images)"
+# Where the time went, printed also when a suite fails.
+trap 'node scripts/test-times.mjs || true' EXIT
 eval "$(bash scripts/setup.sh --docker | grep '^export ')"
 export DOCKER_HOST
 

@@ -20,6 +20,11 @@ export interface Arch {
    * change a config generated on a host that has it.
    */
   libcPackage: string;
+  /**
+   * Debian's libgcc dev package for the triplet (crtbegin.o, libgcc.a). gcc pulls it in; the
+   * clang image installs it beside libcPackage so clang can link userspace for the arch too.
+   */
+  libgccPackage: string;
   /** make target that produces the arch's default config. */
   defconfigTarget: string;
   /** make target for the bootable image (what `--targets kernel` builds). */
@@ -40,6 +45,7 @@ const table: readonly Arch[] = [
     gccPackage: 'gcc',
     binutilsPackage: 'binutils',
     libcPackage: 'libc6-dev',
+    libgccPackage: 'libgcc-12-dev',
     defconfigTarget: 'defconfig',
     imageTarget: 'bzImage',
     imagePath: 'arch/x86/boot/bzImage',
@@ -54,6 +60,7 @@ const table: readonly Arch[] = [
     gccPackage: 'gcc-i686-linux-gnu',
     binutilsPackage: 'binutils-i686-linux-gnu',
     libcPackage: 'libc6-dev-i386-cross',
+    libgccPackage: 'libgcc-12-dev-i386-cross',
     defconfigTarget: 'defconfig',
     imageTarget: 'bzImage',
     imagePath: 'arch/x86/boot/bzImage',
@@ -68,6 +75,7 @@ const table: readonly Arch[] = [
     gccPackage: 'gcc-arm-linux-gnueabihf',
     binutilsPackage: 'binutils-arm-linux-gnueabihf',
     libcPackage: 'libc6-dev-armhf-cross',
+    libgccPackage: 'libgcc-12-dev-armhf-cross',
     defconfigTarget: 'defconfig',
     imageTarget: 'zImage',
     imagePath: 'arch/arm/boot/zImage',
@@ -82,6 +90,7 @@ const table: readonly Arch[] = [
     gccPackage: 'gcc-arm-linux-gnueabi',
     binutilsPackage: 'binutils-arm-linux-gnueabi',
     libcPackage: 'libc6-dev-armel-cross',
+    libgccPackage: 'libgcc-12-dev-armel-cross',
     defconfigTarget: 'defconfig',
     imageTarget: 'zImage',
     imagePath: 'arch/arm/boot/zImage',
@@ -96,6 +105,7 @@ const table: readonly Arch[] = [
     gccPackage: 'gcc-aarch64-linux-gnu',
     binutilsPackage: 'binutils-aarch64-linux-gnu',
     libcPackage: 'libc6-dev-arm64-cross',
+    libgccPackage: 'libgcc-12-dev-arm64-cross',
     defconfigTarget: 'defconfig',
     imageTarget: 'Image',
     imagePath: 'arch/arm64/boot/Image',
@@ -110,6 +120,7 @@ const table: readonly Arch[] = [
     gccPackage: 'gcc-s390x-linux-gnu',
     binutilsPackage: 'binutils-s390x-linux-gnu',
     libcPackage: 'libc6-dev-s390x-cross',
+    libgccPackage: 'libgcc-12-dev-s390x-cross',
     defconfigTarget: 'defconfig',
     imageTarget: 'bzImage',
     imagePath: 'arch/s390/boot/bzImage',
@@ -124,6 +135,7 @@ const table: readonly Arch[] = [
     gccPackage: 'gcc-riscv64-linux-gnu',
     binutilsPackage: 'binutils-riscv64-linux-gnu',
     libcPackage: 'libc6-dev-riscv64-cross',
+    libgccPackage: 'libgcc-12-dev-riscv64-cross',
     defconfigTarget: 'defconfig',
     imageTarget: 'Image',
     imagePath: 'arch/riscv/boot/Image',
@@ -138,6 +150,7 @@ const table: readonly Arch[] = [
     gccPackage: 'gcc-powerpc64le-linux-gnu',
     binutilsPackage: 'binutils-powerpc64le-linux-gnu',
     libcPackage: 'libc6-dev-ppc64el-cross',
+    libgccPackage: 'libgcc-12-dev-ppc64el-cross',
     defconfigTarget: 'ppc64le_defconfig',
     imageTarget: 'vmlinux',
     imagePath: 'vmlinux',
@@ -152,6 +165,7 @@ const table: readonly Arch[] = [
     gccPackage: 'gcc-mips-linux-gnu',
     binutilsPackage: 'binutils-mips-linux-gnu',
     libcPackage: 'libc6-dev-mips-cross',
+    libgccPackage: 'libgcc-12-dev-mips-cross',
     defconfigTarget: 'defconfig',
     imageTarget: 'vmlinux',
     imagePath: 'vmlinux',
@@ -169,6 +183,14 @@ export const ARCHES: readonly Arch[] = table;
  */
 export function gccToolchainPackages(): string[] {
   return [...new Set(ARCHES.flatMap((a) => [a.gccPackage, a.libcPackage]))];
+}
+
+/**
+ * libc and libgcc dev for every arch: what the clang image installs so that clang links
+ * userspace for each arch as it does on a host with the gcc cross packages (CC_CAN_LINK).
+ */
+export function clangLinkPackages(): string[] {
+  return [...new Set(ARCHES.flatMap((a) => [a.libcPackage, a.libgccPackage]))];
 }
 
 export function archNames(): string[] {

@@ -76,7 +76,7 @@ export type ConfigBisectResult = {
 );
 
 /** Symbols whose values differ (absent = n); pure. */
-export function configDiff(good: ConfigValues, bad: ConfigValues): SymbolChange[] {
+function configDiff(good: ConfigValues, bad: ConfigValues): SymbolChange[] {
   const out: SymbolChange[] = [];
   const symbols = new Set([...good.keys(), ...bad.keys()]);
   for (const s of [...symbols].sort()) {

@@ -1,5 +1,5 @@
 // Progress of a bisect as typed events; src/report/bisect.ts renders them as lines on stderr.
-import type { Verdict } from './search.js';
+import type { StepVerdict } from './search.js';
 
 export type BisectEvent =
   | { type: 'bisect:range'; commits: number; candidates: number; filter: string }
@@ -12,6 +12,6 @@ export type BisectEvent =
       subject: string;
       role: 'good endpoint' | 'bad endpoint' | 'probe' | 'suspect' | 'parent';
     }
-  | { type: 'bisect:verdict'; sha: string; verdict: Verdict; why: string; ms: number }
+  | { type: 'bisect:verdict'; sha: string; verdict: StepVerdict; why: string; ms: number }
   | { type: 'bisect:suspects'; symbols: string[]; commits: string[] }
   | { type: 'bisect:note'; text: string };

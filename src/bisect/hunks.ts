@@ -38,7 +38,7 @@ export function parseUnifiedDiff(text: string): Hunk[] {
 }
 
 /** Symbols (without CONFIG_) a hunk names in its changed lines, context or function header. */
-export function symbolsInHunk(h: Hunk, symbols: ReadonlySet<string>): string[] {
+function symbolsInHunk(h: Hunk, symbols: ReadonlySet<string>): string[] {
   const found = new Set<string>();
   const text = [h.header, ...h.lines].join('\n');
   for (const m of text.matchAll(/\b(?:CONFIG_)?([A-Z0-9_]+)\b/g)) {

@@ -110,7 +110,7 @@ export function isKconfigInput(path: string, ctx: InputContext): boolean {
  * Paths a build of `arch` never reads: documentation, other archs' trees, userspace tools,
  * metadata. A commit touching only these cannot change a build's outcome.
  */
-export const NON_BUILD_RULES: readonly InputRule[] = [
+const NON_BUILD_RULES: readonly InputRule[] = [
   {
     pattern: 'Documentation/**',
     reason: 'not compiled (kernel-doc runs only for htmldocs)',

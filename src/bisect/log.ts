@@ -1,6 +1,6 @@
 // The bisect log kmatrix writes: the format `git bisect log` prints, so `git bisect replay`
 // reaches the same first bad commit in any clone of the repository.
-import { shellComment, shellQuote } from '../process/shell-quote.js';
+import { shellComment } from '../process/shell-quote.js';
 
 export interface LogEntry {
   sha: string;
@@ -30,9 +30,4 @@ export function renderBisectLog(o: {
   if (o.firstBad)
     out.push(`# first bad commit: [${o.firstBad.sha}] ${shellComment(o.firstBad.subject)}`);
   return out.join('\n') + '\n';
-}
-
-/** For docs and messages: how to replay. */
-export function replayHint(logFile: string): string {
-  return `git bisect replay ${shellQuote(logFile)}`;
 }

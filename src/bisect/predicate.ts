@@ -25,7 +25,7 @@ import {
   type KconfigPlace,
   type RequireResult,
 } from './configure.js';
-import type { Verdict } from './search.js';
+import type { StepVerdict } from './search.js';
 
 export type Predicate =
   | { kind: 'config'; requires: Pin[] }
@@ -43,7 +43,7 @@ export type Predicate =
 
 /** A predicate's answer for one state of the tree. */
 export interface Judgement {
-  verdict: Verdict;
+  verdict: StepVerdict;
   why: string;
   requires?: RequireResult[];
   /** Error diagnostics of a build (fingerprints). */

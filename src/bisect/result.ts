@@ -9,14 +9,14 @@ import type { SymbolExplanation } from './explain-at.js';
 import type { CommitInfo } from './git.js';
 import { renderBisectLog, type LogEntry } from './log.js';
 import { matchLabels, type MatchSpec, type Predicate } from './predicate.js';
-import type { Verdict } from './search.js';
+import type { StepVerdict } from './search.js';
 
 export type { SymbolExplanation } from './explain-at.js';
 
 export interface StepRecord {
   sha: string;
   subject: string;
-  verdict: Verdict;
+  verdict: StepVerdict;
   why: string;
   /** false: decided without running the predicate (same inputs as `inferredFrom`). */
   tested: boolean;

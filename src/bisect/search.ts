@@ -3,12 +3,12 @@
 // sits just before index 0. Works for one worker (plain bisection) or k workers
 // (k-section: k probes split the range into k+1 parts each round).
 
-export type Verdict = 'good' | 'bad' | 'skip';
+export type StepVerdict = 'good' | 'bad' | 'skip';
 
 export interface SearchState {
   /** Number of candidates; index n-1 is the bad endpoint. */
   n: number;
-  verdicts: ReadonlyMap<number, Verdict>;
+  verdicts: ReadonlyMap<number, StepVerdict>;
 }
 
 export type SearchOutcome =
@@ -79,13 +79,17 @@ export function roundsLeft(s: SearchState, k: number): number {
  */
 export async function driveSearch(
   n: number,
-  initial: ReadonlyMap<number, Verdict>,
+  initial: ReadonlyMap<number, StepVerdict>,
   workers: number,
   suspects: readonly number[],
-  test: (indices: number[], role: 'suspect' | 'probe', state: SearchState) => Promise<Verdict[]>,
+  test: (
+    indices: number[],
+    role: 'suspect' | 'probe',
+    state: SearchState,
+  ) => Promise<StepVerdict[]>,
 ): Promise<{
   outcome: Exclude<SearchOutcome, { kind: 'continue' }>;
-  verdicts: Map<number, Verdict>;
+  verdicts: Map<number, StepVerdict>;
 }> {
   const verdicts = new Map(initial);
   const queue = [...suspects];
@@ -100,7 +104,7 @@ export async function driveSearch(
       role = 'suspect';
     }
     if (probes.length < workers) {
-      const pretend = new Map<number, Verdict>(verdicts);
+      const pretend = new Map<number, StepVerdict>(verdicts);
       for (const p of probes) pretend.set(p, 'skip');
       const more = nextProbes({ n, verdicts: pretend }, workers - probes.length);
       if (probes.length === 0) role = 'probe';

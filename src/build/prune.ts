@@ -8,7 +8,7 @@ import type { Arch } from '../arch/arches.js';
 import type { BuildTarget } from './targets.js';
 
 /** Files kmatrix itself writes into a build or cell directory. */
-export const KMATRIX_FILES = [
+const KMATRIX_FILES = [
   '.config',
   'base.config',
   'build.log',

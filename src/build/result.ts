@@ -1,6 +1,6 @@
 // What one build cell produced, as written to result.json. Failures are values here.
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import type { PinResult, Verdict } from '../config/verify.js';
+import type { PinResult, ConfigVerdict } from '../config/verify.js';
 import type { RuntimeInfo } from '../runtime/runtime.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
 import type { BuildTarget } from './targets.js';
@@ -44,7 +44,7 @@ export interface BuildResult {
     targets: BuildTarget[];
   };
   config: {
-    verdict: Verdict;
+    verdict: ConfigVerdict;
     pins: PinResult[];
     allowUnsatisfied: boolean;
     kconfigWarnings: string[];

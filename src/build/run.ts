@@ -46,8 +46,8 @@ export interface BuildDeps {
 }
 
 export const RESULT_JSON = 'result.json';
-export const BUILD_LOG = 'build.log';
-export const REPRODUCER = 'reproducer.sh';
+const BUILD_LOG = 'build.log';
+const REPRODUCER = 'reproducer.sh';
 
 /** Identical in both runtimes, so a docker and a local build of a cell match. */
 const BUILD_ENV = { KBUILD_BUILD_USER: 'kmatrix', KBUILD_BUILD_HOST: 'kmatrix' };
@@ -70,23 +70,78 @@ export function makeArgv(
   ];
 }
 
+/** One build in progress: the request and what every stage of it shares. */
+interface Build {
+  req: BuildRequest;
+  deps: BuildDeps;
+  /** The label in events and the log. */
+  cell: string;
+  files: BuildResult['files'];
+  cc: string;
+  makeVars: string[];
+  started: number;
+  startedAt: string;
+}
+
+/** Where the make stage ended: the first target (or compiler check) that did not pass. */
+interface Made {
+  status: BuildStatus;
+  reason?: string;
+  targets: TargetResult[];
+  compilerVersion: string;
+}
+
 export async function runBuild(req: BuildRequest, deps: BuildDeps): Promise<BuildResult> {
   const started = Date.now();
-  const startedAt = new Date(started).toISOString();
-  const cell = `${req.tree.label}/${req.arch.name}/${req.base.kind}/${req.toolchain}`;
-  const { runtime, emit } = deps;
-  const files = {
-    config: join(req.outDir, '.config'),
-    log: join(req.outDir, BUILD_LOG),
-    result: join(req.outDir, RESULT_JSON),
-    reproducer: join(req.outDir, REPRODUCER),
+  const b: Build = {
+    req,
+    deps,
+    cell: `${req.tree.label}/${req.arch.name}/${req.base.kind}/${req.toolchain}`,
+    files: {
+      config: join(req.outDir, '.config'),
+      log: join(req.outDir, BUILD_LOG),
+      result: join(req.outDir, RESULT_JSON),
+      reproducer: join(req.outDir, REPRODUCER),
+    },
+    cc: compilerCommand(req.arch, req.toolchain),
+    makeVars: toolchainMakeVars(req.arch, req.toolchain),
+    started,
+    startedAt: new Date(started).toISOString(),
   };
-  const cc = compilerCommand(req.arch, req.toolchain);
-  const makeVars = toolchainMakeVars(req.arch, req.toolchain);
+  const configured = await configure(b);
+  if (configured.kind === 'ended') return configured.result;
+  const { cfg } = configured;
+  deps.emit({ type: 'build:config', cell: b.cell, verdict: cfg.verdict });
 
-  let cfg: ConfigResult;
+  // Docker would create a missing bind source as root; make it ours first.
+  if (deps.ccacheDir) await mkdir(deps.ccacheDir, { recursive: true });
+  const generatedConfig = await readFile(b.files.config, 'utf8');
+  await writeFile(b.files.log, `# kmatrix build ${b.cell}\n# ${runtimeLine(deps.runtime)}\n`);
+  const made =
+    cfg.verdict === 'unsatisfied' && !req.allowUnsatisfied
+      ? unsatisfied(b, cfg)
+      : await makeTargets(b, configValues(generatedConfig));
+  const builtConfig = await readFile(b.files.config, 'utf8');
+  const result = await resultOf(b, cfg, made, configChanges(generatedConfig, builtConfig));
+  await writeReproducer(b, cfg, result, builtConfig);
+  await writeFile(b.files.result, JSON.stringify(result, null, 2) + '\n');
+  deps.emit({
+    type: 'build:done',
+    cell: b.cell,
+    status: result.status,
+    ms: result.durationMs,
+    outDir: req.outDir,
+  });
+  return result;
+}
+
+/** Config generation; a Kconfig run that failed or was cancelled ends the build here. */
+async function configure(
+  b: Build,
+): Promise<{ kind: 'configured'; cfg: ConfigResult } | { kind: 'ended'; result: BuildResult }> {
+  const { req } = b;
   try {
-    cfg = await deps.generateConfig({
+    const cfg = await b.deps.generateConfig({
       tree: req.tree,
       arch: req.arch,
       toolchain: req.toolchain,
@@ -94,6 +149,7 @@ export async function runBuild(req: BuildRequest, deps: BuildDeps): Promise<Buil
       pins: req.pins,
       outDir: req.outDir,
     });
+    return { kind: 'configured', cfg };
   } catch (e) {
     // Usage problems (bad tree, missing host toolchain, foreign out dir) stay exceptions;
     // a Kconfig run that failed or was cancelled is this cell's outcome.
@@ -102,147 +158,178 @@ export async function runBuild(req: BuildRequest, deps: BuildDeps): Promise<Buil
     const result = emptyResult(req, {
       status,
       reason: `config generation failed: ${e.message}${e.detail ? `\n${e.detail}` : ''}`,
-      startedAt,
-      durationMs: Date.now() - started,
-      runtime,
-      files,
-      cc,
-      makeVars,
+      startedAt: b.startedAt,
+      durationMs: Date.now() - b.started,
+      runtime: b.deps.runtime,
+      files: b.files,
+      cc: b.cc,
+      makeVars: b.makeVars,
     });
-    emit({ type: 'build:done', cell, status, ms: result.durationMs, outDir: req.outDir });
-    return result;
+    b.deps.emit({
+      type: 'build:done',
+      cell: b.cell,
+      status,
+      ms: result.durationMs,
+      outDir: req.outDir,
+    });
+    return { kind: 'ended', result };
   }
-  emit({ type: 'build:config', cell, verdict: cfg.verdict });
+}
 
-  const ws: Workspace = {
-    source: req.tree.path,
-    out: req.outDir,
-    ...(deps.ccacheDir ? { ccache: deps.ccacheDir } : {}),
+/** A pin did not hold (and the cell does not allow it): nothing is compiled. */
+function unsatisfied(b: Build, cfg: ConfigResult): Made {
+  const bad = cfg.pins.filter((p) => p.status !== 'holds');
+  return {
+    status: 'config-unsatisfied',
+    reason: `${bad.length} pin(s) did not hold: ${bad.map((p) => `${p.symbol} (${p.status})`).join(', ')}`,
+    targets: b.req.targets.map((t) => ({
+      target: t,
+      status: 'not-run',
+      durationMs: 0,
+      reason: 'config unsatisfied',
+    })),
+    compilerVersion: '',
   };
-  const paths = runtime.paths(ws);
-  // Docker would create a missing bind source as root; make it ours first.
-  if (deps.ccacheDir) await mkdir(deps.ccacheDir, { recursive: true });
-  const deadline = req.timeoutMs ? started + req.timeoutMs : undefined;
-  const targets: TargetResult[] = [];
-  let status: BuildStatus = 'pass';
-  let reason: string | undefined;
-  let compilerVersion = '';
-  const generatedConfig = await readFile(files.config, 'utf8');
-  await writeFile(files.log, `# kmatrix build ${cell}\n# ${runtimeLine(runtime)}\n`);
+}
 
-  const runStep = async (argv: string[], capture: boolean): Promise<RunOutcome> => {
-    const remaining = deadline ? deadline - Date.now() : undefined;
-    if (remaining !== undefined && remaining <= 0) {
-      return { kind: 'timeout', durationMs: 0, output: '', timeoutMs: req.timeoutMs ?? 0 };
-    }
-    await appendFile(files.log, `$ ${shellJoin(argv)}\n`);
-    return runtime.run(ws, {
-      argv,
-      env: BUILD_ENV,
-      ...(capture ? { capture: true } : { logFile: files.log }),
-      onOutput: (chunk) => emit({ type: 'build:output', cell, chunk }),
-      ...(remaining !== undefined ? { timeoutMs: remaining } : {}),
-      ...(req.signal ? { signal: req.signal } : {}),
-    });
-  };
-  const endWith = (o: Exclude<RunOutcome, { kind: 'pass' }>, what: string) => {
-    switch (o.kind) {
-      case 'fail':
-        status = 'fail';
-        break;
-      case 'timeout':
-        status = 'timeout';
-        reason = `${what} did not finish within the ${Math.round((req.timeoutMs ?? 0) / 1000)}s timeout`;
-        break;
-      case 'cancelled':
-        status = 'cancelled';
-        reason = `${what} was cancelled`;
-        break;
-      case 'infra-error':
-        status = 'infra-error';
-        reason = `${what}: ${o.reason}`;
-        break;
-    }
-  };
-
-  if (cfg.verdict === 'unsatisfied' && !req.allowUnsatisfied) {
-    status = 'config-unsatisfied';
-    const bad = cfg.pins.filter((p) => p.status !== 'holds');
-    reason = `${bad.length} pin(s) did not hold: ${bad.map((p) => `${p.symbol} (${p.status})`).join(', ')}`;
-    for (const t of req.targets)
-      targets.push({ target: t, status: 'not-run', durationMs: 0, reason: 'config unsatisfied' });
+/** The compiler check, then make of each target in order until one does not pass. */
+async function makeTargets(b: Build, values: ReturnType<typeof configValues>): Promise<Made> {
+  const { req, deps, cell } = b;
+  const ws = workspace(b);
+  const paths = deps.runtime.paths(ws);
+  const made: Made = { status: 'pass', targets: [], compilerVersion: '' };
+  const version = await runStep(b, ws, [b.cc, '--version'], true);
+  if (version.kind === 'pass') {
+    made.compilerVersion = (version.output.split('\n')[0] ?? '').trim();
+    await appendFile(b.files.log, `${made.compilerVersion}\n`);
+    deps.emit({ type: 'build:compiler', cell, version: made.compilerVersion });
   } else {
-    const version = await runStep([cc, '--version'], true);
-    if (version.kind === 'pass') {
-      compilerVersion = (version.output.split('\n')[0] ?? '').trim();
-      await appendFile(files.log, `${compilerVersion}\n`);
-      emit({ type: 'build:compiler', cell, version: compilerVersion });
-    } else {
-      await appendFile(files.log, version.output);
-      endWith(
-        version.kind === 'fail'
-          ? {
-              ...version,
-              kind: 'infra-error',
-              reason: `\`${cc} --version\` exited with ${version.exitCode}: ${version.output.trim().split('\n').pop() ?? ''}`,
-            }
-          : version,
-        `compiler check (${cc} --version) in the ${runtime.info.kind} runtime`,
-      );
+    await appendFile(b.files.log, version.output);
+    endWith(
+      b,
+      made,
+      version.kind === 'fail'
+        ? {
+            ...version,
+            kind: 'infra-error',
+            reason: `\`${b.cc} --version\` exited with ${version.exitCode}: ${version.output.trim().split('\n').pop() ?? ''}`,
+          }
+        : version,
+      `compiler check (${b.cc} --version) in the ${deps.runtime.info.kind} runtime`,
+    );
+  }
+  for (const plan of planTargets(req.arch, req.targets, values)) {
+    if (plan.kind === 'skip') {
+      made.targets.push({
+        target: plan.target,
+        status: 'skipped',
+        durationMs: 0,
+        reason: plan.reason,
+      });
+      continue;
     }
-    for (const plan of planTargets(req.arch, req.targets, configValues(generatedConfig))) {
-      if (plan.kind === 'skip') {
-        targets.push({
-          target: plan.target,
-          status: 'skipped',
-          durationMs: 0,
-          reason: plan.reason,
-        });
-        continue;
-      }
-      const argv = makeArgv(paths, req.arch, req.toolchain, req.jobs, plan.goal);
-      const command = shellJoin(argv);
-      if (status !== 'pass') {
-        targets.push({
-          target: plan.target,
-          goal: plan.goal,
-          status: 'not-run',
-          durationMs: 0,
-          command,
-        });
-        continue;
-      }
-      emit({ type: 'build:target-start', cell, target: plan.target, command });
-      const o = await runStep(argv, false);
-      const t: TargetResult = {
+    const argv = makeArgv(paths, req.arch, req.toolchain, req.jobs, plan.goal);
+    const command = shellJoin(argv);
+    if (made.status !== 'pass') {
+      made.targets.push({
         target: plan.target,
         goal: plan.goal,
-        status: o.kind,
-        durationMs: o.durationMs,
+        status: 'not-run',
+        durationMs: 0,
         command,
-      };
-      if (o.kind === 'fail') t.exitCode = o.exitCode;
-      if (o.kind === 'infra-error') t.reason = o.reason;
-      targets.push(t);
-      emit({
-        type: 'build:target-done',
-        cell,
-        target: plan.target,
-        status: t.status,
-        ms: t.durationMs,
       });
-      if (o.kind !== 'pass') endWith(o, `make ${plan.goal}`);
+      continue;
     }
+    deps.emit({ type: 'build:target-start', cell, target: plan.target, command });
+    const o = await runStep(b, ws, argv, false);
+    const t: TargetResult = {
+      target: plan.target,
+      goal: plan.goal,
+      status: o.kind,
+      durationMs: o.durationMs,
+      command,
+    };
+    if (o.kind === 'fail') t.exitCode = o.exitCode;
+    if (o.kind === 'infra-error') t.reason = o.reason;
+    made.targets.push(t);
+    deps.emit({
+      type: 'build:target-done',
+      cell,
+      target: plan.target,
+      status: t.status,
+      ms: t.durationMs,
+    });
+    if (o.kind !== 'pass') endWith(b, made, o, `make ${plan.goal}`);
   }
+  return made;
+}
 
-  const builtConfig = await readFile(files.config, 'utf8');
-  const changedByBuild = configChanges(generatedConfig, builtConfig);
-  const log = await readFile(files.log, 'utf8');
+function workspace(b: Build): Workspace {
+  return {
+    source: b.req.tree.path,
+    out: b.req.outDir,
+    ...(b.deps.ccacheDir ? { ccache: b.deps.ccacheDir } : {}),
+  };
+}
+
+/** One command of the build in the runtime, within what is left of the build's time. */
+async function runStep(
+  b: Build,
+  ws: Workspace,
+  argv: string[],
+  capture: boolean,
+): Promise<RunOutcome> {
+  const { req } = b;
+  const remaining = req.timeoutMs ? b.started + req.timeoutMs - Date.now() : undefined;
+  if (remaining !== undefined && remaining <= 0) {
+    return { kind: 'timeout', durationMs: 0, output: '', timeoutMs: req.timeoutMs ?? 0 };
+  }
+  await appendFile(b.files.log, `$ ${shellJoin(argv)}\n`);
+  return b.deps.runtime.run(ws, {
+    argv,
+    env: BUILD_ENV,
+    ...(capture ? { capture: true } : { logFile: b.files.log }),
+    onOutput: (chunk) => b.deps.emit({ type: 'build:output', cell: b.cell, chunk }),
+    ...(remaining !== undefined ? { timeoutMs: remaining } : {}),
+    ...(req.signal ? { signal: req.signal } : {}),
+  });
+}
+
+function endWith(b: Build, made: Made, o: Exclude<RunOutcome, { kind: 'pass' }>, what: string) {
+  switch (o.kind) {
+    case 'fail':
+      made.status = 'fail';
+      break;
+    case 'timeout':
+      made.status = 'timeout';
+      made.reason = `${what} did not finish within the ${Math.round((b.req.timeoutMs ?? 0) / 1000)}s timeout`;
+      break;
+    case 'cancelled':
+      made.status = 'cancelled';
+      made.reason = `${what} was cancelled`;
+      break;
+    case 'infra-error':
+      made.status = 'infra-error';
+      made.reason = `${what}: ${o.reason}`;
+      break;
+  }
+}
+
+/** The result: what was made, the diagnostics of the log, the kernel image if built. */
+async function resultOf(
+  b: Build,
+  cfg: ConfigResult,
+  made: Made,
+  changedByBuild: BuildResult['config']['changedByBuild'],
+): Promise<BuildResult> {
+  const { req, deps } = b;
+  const paths = deps.runtime.paths(workspace(b));
+  const log = await readFile(b.files.log, 'utf8');
   const diagnostics = parseBuildLog(log, {
     stripPrefixes: [req.tree.path, req.outDir, paths.source, paths.out],
   });
   const artifacts: string[] = [];
-  if (targets.some((t) => t.target === 'kernel' && t.status === 'pass')) {
+  if (made.targets.some((t) => t.target === 'kernel' && t.status === 'pass')) {
     if (
       await access(join(req.outDir, req.arch.imagePath)).then(
         () => true,
@@ -251,10 +338,10 @@ export async function runBuild(req: BuildRequest, deps: BuildDeps): Promise<Buil
     )
       artifacts.push(req.arch.imagePath);
   }
-  const result: BuildResult = {
+  return {
     schema: 'kmatrix.build/1',
-    status,
-    ...(reason ? { reason } : {}),
+    status: made.status,
+    ...(made.reason ? { reason: made.reason } : {}),
     cell: {
       source: cfg.source,
       arch: req.arch.name,
@@ -271,22 +358,37 @@ export async function runBuild(req: BuildRequest, deps: BuildDeps): Promise<Buil
       durationMs: cfg.durationMs,
       changedByBuild,
     },
-    runtime: runtime.info,
-    toolchain: { name: req.toolchain, compiler: cc, version: compilerVersion, makeVars },
+    runtime: deps.runtime.info,
+    toolchain: {
+      name: req.toolchain,
+      compiler: b.cc,
+      version: made.compilerVersion,
+      makeVars: b.makeVars,
+    },
     jobs: req.jobs,
-    targets,
+    targets: made.targets,
     diagnostics,
     counts: countBySeverity(diagnostics),
     artifacts,
     outDir: req.outDir,
-    files,
-    startedAt,
-    durationMs: Date.now() - started,
+    files: b.files,
+    startedAt: b.startedAt,
+    durationMs: Date.now() - b.started,
   };
+}
 
+/** reproducer.sh: the built .config and each make step, in the same runtime. */
+async function writeReproducer(
+  b: Build,
+  cfg: ConfigResult,
+  result: BuildResult,
+  builtConfig: string,
+): Promise<void> {
+  const { req } = b;
+  const runtime = b.deps.runtime;
   const reproWs: Workspace = { source: req.tree.path, out: OUT_PLACEHOLDER };
   const reproPaths = runtime.paths(reproWs);
-  const steps = targets
+  const steps = result.targets
     .filter((t) => t.goal)
     .map((t) =>
       runtime.reproduce(reproWs, {
@@ -294,10 +396,11 @@ export async function runBuild(req: BuildRequest, deps: BuildDeps): Promise<Buil
         env: BUILD_ENV,
       }),
     );
+  const { status, reason } = result;
   await writeFile(
-    files.reproducer,
+    b.files.reproducer,
     renderReproducer({
-      title: `${cell} (${req.targets.join(',')})`,
+      title: `${b.cell} (${req.targets.join(',')})`,
       status: `${status}${reason ? ` (${reason.split('\n')[0]})` : ''}`,
       runtimeLine: runtimeLine(runtime),
       defaultOut: `${req.outDir}-repro`,
@@ -308,10 +411,7 @@ export async function runBuild(req: BuildRequest, deps: BuildDeps): Promise<Buil
       steps,
     }),
   );
-  await chmod(files.reproducer, 0o755);
-  await writeFile(files.result, JSON.stringify(result, null, 2) + '\n');
-  emit({ type: 'build:done', cell, status, ms: result.durationMs, outDir: req.outDir });
-  return result;
+  await chmod(b.files.reproducer, 0o755);
 }
 
 /** The docker daemon kmatrix used, unless it is the default one docker finds by itself. */

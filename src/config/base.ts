@@ -20,17 +20,7 @@ export const BASE_NAMES = [
 ] as const;
 export const ACCEPTED_BASES = `${BASE_NAMES.join(', ')}, or a config file path (file:PATH or any path containing /)`;
 
-/** Bases whose pins go through KCONFIG_ALLCONFIG (conf applies them while choosing values). */
-export function usesAllconfig(base: Base): boolean {
-  return (
-    base.kind === 'allnoconfig' ||
-    base.kind === 'allmodconfig' ||
-    base.kind === 'allyesconfig' ||
-    base.kind === 'randconfig'
-  );
-}
-
-export function parseSeed(text: string): string {
+function parseSeed(text: string): string {
   if (/^\d+$/.test(text) || /^0x[0-9a-fA-F]+$/.test(text)) {
     const n = BigInt(text);
     if (n <= 0xffffffffn) return text;
@@ -41,7 +31,7 @@ export function parseSeed(text: string): string {
   );
 }
 
-export function parseProbability(text: string): string {
+function parseProbability(text: string): string {
   // KCONFIG_PROBABILITY: N, N:M or N:M:L, each 0..100
   if (/^\d{1,3}(:\d{1,3}){0,2}$/.test(text) && text.split(':').every((p) => Number(p) <= 100))
     return text;

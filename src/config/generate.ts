@@ -38,7 +38,7 @@ import { readConfigFile } from './fragment.js';
 import { cleanMakeEnv, formatStep, type MakeStep } from './make.js';
 import { formatPinLine, type Pin } from './pin.js';
 import { kconfigTools, seedTools } from './tools.js';
-import { verifyPins, type PinResult, type SymbolLookup, type Verdict } from './verify.js';
+import { verifyPins, type PinResult, type SymbolLookup, type ConfigVerdict } from './verify.js';
 
 export interface ConfigRequest {
   tree: KernelTree;
@@ -62,7 +62,7 @@ export interface ConfigDeps {
 }
 
 export interface ConfigResult {
-  verdict: Verdict;
+  verdict: ConfigVerdict;
   arch: string;
   base: string;
   seed: string | null;
@@ -81,11 +81,11 @@ export interface ConfigResult {
   durationMs: number;
 }
 
-export const RESULT_FILE = 'kmatrix-config.json';
+const RESULT_FILE = 'kmatrix-config.json';
 const ALLCONFIG_FILE = 'kmatrix.allconfig';
 
 /** Refuse to overwrite a directory kmatrix did not create. */
-export async function checkOutDir(outDir: string): Promise<void> {
+async function checkOutDir(outDir: string): Promise<void> {
   // The output dir is replaced as a whole (staging dir + rename): a link there would be
   // replaced too, or, followed, put the output somewhere the user did not name.
   const link = await lstat(outDir).then(
@@ -111,7 +111,7 @@ export async function checkOutDir(outDir: string): Promise<void> {
   }
 }
 
-export async function checkToolchain(
+async function checkToolchain(
   arch: Arch,
   toolchain: ToolchainName,
   env: NodeJS.ProcessEnv,
@@ -207,7 +207,7 @@ export function kconfigWarnings(log: string): string[] {
 }
 
 /** conf's warnings as diagnostics: one per unmet select, per invalid value, per override. */
-export function kconfigDiagnostics(log: string, stripPrefixes: readonly string[]): Diagnostic[] {
+function kconfigDiagnostics(log: string, stripPrefixes: readonly string[]): Diagnostic[] {
   return parseBuildLog(log, { stripPrefixes }).filter((d) => d.kind === 'kconfig');
 }
 

@@ -6,8 +6,10 @@
 // can make an entry stale. Anything that may write a file someone reads is passed through.
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
-import { which } from '../process/runner.js';
+import { createExecaRunner, which } from '../process/runner.js';
+
+// Without execa's exit hook: a bisect's or solve's own SIGINT handling ends its children.
+const compileRunner = createExecaRunner({ cleanup: false });
 
 /** The wrapper script (POSIX sh; dash starts in ~1 ms, gcc+cc1+as take ~25 ms). */
 export function probeWrapperScript(real: string, cacheDir: string): string {
@@ -257,11 +259,14 @@ export async function createProbeCache(
   const cFile = join(dir, 'probe-wrapper.c');
   await writeFile(cFile, PROBE_WRAPPER_C);
   const cStr = (s: string) => JSON.stringify(s);
-  const built = await execa(
-    'gcc',
-    ['-O2', '-o', wrapper, cFile, `-DREAL=${cStr(real)}`, `-DCACHE=${cStr(store)}`],
-    { reject: false, cleanup: false },
-  );
+  const built = await compileRunner.run('gcc', [
+    '-O2',
+    '-o',
+    wrapper,
+    cFile,
+    `-DREAL=${cStr(real)}`,
+    `-DCACHE=${cStr(store)}`,
+  ]);
   if (built.failed) {
     await writeFile(wrapper, probeWrapperScript(real, store));
     await chmod(wrapper, 0o755);

@@ -17,7 +17,7 @@ const HOST_TOOLS = [
   { cmd: 'bison', pkg: 'bison' },
 ];
 
-export async function checkHostTools(env: NodeJS.ProcessEnv): Promise<void> {
+async function checkHostTools(env: NodeJS.ProcessEnv): Promise<void> {
   const missing = [];
   for (const t of HOST_TOOLS) if (!(await which(t.cmd, env))) missing.push(t);
   if (missing.length > 0) {

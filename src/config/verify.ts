@@ -3,7 +3,7 @@ import type { Pin } from './pin.js';
 import { effectiveValue, type ConfigValues } from './dotconfig.js';
 
 export type PinStatus = 'holds' | 'overridden' | 'dropped' | 'unavailable';
-export type Verdict = 'satisfied' | 'unsatisfied';
+export type ConfigVerdict = 'satisfied' | 'unsatisfied';
 
 export interface PinResult {
   symbol: string;
@@ -44,7 +44,7 @@ export function verifyPins(
   pins: readonly Pin[],
   values: ConfigValues,
   symbols: SymbolLookup,
-): { verdict: Verdict; pins: PinResult[] } {
+): { verdict: ConfigVerdict; pins: PinResult[] } {
   const results = pins.map((p) => pinStatus(p, values, symbols));
   return {
     verdict: results.every((r) => r.status === 'holds') ? 'satisfied' : 'unsatisfied',

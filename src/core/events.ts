@@ -16,5 +16,3 @@ export type ConfigEvent =
 export type KmatrixEvent = SourceEvent | ConfigEvent;
 
 export type Emit<E = KmatrixEvent> = (event: E) => void;
-
-export const silent: Emit<never> = () => {};

@@ -41,7 +41,7 @@ export function fingerprint(d: Pick<Diagnostic, 'file' | 'severity' | 'message' 
  * make's "*** [x] Error 2" and ld's "file format not recognized": what a failure looks like
  * from outside, said again for every cause. Worth showing only when nothing else is.
  */
-export function isGeneric(d: Pick<Diagnostic, 'kind' | 'message'>): boolean {
+function isGeneric(d: Pick<Diagnostic, 'kind' | 'message'>): boolean {
   return (
     d.kind === 'make' || (d.kind === 'linker' && /file (format )?not recognized/.test(d.message))
   );

@@ -57,7 +57,7 @@ function readModpost(m: RegExpExecArray, w: Walk): void {
 }
 
 /** How conf words an unmet dependency; the kismet line and conf's block both become this. */
-export function unmetMessage(symbol: string, selector?: string): string {
+function unmetMessage(symbol: string, selector?: string): string {
   return `unmet direct dependencies detected for ${symbol}${selector ? ` (selected by ${selector})` : ''}`;
 }
 

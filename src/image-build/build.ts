@@ -50,7 +50,7 @@ export interface BuiltImage {
 }
 
 /** docker/ in the installed package: two levels above src/image-build or dist/image-build. */
-export function packageDockerDir(): string {
+function packageDockerDir(): string {
   return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docker');
 }
 
@@ -101,7 +101,7 @@ async function hostMirror(aptDir: string): Promise<string> {
 }
 
 /** Make sure debian:bookworm-slim exists: present, pulled, or debootstrapped and imported. */
-export async function ensureBaseImage(deps: ImageDeps): Promise<BaseImageResult> {
+async function ensureBaseImage(deps: ImageDeps): Promise<BaseImageResult> {
   const { docker, emit } = deps;
   const have = await inspectImage(docker, BASE_IMAGE);
   if (have) {

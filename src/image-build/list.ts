@@ -1,6 +1,6 @@
 // Listing kmatrix's toolchain images on the daemon, each with the compiler version it reports
 // (run in a throwaway container through the docker runtime).
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -47,8 +47,10 @@ async function compilerVersionIn(
   if (!cmd) return '?';
   const rt = new DockerRuntime({ docker, image: id, imageId: id, dockerHost: '', serverVersion });
   // The runtime always mounts a source and an out dir; an empty one serves for both.
+  // It must be readable by the unprivileged build user (mkdtemp makes it 0700).
   const dir = await mkdtemp(join(tmpdir(), 'kmatrix-ver-'));
   try {
+    await chmod(dir, 0o755);
     const o = await rt.run(
       { source: dir, out: dir },
       { argv: cmd, capture: true, timeoutMs: 30_000 },

@@ -26,7 +26,7 @@ const IMAGE_REF = new RegExp(
 );
 
 /** Docker's reference grammar (distribution/reference), or an image id. */
-export function isImageRef(s: string): boolean {
+function isImageRef(s: string): boolean {
   return s.length <= 512 && (IMAGE_REF.test(s) || /^(?:sha256:)?[0-9a-f]{12,64}$/.test(s));
 }
 

@@ -1,6 +1,6 @@
 // The toolchain images as data: tag, Dockerfile, build args derived from the arch table,
 // and how to ask the compiler its version. Pure.
-import { ARCHES, gccToolchainPackages } from '../arch/arches.js';
+import { ARCHES, clangLinkPackages, gccToolchainPackages } from '../arch/arches.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
 
 export const BASE_IMAGE = 'debian:bookworm-slim';
@@ -17,11 +17,11 @@ export interface ImageSpec {
   versionCommand: string[];
 }
 
-export function imageTag(toolchain: ToolchainName): string {
+function imageTag(toolchain: ToolchainName): string {
   return `kmatrix/${toolchain}:latest`;
 }
 
-export function binutilsImagePackages(): string[] {
+function binutilsImagePackages(): string[] {
   return [...new Set(ARCHES.map((a) => a.binutilsPackage))];
 }
 
@@ -40,7 +40,10 @@ export function imageSpec(toolchain: ToolchainName): ImageSpec {
         toolchain,
         tag: imageTag(toolchain),
         dir: 'clang',
-        buildArgs: { BINUTILS_PACKAGES: binutilsImagePackages().join(' ') },
+        buildArgs: {
+          BINUTILS_PACKAGES: binutilsImagePackages().join(' '),
+          LINK_PACKAGES: clangLinkPackages().join(' '),
+        },
         versionCommand: ['clang', '--version'],
       };
   }

@@ -68,7 +68,7 @@ export function orTerms(e: Expr | undefined): Expr[] {
   return [e];
 }
 
-export function symbolText(sym: KSymbol): string {
+function symbolText(sym: KSymbol): string {
   if (sym.opaque) return '<toolchain/env macro>';
   if (sym.isConst && !['y', 'm', 'n'].includes(sym.name)) return JSON.stringify(sym.name);
   return sym.name;

@@ -2,7 +2,7 @@
 // words (with $(...) expanded), quoted strings (expanded), operators; `#` starts a comment.
 import { matchParen } from './macro.js';
 
-export const KEYWORDS = new Set([
+const KEYWORDS = new Set([
   'bool',
   'choice',
   'comment',

@@ -35,7 +35,7 @@ export function kconfigEnv(arch: Arch, env: Record<string, string> = {}): Record
 }
 
 /** 6.11 reworked choices (choice_link in symbol.c); older trees keep tristate choices. */
-export function detectDialect(reader: SourceReader): ChoiceDialect {
+function detectDialect(reader: SourceReader): ChoiceDialect {
   const symbolC = reader.readFile('scripts/kconfig/symbol.c');
   return symbolC !== undefined && symbolC.includes('choice_link') ? 'members' : 'legacy';
 }

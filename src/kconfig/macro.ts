@@ -4,7 +4,7 @@
 import type { Diagnostic, Location } from './ast.js';
 
 /** Stands for text we cannot know without running the toolchain. */
-export const OPAQUE = '\uE000';
+const OPAQUE = '\uE000';
 
 export function isOpaque(s: string): boolean {
   return s.includes(OPAQUE);

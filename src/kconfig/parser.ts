@@ -503,25 +503,9 @@ class Parser {
         this.expectEnd();
         return false;
       }
-      case 'depends': {
-        if (!this.isKw('on')) this.fail("'on'");
-        this.pos++;
-        let e = this.expr();
-        const cond = this.optIf();
-        this.expectEnd();
-        if (node.kind === 'if') throw new ParseError("'depends on' is not valid here");
-        if (cond) {
-          // 7.x `depends on X if Y` means X || (Y = n) (menu.c menu_add_dep)
-          const off: Expr =
-            cond.k === 'sym'
-              ? { k: 'cmp', op: '=', l: cond.sym, r: this.n }
-              : { k: 'not', e: cond };
-          e = { k: 'or', l: e, r: off };
-        }
-        node.dep = andExpr(node.dep, e);
-        node.depSites.push({ expr: e, loc: this.loc });
+      case 'depends':
+        this.dependsOn(node);
         return false;
-      }
       case 'visible': {
         if (!this.isKw('if')) this.fail("'if'");
         this.pos++;
@@ -570,26 +554,47 @@ class Parser {
         this.expectEnd();
         node.sym!.transitional = true;
         return false;
-      case 'option': {
-        // pre-5.x syntax, kept for old trees
+      case 'option':
         onlySym();
-        const name = this.word('an option name');
-        if (name === 'modules') node.sym!.isModules = true;
-        else if (name === 'env') {
-          if (!this.isOp('=')) this.fail("'='");
-          this.pos++;
-          const v = this.str();
-          const value = this.opts.env[v];
-          this.addProp(node, 'default', {
-            expr: { k: 'sym', sym: this.constant(value ?? '\uE000') },
-          });
-        } else if (name === 'defconfig_list' || name === 'allnoconfig_y') {
-          // only matters to conf's file lookup / allnoconfig
-        } else this.warn(this.loc, `ignoring unknown option "${name}"`);
+        this.legacyOption(node);
         return false;
-      }
     }
     throw new ParseError(`unknown option "${kw}"`);
+  }
+
+  /** `depends on EXPR [if COND]`, anded into the entry's dependency. */
+  private dependsOn(node: MenuNode): void {
+    if (!this.isKw('on')) this.fail("'on'");
+    this.pos++;
+    let e = this.expr();
+    const cond = this.optIf();
+    this.expectEnd();
+    if (node.kind === 'if') throw new ParseError("'depends on' is not valid here");
+    if (cond) {
+      // 7.x `depends on X if Y` means X || (Y = n) (menu.c menu_add_dep)
+      const off: Expr =
+        cond.k === 'sym' ? { k: 'cmp', op: '=', l: cond.sym, r: this.n } : { k: 'not', e: cond };
+      e = { k: 'or', l: e, r: off };
+    }
+    node.dep = andExpr(node.dep, e);
+    node.depSites.push({ expr: e, loc: this.loc });
+  }
+
+  /** `option NAME` (pre-5.x syntax, kept for old trees). */
+  private legacyOption(node: MenuNode): void {
+    const name = this.word('an option name');
+    if (name === 'modules') node.sym!.isModules = true;
+    else if (name === 'env') {
+      if (!this.isOp('=')) this.fail("'='");
+      this.pos++;
+      const v = this.str();
+      const value = this.opts.env[v];
+      this.addProp(node, 'default', {
+        expr: { k: 'sym', sym: this.constant(value ?? '\uE000') },
+      });
+    } else if (name === 'defconfig_list' || name === 'allnoconfig_y') {
+      // only matters to conf's file lookup / allnoconfig
+    } else this.warn(this.loc, `ignoring unknown option "${name}"`);
   }
 
   private enclosingChoice(): MenuNode | undefined {

@@ -30,7 +30,7 @@ interface Variant {
   base: Base;
 }
 
-export function seedsOf(c: MatrixConfig): string[] {
+function seedsOf(c: MatrixConfig): string[] {
   if (c.seeds === undefined) return ['1'];
   if (typeof c.seeds === 'number') return Array.from({ length: c.seeds }, (_, i) => String(i + 1));
   return c.seeds.map(String);

@@ -4,7 +4,7 @@
 import { KmatrixError } from '../core/errors.js';
 import type { Cell } from './cell.js';
 
-export const FILTER_KEYS = [
+const FILTER_KEYS = [
   'id',
   'source',
   'arch',
@@ -83,7 +83,7 @@ function field(c: Cell, key: FilterKey): string[] {
   }
 }
 
-export function matchesFilter(c: Cell, f: CellFilter): boolean {
+function matchesFilter(c: Cell, f: CellFilter): boolean {
   return f.every((t) => field(c, t.key).some((v) => t.patterns.some((p) => p.test(v))));
 }
 

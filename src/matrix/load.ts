@@ -26,7 +26,7 @@ export interface LoadedMatrix {
   warnings: string[];
 }
 
-export function matrixIdentity(m: Pick<MatrixFile, 'name'>, realFile: string): string {
+function matrixIdentity(m: Pick<MatrixFile, 'name'>, realFile: string): string {
   return m.name ? `name:${m.name}` : `file:${realFile}`;
 }
 

@@ -35,7 +35,7 @@ export function formatProblem(p: MatrixProblem): string {
   return `${where}: ${what}${p.message}${found}`;
 }
 
-export function formatPath(path: readonly PropertyKey[]): string {
+function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const k of path) {
     if (typeof k === 'number') out += `[${k}]`;
@@ -108,12 +108,12 @@ export function parseMatrixText(text: string, file: string): MatrixParse {
 }
 
 /** yaml's own limit is 100 by default; a matrix file needs a handful. */
-export const MAX_ALIAS_COUNT = 100;
+const MAX_ALIAS_COUNT = 100;
 /** More cells than any machine builds in a night: a typo (seeds: 1000 on every config) or worse. */
-export const MAX_CELLS = 10_000;
+const MAX_CELLS = 10_000;
 
 /** Cells before exclusion: an upper bound, computed without expanding anything. */
-export function cellBound(m: MatrixFile): number {
+function cellBound(m: MatrixFile): number {
   const n = (v: unknown, all: number) => (v === undefined ? all : Array.isArray(v) ? v.length : 1);
   const variants = (c: MatrixFile['configs'][number]) =>
     c.base !== 'randconfig' ? 1 : typeof c.seeds === 'number' ? c.seeds : (c.seeds?.length ?? 1);

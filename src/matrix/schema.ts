@@ -11,9 +11,9 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const NAME_TEXT = 'letters, digits, ".", "_" and "-", starting with a letter or digit';
 
 export const SOURCE_ACCEPTED = 'debian:MAJOR.MINOR (e.g. debian:6.1), git:PATH@REF, or a path';
-export const DURATION_ACCEPTED = 'a duration such as 90s, 30m or 2h';
-export const PROBABILITY_ACCEPTED = 'N, N:M or N:M:L with each number 0..100 (KCONFIG_PROBABILITY)';
-export const SEED_ACCEPTED = 'a whole number 0..4294967295 (KCONFIG_SEED)';
+const DURATION_ACCEPTED = 'a duration such as 90s, 30m or 2h';
+const PROBABILITY_ACCEPTED = 'N, N:M or N:M:L with each number 0..100 (KCONFIG_PROBABILITY)';
+const SEED_ACCEPTED = 'a whole number 0..4294967295 (KCONFIG_SEED)';
 
 const sourceText = z
   .string()
@@ -104,7 +104,7 @@ const baseText = z
   )
   .describe(`${BASE_NAMES.join(', ')}, or file:PATH (relative to the matrix file)`);
 
-export const ConfigSchema = z
+const ConfigSchema = z
   .strictObject({
     name: z
       .string()
@@ -182,7 +182,7 @@ export const ConfigSchema = z
     }
   });
 
-export const RuleSchema = z
+const RuleSchema = z
   .strictObject({
     source: oneOrMany(sourceText).optional(),
     arch: oneOrMany(archText).optional(),

@@ -3,7 +3,6 @@
 import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { KmatrixError } from '../core/errors.js';
 
 export interface RunOptions {
   cwd?: string | undefined;
@@ -28,8 +27,22 @@ export interface RunResult {
   failed: boolean;
 }
 
+export interface PipelineStep {
+  file: string;
+  args: readonly string[];
+}
+
 export interface ProcessRunner {
   run(file: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
+  /**
+   * `a | b | c` without a shell: each step's stdout streams into the next and is never held
+   * in memory (kernel tarballs are hundreds of MB); stderr is captured. The result is that
+   * of the first step that failed, else of the last.
+   */
+  pipeline(
+    steps: readonly [PipelineStep, ...PipelineStep[]],
+    options?: Pick<RunOptions, 'cwd' | 'signal'>,
+  ): Promise<RunResult>;
 }
 
 /**
@@ -57,44 +70,68 @@ export function createExecaRunner(opts: { cleanup: boolean }): ProcessRunner {
             }
           : {}),
       });
-      return {
-        command: r.command,
-        exitCode: r.exitCode,
-        signal: r.signal,
-        stdout: String(r.stdout ?? ''),
-        stderr: String(r.stderr ?? ''),
-        timedOut: r.timedOut,
-        cancelled: r.isCanceled,
-        failed: r.failed,
-      };
+      return runResult(r);
     },
+
+    async pipeline(steps, options = {}) {
+      const common = {
+        ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+        ...(options.signal !== undefined ? { cancelSignal: options.signal } : {}),
+        buffer: { stdout: false, stderr: true },
+        reject: false,
+        cleanup: opts.cleanup,
+        stripFinalNewline: false,
+      } as const;
+      const [first, ...rest] = steps;
+      // execa's pipe() types follow each step's options; all steps here share one shape.
+      let p = execa(first.file, first.args, common) as unknown as Piped;
+      for (const s of rest) p = p.pipe(s.file, s.args, common);
+      // The last step's result holds the earlier ones in pipedFrom.
+      const chain: Outcome[] = [];
+      for (let r: Outcome | undefined = await p; r; r = r.pipedFrom[0]) chain.unshift(r);
+      return runResult(chain.find((r) => r.failed) ?? chain[chain.length - 1]!);
+    },
+  };
+}
+
+/** What kmatrix reads of an execa result. */
+interface Outcome {
+  command: string;
+  exitCode?: number | undefined;
+  signal?: string | undefined;
+  stdout?: string | undefined;
+  stderr?: string | undefined;
+  timedOut: boolean;
+  isCanceled: boolean;
+  failed: boolean;
+  pipedFrom: readonly Outcome[];
+}
+
+interface Piped extends PromiseLike<Outcome> {
+  pipe(file: string, args: readonly string[], options: object): Piped;
+}
+
+function runResult(r: Omit<Outcome, 'pipedFrom'>): RunResult {
+  return {
+    command: r.command,
+    exitCode: r.exitCode,
+    signal: r.signal,
+    stdout: r.stdout ?? '',
+    stderr: r.stderr ?? '',
+    timedOut: r.timedOut,
+    cancelled: r.isCanceled,
+    failed: r.failed,
   };
 }
 
 export const execaRunner: ProcessRunner = createExecaRunner({ cleanup: true });
 
-/** Run and throw a KmatrixError (code given) when the command fails. */
-export async function runChecked(
-  runner: ProcessRunner,
-  code: 'command-failed' | 'apt-failed' | 'kconfig-failed' | 'bad-ref',
-  file: string,
-  args: readonly string[],
-  options?: RunOptions,
-): Promise<RunResult> {
-  const r = await runner.run(file, args, options);
-  if (r.failed) {
-    const why = r.timedOut
-      ? 'timed out'
-      : r.cancelled
-        ? 'was cancelled'
-        : `exited with ${r.exitCode ?? r.signal}`;
-    throw new KmatrixError(
-      code,
-      `command ${why}: ${r.command}`,
-      lastLines(r.stderr || r.stdout, 20),
-    );
-  }
-  return r;
+/** "timed out", "was cancelled", "exited with 2", "exited with SIGKILL", "could not start". */
+export function howItFailed(r: RunResult): string {
+  if (r.timedOut) return 'timed out';
+  if (r.cancelled) return 'was cancelled';
+  const end = r.exitCode ?? r.signal;
+  return end === undefined ? 'could not start' : `exited with ${end}`;
 }
 
 export function lastLines(text: string, n: number): string {

@@ -7,7 +7,7 @@ import { renderRunHtml } from './run-html.js';
 import { renderJunit } from './run-junit.js';
 import { renderRunMarkdown, type RunSummary } from './run-summary.js';
 
-export const RUN_FILES = {
+const RUN_FILES = {
   results: 'results.json',
   junit: 'junit.xml',
   markdown: 'summary.md',

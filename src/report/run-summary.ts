@@ -61,7 +61,7 @@ export interface RunSummary {
   cells: CellSummary[];
 }
 
-export const DISPLAY_STATUSES: readonly DisplayStatus[] = [
+const DISPLAY_STATUSES: readonly DisplayStatus[] = [
   'pass',
   'fail',
   'config-unsatisfied',
@@ -71,10 +71,7 @@ export const DISPLAY_STATUSES: readonly DisplayStatus[] = [
   'not-run',
 ];
 
-export function rowKey(
-  c: Pick<Cell, 'source' | 'variant' | 'toolchain'>,
-  toolchains: number,
-): string {
+function rowKey(c: Pick<Cell, 'source' | 'variant' | 'toolchain'>, toolchains: number): string {
   return toolchains > 1 ? `${c.source} ${c.variant} ${c.toolchain}` : `${c.source} ${c.variant}`;
 }
 
@@ -175,7 +172,7 @@ export function cellText(c: Pick<CellSummary, 'status' | 'change'>): string {
   return SHORT[c.status] + (MARK[c.change] ?? '');
 }
 
-export function summaryGrid(s: RunSummary): string[][] {
+function summaryGrid(s: RunSummary): string[][] {
   const header = ['', ...s.arches];
   const body = s.rows.map((row) => [
     row.key,

@@ -20,7 +20,7 @@ import type { ReproPlan } from './plan.js';
 import type { RobotReport } from './report.js';
 import { assemble, REPRO_JSON, type Explanation, type ReproResult } from './result.js';
 import { problemOf, type ReproDeps, type ReproRequest } from './request.js';
-import { judge, type Verdict } from './verdict.js';
+import { judge, type ReproVerdict } from './verdict.js';
 
 export interface ConfigStageInput {
   req: ReproRequest;
@@ -91,7 +91,7 @@ export async function runConfigStage(
     if (!failed) throw e;
     return cannot([failed]);
   }
-  const verdict: Verdict = judge(plan.required, {
+  const verdict: ReproVerdict = judge(plan.required, {
     status: 'pass',
     diagnostics: config.diagnostics,
   });

@@ -16,7 +16,7 @@ import {
 } from './report.js';
 
 /** Compiler versions in kmatrix's toolchain images (Debian 12) and on Debian 12 hosts. */
-export const AVAILABLE_COMPILERS: Record<ToolchainName, string> = {
+const AVAILABLE_COMPILERS: Record<ToolchainName, string> = {
   gcc: '12.2.0',
   clang: '14.0.6',
 };
@@ -179,7 +179,7 @@ function toolchainFor(
 }
 
 /** Which of the report's make variables reach make, and why the others do not. */
-export function decideMakeVars(
+function decideMakeVars(
   report: RobotReport,
   arch: Arch | undefined,
   toolchain: ToolchainName | undefined,

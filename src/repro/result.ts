@@ -8,7 +8,7 @@ import { formatSourceSpec } from '../source/spec.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
 import type { MakeVarDecision, ReproPlan } from './plan.js';
 import type { ReportedIssue, RobotReport } from './report.js';
-import type { IssueOutcome, Verdict, VerdictKind } from './verdict.js';
+import type { IssueOutcome, ReproVerdict, VerdictKind } from './verdict.js';
 
 export const REPRO_JSON = 'repro.json';
 
@@ -152,7 +152,7 @@ export function assemble(
   reportPath: string | undefined,
   report: RobotReport,
   plan: ReproPlan,
-  verdict: Verdict,
+  verdict: ReproVerdict,
   stages: {
     build?: BuildSummary;
     config?: ConfigSummary;

@@ -17,13 +17,13 @@ export interface IssueOutcome {
   near?: Diagnostic;
 }
 
-export type Verdict =
+export type ReproVerdict =
   | { kind: 'reproduced'; outcomes: IssueOutcome[] }
   | { kind: 'partially-reproduced'; outcomes: IssueOutcome[] }
   | { kind: 'not-reproduced'; outcomes: IssueOutcome[]; buildStatus: BuildStatus; reason?: string }
   | { kind: 'cannot-run'; missing: string[] };
 
-export function matchIssues(
+function matchIssues(
   required: readonly ReportedIssue[],
   diagnostics: readonly Diagnostic[],
 ): IssueOutcome[] {
@@ -46,7 +46,7 @@ export function matchIssues(
 export function judge(
   required: readonly ReportedIssue[],
   build: Pick<BuildResult, 'status' | 'reason' | 'diagnostics'>,
-): Verdict {
+): ReproVerdict {
   if (build.status === 'infra-error' || build.status === 'cancelled')
     return {
       kind: 'cannot-run',

@@ -33,7 +33,7 @@ export function problemFingerprints(r: CellResult): string[] {
   return [...out].sort();
 }
 
-export function warningFingerprints(r: CellResult): string[] {
+function warningFingerprints(r: CellResult): string[] {
   return [
     ...new Set(r.diagnostics.filter((d) => d.severity === 'warning').map((d) => d.fingerprint)),
   ].sort();

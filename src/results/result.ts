@@ -1,7 +1,7 @@
 // What one matrix cell ended as, as stored and reported. Statuses are those of a build
 // (src/build/result.ts); a config-only cell ends `pass` when every pin holds.
 import type { BuildStatus } from '../build/result.js';
-import type { PinResult, Verdict } from '../config/verify.js';
+import type { PinResult, ConfigVerdict } from '../config/verify.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 
 export type CellStatus = BuildStatus;
@@ -52,7 +52,7 @@ export interface CellResult {
   reason?: string;
   /** Where the cell stopped: config generation or the build. */
   stage: 'config' | 'build';
-  verdict: Verdict | null;
+  verdict: ConfigVerdict | null;
   pins: PinResult[];
   diagnostics: Diagnostic[];
   counts: { errors: number; warnings: number };

@@ -23,7 +23,7 @@ export interface RunsGcResult {
 }
 
 /** Bytes under a path (files and links as they are; directories summed). */
-export async function treeBytes(path: string): Promise<number> {
+async function treeBytes(path: string): Promise<number> {
   const st = await lstat(path).catch(() => undefined);
   if (!st) return 0;
   if (!st.isDirectory()) return st.size;

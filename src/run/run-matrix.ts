@@ -8,7 +8,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { BuildEvent } from '../build/events.js';
 import { parseDuration } from '../build/targets.js';
-import { KmatrixError } from '../core/errors.js';
+import { errorMessage, KmatrixError } from '../core/errors.js';
 import { formatBytes } from '../core/text.js';
 import { pidAlive } from '../fsutil/atomic.js';
 import type { Cell } from '../matrix/cell.js';
@@ -22,7 +22,8 @@ import type { RunEvent } from '../results/events.js';
 import { isFinal, type CellResult } from '../results/result.js';
 import type { RuntimeChoice } from '../runtime/select.js';
 import { sizeRun, type Sizing } from '../schedule/resources.js';
-import type { CellWork, Clock } from '../schedule/scheduler.js';
+import type { CellWork } from '../schedule/cell-work.js';
+import type { Clock } from '../schedule/clock.js';
 import { ResultStore, type RunRecord } from '../store/store.js';
 import type { ExecuteOutcome, Executor } from './executor.js';
 import { gcCache, pruneRuns } from './gc.js';
@@ -77,7 +78,7 @@ interface ExecutedRun {
   durationMs: number;
 }
 
-export function newRunId(now: Date = new Date()): string {
+function newRunId(now: Date = new Date()): string {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
   const d = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}`;
   const t = `${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
@@ -202,24 +203,48 @@ async function executeRun(
       ...(deps.clock ? { clock: deps.clock } : {}),
     });
   const started = Date.now();
-  const outcome = await executor.execute({
-    runId: run.id,
-    runDir: run.runDir,
-    cells,
-    done,
-    sizing,
-    timeoutMs: o.timeoutMs ?? parseDuration(m.timeout),
-    retries: o.retries ?? m.retries,
-    runtime: o.runtime ?? m.runtime,
-    ...(baseline
-      ? { expectedMs: new Map([...baseline.results].map(([k, r]) => [k, r.durationMs])) }
-      : {}),
-    signal: o.signal,
-    emit: o.emit,
-    record: (r) => store.recordResult(run.id, r),
-  });
+  const outcome = await executor
+    .execute({
+      runId: run.id,
+      runDir: run.runDir,
+      cells,
+      done,
+      sizing,
+      timeoutMs: o.timeoutMs ?? parseDuration(m.timeout),
+      retries: o.retries ?? m.retries,
+      runtime: o.runtime ?? m.runtime,
+      ...(baseline
+        ? { expectedMs: new Map([...baseline.results].map(([k, r]) => [k, r.durationMs])) }
+        : {}),
+      signal: o.signal,
+      emit: o.emit,
+      record: (r) => recordResult(o, store, run.id, r),
+    })
+    .catch((e: unknown) => {
+      // Best effort: the store that failed may refuse this write too. Either way the run is
+      // not running any more (its pid is gone once kmatrix exits, so --resume accepts it).
+      try {
+        store.setState(run.id, 'interrupted');
+      } catch {
+        // the error below says what went wrong
+      }
+      throw e;
+    });
   store.setState(run.id, outcome.interrupted ? 'interrupted' : 'completed');
   return { outcome, durationMs: Date.now() - started };
+}
+
+/** A cell's result into the store; a failed write ends the run with an error naming the store. */
+function recordResult(o: RunMatrixOptions, store: ResultStore, runId: string, r: CellResult) {
+  try {
+    store.recordResult(runId, r);
+  } catch (e) {
+    throw new KmatrixError(
+      'io',
+      `could not record cell ${r.cellId} in the results store ${o.storePath}: ${errorMessage(e)}`,
+      'the run was stopped; cells recorded before this one are kept (kmatrix run --resume continues the run once the store can be written)',
+    );
+  }
 }
 
 function compareWithBaseline(plan: PlannedRun, outcome: ExecuteOutcome): RunComparison {

@@ -16,8 +16,8 @@ import type { Runtime } from '../runtime/runtime.js';
 import { shellComment, shellJoin, shellQuote } from '../process/shell-quote.js';
 import type { KernelTree } from '../source/tree.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
-import type { CellFiles } from '../results/result.js';
-import type { BuildStage, CellWork, ConfigStage, StageContext } from '../schedule/scheduler.js';
+import type { CellFiles, CellStatus } from '../results/result.js';
+import type { BuildStage, CellWork, ConfigStage, StageContext } from '../schedule/cell-work.js';
 import { solveCell, writeSolveFiles, type CellSolver } from './solve-cell.js';
 
 export interface WorkDeps {
@@ -44,7 +44,7 @@ interface Handle {
   pins: Pin[];
 }
 
-export const CONFIG_REPRODUCER = 'reproducer.sh';
+const CONFIG_REPRODUCER = 'reproducer.sh';
 
 export function configHash(
   configText: string,
@@ -65,151 +65,147 @@ export function configHash(
 }
 
 export function realWork(deps: WorkDeps): CellWork {
-  const rel = (p: string) => relative(deps.runDir, p);
   return {
-    async config(cell: Cell, ctx: StageContext): Promise<ConfigStage> {
-      const arch = findArch(cell.arch);
-      if (!arch)
-        return {
-          kind: 'failed',
-          status: 'infra-error',
-          reason: `unknown arch ${cell.arch}`,
-          files: {},
-        };
-      let tree: KernelTree;
-      try {
-        tree = await deps.tree(cell.sourceResolved);
-      } catch (e) {
-        return {
-          kind: 'failed',
-          status: 'infra-error',
-          reason: `source ${cell.source}: ${describe(e)}`,
-          files: {},
-        };
-      }
-      const solved = cell.solve ? await solveCell(deps.solve, cell, tree, arch, ctx) : undefined;
-      if (solved?.kind === 'failed')
-        return { kind: 'failed', status: solved.status, reason: solved.reason, files: {} };
-      const pins = solved?.pins ?? cell.pins;
-      let config: ConfigResult;
-      try {
-        config = await deps.generateConfig(
-          {
-            tree,
-            arch,
-            toolchain: cell.toolchain,
-            base: cell.base,
-            pins,
-            outDir: ctx.outDir,
-          },
-          ctx.signal,
-        );
-      } catch (e) {
-        const files = { log: join(ctx.relDir, 'kconfig.log') };
-        if (ctx.signal.aborted)
-          return {
-            kind: 'failed',
-            status: 'cancelled',
-            reason: 'config generation was stopped',
-            files: {},
-          };
-        // conf failing on this tree is a finding about the tree, not about the machine.
-        if (isKmatrixError(e) && e.code === 'kconfig-failed')
-          return { kind: 'failed', status: 'fail', reason: describe(e), files };
-        return { kind: 'failed', status: 'infra-error', reason: describe(e), files: {} };
-      }
-      const configText = await readFile(config.configPath, 'utf8');
-      const files: CellFiles = {
-        config: rel(config.configPath),
-        log: rel(join(config.outDir, 'kconfig.log')),
-        result: rel(join(config.outDir, 'kmatrix-config.json')),
-      };
-      if (solved) files.solve = rel(await writeSolveFiles(solved.report, config.outDir));
-      if (!cell.build) {
-        const repro = join(config.outDir, CONFIG_REPRODUCER);
-        await writeFile(repro, configReproducer({ ...cell, pins }, tree, config));
-        await chmod(repro, 0o755);
-        files.reproducer = rel(repro);
-      }
-      return {
-        kind: 'configured',
-        verdict: config.verdict,
-        pins: config.pins,
-        configHash: configHash(configText, tree, cell),
-        diagnostics: config.diagnostics,
-        files,
-        handle: { tree, config, pins } satisfies Handle,
-        ...(solved ? { solve: solved.solve } : {}),
-        // a proof says more than the pin table: it ends the cell config-unsatisfied with it
-        ...(solved?.solve.verdict === 'unsatisfiable' && solved.solve.reason
-          ? { reason: `kmatrix solve: ${solved.solve.reason}` }
-          : {}),
-      };
-    },
-
-    async build(cell: Cell, handle: unknown, ctx): Promise<BuildStage> {
-      const { tree, config, pins } = handle as Handle;
-      const arch = findArch(cell.arch)!;
-      let runtime: Runtime;
-      try {
-        runtime = await deps.runtime(cell.toolchain);
-      } catch (e) {
-        return {
-          status: 'infra-error',
-          reason: describe(e),
-          diagnostics: [],
-          files: {},
-          artifacts: [],
-        };
-      }
-      try {
-        const r = await runBuild(
-          {
-            tree,
-            arch,
-            toolchain: cell.toolchain,
-            base: cell.base,
-            pins,
-            outDir: ctx.outDir,
-            targets: cell.targets,
-            jobs: ctx.makeJobs,
-            allowUnsatisfied: cell.allowUnsatisfied,
-            timeoutMs: ctx.timeoutMs,
-            signal: ctx.signal,
-          },
-          {
-            runtime,
-            // The config stage already generated and verified it in this directory.
-            generateConfig: async () => config,
-            emit: deps.onBuildEvent ?? (() => {}),
-            ...(deps.ccacheDir ? { ccacheDir: deps.ccacheDir } : {}),
-          },
-        );
-        if (!deps.keepBuildDirs)
-          deps.onPruned?.(cell, await pruneBuildDir(r.outDir, { arch, targets: cell.targets }));
-        return {
-          status: r.status,
-          ...(r.reason ? { reason: r.reason } : {}),
-          diagnostics: r.diagnostics,
-          files: {
-            config: rel(r.files.config),
-            log: rel(r.files.log),
-            reproducer: rel(r.files.reproducer),
-            result: rel(r.files.result),
-          },
-          artifacts: r.artifacts.map((a) => rel(join(r.outDir, a))),
-        };
-      } catch (e) {
-        return {
-          status: ctx.signal.aborted ? 'cancelled' : 'infra-error',
-          reason: describe(e),
-          diagnostics: [],
-          files: {},
-          artifacts: [],
-        };
-      }
-    },
+    config: (cell, ctx) => configStage(deps, cell, ctx),
+    build: (cell, handle, ctx) => buildStage(deps, cell, handle as Handle, ctx),
   };
+}
+
+const failed = (
+  status: Extract<ConfigStage, { kind: 'failed' }>['status'],
+  reason: string,
+  files: CellFiles = {},
+): ConfigStage => ({ kind: 'failed', status, reason, files });
+
+/**
+ * generateConfig on the cell's tree (after kmatrix solve for `solve: true` cells, with its
+ * extra pins); for config-only cells also the reproducer.
+ */
+async function configStage(deps: WorkDeps, cell: Cell, ctx: StageContext): Promise<ConfigStage> {
+  const rel = (p: string) => relative(deps.runDir, p);
+  const arch = findArch(cell.arch);
+  if (!arch) return failed('infra-error', `unknown arch ${cell.arch}`);
+  let tree: KernelTree;
+  try {
+    tree = await deps.tree(cell.sourceResolved);
+  } catch (e) {
+    return failed('infra-error', `source ${cell.source}: ${describe(e)}`);
+  }
+  const solved = cell.solve ? await solveCell(deps.solve, cell, tree, arch, ctx) : undefined;
+  if (solved?.kind === 'failed') return failed(solved.status, solved.reason);
+  const pins = solved?.pins ?? cell.pins;
+  let config: ConfigResult;
+  try {
+    config = await deps.generateConfig(
+      {
+        tree,
+        arch,
+        toolchain: cell.toolchain,
+        base: cell.base,
+        pins,
+        outDir: ctx.outDir,
+      },
+      ctx.signal,
+    );
+  } catch (e) {
+    if (ctx.signal.aborted) return failed('cancelled', 'config generation was stopped');
+    // conf failing on this tree is a finding about the tree, not about the machine.
+    if (isKmatrixError(e) && e.code === 'kconfig-failed')
+      return failed('fail', describe(e), { log: join(ctx.relDir, 'kconfig.log') });
+    return failed('infra-error', describe(e));
+  }
+  const configText = await readFile(config.configPath, 'utf8');
+  const files: CellFiles = {
+    config: rel(config.configPath),
+    log: rel(join(config.outDir, 'kconfig.log')),
+    result: rel(join(config.outDir, 'kmatrix-config.json')),
+  };
+  if (solved) files.solve = rel(await writeSolveFiles(solved.report, config.outDir));
+  if (!cell.build) {
+    const repro = join(config.outDir, CONFIG_REPRODUCER);
+    await writeFile(repro, configReproducer({ ...cell, pins }, tree, config));
+    await chmod(repro, 0o755);
+    files.reproducer = rel(repro);
+  }
+  return {
+    kind: 'configured',
+    verdict: config.verdict,
+    pins: config.pins,
+    configHash: configHash(configText, tree, cell),
+    diagnostics: config.diagnostics,
+    files,
+    handle: { tree, config, pins } satisfies Handle,
+    ...(solved ? { solve: solved.solve } : {}),
+    // a proof says more than the pin table: it ends the cell config-unsatisfied with it
+    ...(solved?.solve.verdict === 'unsatisfiable' && solved.solve.reason
+      ? { reason: `kmatrix solve: ${solved.solve.reason}` }
+      : {}),
+  };
+}
+
+const buildFailed = (status: CellStatus, reason: string): BuildStage => ({
+  status,
+  reason,
+  diagnostics: [],
+  files: {},
+  artifacts: [],
+});
+
+/** runBuild in the toolchain's runtime, reusing the config the config stage made. */
+async function buildStage(
+  deps: WorkDeps,
+  cell: Cell,
+  { tree, config, pins }: Handle,
+  ctx: StageContext & { makeJobs: number },
+): Promise<BuildStage> {
+  const rel = (p: string) => relative(deps.runDir, p);
+  const arch = findArch(cell.arch)!;
+  let runtime: Runtime;
+  try {
+    runtime = await deps.runtime(cell.toolchain);
+  } catch (e) {
+    return buildFailed('infra-error', describe(e));
+  }
+  try {
+    const r = await runBuild(
+      {
+        tree,
+        arch,
+        toolchain: cell.toolchain,
+        base: cell.base,
+        pins,
+        outDir: ctx.outDir,
+        targets: cell.targets,
+        jobs: ctx.makeJobs,
+        allowUnsatisfied: cell.allowUnsatisfied,
+        timeoutMs: ctx.timeoutMs,
+        signal: ctx.signal,
+      },
+      {
+        runtime,
+        // The config stage already generated and verified it in this directory.
+        generateConfig: async () => config,
+        emit: deps.onBuildEvent ?? (() => {}),
+        ...(deps.ccacheDir ? { ccacheDir: deps.ccacheDir } : {}),
+      },
+    );
+    if (!deps.keepBuildDirs)
+      deps.onPruned?.(cell, await pruneBuildDir(r.outDir, { arch, targets: cell.targets }));
+    return {
+      status: r.status,
+      ...(r.reason ? { reason: r.reason } : {}),
+      diagnostics: r.diagnostics,
+      files: {
+        config: rel(r.files.config),
+        log: rel(r.files.log),
+        reproducer: rel(r.files.reproducer),
+        result: rel(r.files.result),
+      },
+      artifacts: r.artifacts.map((a) => rel(join(r.outDir, a))),
+    };
+  } catch (e) {
+    return buildFailed(ctx.signal.aborted ? 'cancelled' : 'infra-error', describe(e));
+  }
 }
 
 function describe(e: unknown): string {

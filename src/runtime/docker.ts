@@ -108,6 +108,37 @@ export class DockerRuntime implements Runtime {
     return { id, ws: { ...ws, ccache: `${ws.ccache}-uid${id.handOver.build.uid}` } };
   }
 
+  private containerSpec(
+    ws: Workspace,
+    cmd: RunCommand,
+    user: string,
+  ): Docker.ContainerCreateOptions {
+    const env = this.env(ws, cmd.env);
+    return {
+      Image: this.opts.imageId,
+      Cmd: [...cmd.argv],
+      WorkingDir: CONTAINER_PATHS.out,
+      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      User: user,
+      NetworkDisabled: true,
+      Tty: false,
+      AttachStdout: true,
+      AttachStderr: true,
+      Labels: {
+        ...this.opts.labels,
+        [MANAGED_LABEL]: 'true',
+        'org.kmatrix.argv0': cmd.argv[0] ?? '',
+      },
+      HostConfig: {
+        Binds: this.binds(ws),
+        ...hardenedHostConfig(),
+        AutoRemove: false,
+        ...(this.opts.memoryBytes ? { Memory: this.opts.memoryBytes } : {}),
+        ...(this.opts.cpus ? { NanoCpus: Math.round(this.opts.cpus * 1e9) } : {}),
+      },
+    };
+  }
+
   async run(wsIn: Workspace, cmd: RunCommand): Promise<RunOutcome> {
     const started = Date.now();
     const docker = this.opts.docker;
@@ -132,30 +163,7 @@ export class DockerRuntime implements Runtime {
         if (problem) return done({ kind: 'infra-error', reason: problem });
       }
       if (cmd.logFile) log = createWriteStream(cmd.logFile, { flags: 'a' });
-      const env = this.env(ws, cmd.env);
-      container = await docker.createContainer({
-        Image: this.opts.imageId,
-        Cmd: [...cmd.argv],
-        WorkingDir: CONTAINER_PATHS.out,
-        Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-        User: id.user,
-        NetworkDisabled: true,
-        Tty: false,
-        AttachStdout: true,
-        AttachStderr: true,
-        Labels: {
-          ...this.opts.labels,
-          [MANAGED_LABEL]: 'true',
-          'org.kmatrix.argv0': cmd.argv[0] ?? '',
-        },
-        HostConfig: {
-          Binds: this.binds(ws),
-          ...hardenedHostConfig(),
-          AutoRemove: false,
-          ...(this.opts.memoryBytes ? { Memory: this.opts.memoryBytes } : {}),
-          ...(this.opts.cpus ? { NanoCpus: Math.round(this.opts.cpus * 1e9) } : {}),
-        },
-      });
+      container = await docker.createContainer(this.containerSpec(ws, cmd, id.user));
       const c = container;
       const stop = (why: 'timeout' | 'cancelled') => {
         if (ended) return;
@@ -171,18 +179,11 @@ export class DockerRuntime implements Runtime {
       }
 
       const stream = await c.attach({ stream: true, stdout: true, stderr: true });
-      const sink = new PassThrough();
-      sink.on('data', (buf: Buffer) => {
+      const streamEnded = demux(docker, stream, (buf) => {
         const s = buf.toString('utf8');
         output = cmd.capture ? output + s : tail(output + s, 256 * 1024);
         log?.write(buf);
         cmd.onOutput?.(s);
-      });
-      docker.modem.demuxStream(stream, sink, sink);
-      const streamEnded = new Promise<void>((resolve) => {
-        stream.on('end', resolve);
-        stream.on('close', resolve);
-        stream.on('error', () => resolve());
       });
 
       if (ended)
@@ -239,6 +240,22 @@ async function handOverWorkspace(ws: Workspace, build: Owner): Promise<string | 
     if (!(await ownedBy(ws.ccache, build))) await chownTree(ws.ccache, build);
   }
   return undefined;
+}
+
+/** The container's stdout and stderr into `onData`; resolves when the attach stream ends. */
+function demux(
+  docker: Docker,
+  stream: NodeJS.ReadWriteStream,
+  onData: (buf: Buffer) => void,
+): Promise<void> {
+  const sink = new PassThrough();
+  sink.on('data', onData);
+  docker.modem.demuxStream(stream, sink, sink);
+  return new Promise<void>((resolve) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', () => resolve());
+  });
 }
 
 async function removeContainer(c: Docker.Container): Promise<void> {

@@ -4,7 +4,7 @@
 import type { Owner } from '../fsutil/ownership.js';
 
 /** Builds of a root kmatrix run as this uid:gid (distroless' "nonroot"); no image user needed. */
-export const UNPRIVILEGED: Owner = { uid: 65532, gid: 65532 };
+const UNPRIVILEGED: Owner = { uid: 65532, gid: 65532 };
 
 /** Enough for make -j64 (make, sh, gcc, cc1, as per job, and threads); stops a fork bomb. */
 export const PIDS_LIMIT = 4096;
@@ -19,7 +19,7 @@ export interface BuildIdentity {
   handOver?: { build: Owner; caller: Owner };
 }
 
-export function callerOwner(): Owner | undefined {
+function callerOwner(): Owner | undefined {
   return typeof process.getuid === 'function' && typeof process.getgid === 'function'
     ? { uid: process.getuid(), gid: process.getgid() }
     : undefined;

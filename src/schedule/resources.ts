@@ -12,7 +12,7 @@ export interface Sizing {
 }
 
 /** Memory one kernel build may take (cc1 at -j1 on a big translation unit, plus the linker). */
-export const MEMORY_PER_BUILD = 2 * 2 ** 30;
+const MEMORY_PER_BUILD = 2 * 2 ** 30;
 
 /**
  * About sqrt(cores) builds of cores/builds make jobs each: few enough builds that each still

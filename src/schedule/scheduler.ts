@@ -2,84 +2,25 @@
 // builds are identical), then the builds, each identical resolved config built once.
 // Infrastructure errors are retried a bounded number of times, compile errors never.
 // An abort stops everything cleanly: queued work is dropped, running work sees the signal,
-// and every cell that finished has been handed to `record` already.
-import { join } from 'node:path';
+// and every cell that finished has been handed to `record` already. A `record` that throws
+// (the store could not be written) stops the run the same way, and schedule() then rejects
+// with that error.
 import PQueue from 'p-queue';
-import type { PinResult, Verdict } from '../config/verify.js';
-import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { countBySeverity } from '../diagnostics/parse.js';
-import { cellLabel, type Cell } from '../matrix/cell.js';
-import type { CellRef, RunEvent } from '../results/events.js';
+import type { Cell } from '../matrix/cell.js';
+import type { RunEvent } from '../results/events.js';
+import type { CellResult } from '../results/result.js';
+import type { CellWork } from './cell-work.js';
+import { realClock, type Clock } from './clock.js';
 import type { Sizing } from './resources.js';
-import type { CellFiles, CellResult, CellSolve, CellStatus } from '../results/result.js';
-
-export interface StageContext {
-  /** The cell's directory (absolute) and the same relative to the run dir. */
-  outDir: string;
-  relDir: string;
-  /** Aborted on cancellation or when the cell's time is up. */
-  signal: AbortSignal;
-  /** Time left for this cell. */
-  timeoutMs: number;
-}
-
-export type ConfigStage =
-  | {
-      kind: 'configured';
-      verdict: Verdict;
-      pins: PinResult[];
-      /** sha256 of .config + tree + arch + toolchain + targets: equal hashes build once. */
-      configHash: string;
-      /** conf's warnings (kind `kconfig`): part of the cell's diagnostics, built or not. */
-      diagnostics: Diagnostic[];
-      files: CellFiles;
-      /** Whatever the build stage needs from the config stage (opaque here). */
-      handle: unknown;
-      /** Why the pins did not hold, when the work knows better than the pin table (a proof). */
-      reason?: string;
-      /** What kmatrix solve did first (`solve: true` cells). */
-      solve?: CellSolve;
-    }
-  | {
-      kind: 'failed';
-      status: Exclude<CellStatus, 'pass' | 'config-unsatisfied'>;
-      reason: string;
-      files: CellFiles;
-    };
-
-export interface BuildStage {
-  status: CellStatus;
-  reason?: string;
-  diagnostics: Diagnostic[];
-  files: CellFiles;
-  artifacts: string[];
-}
-
-/** The work of a cell; the real one drives generateConfig and runBuild (src/run/work.ts). */
-export interface CellWork {
-  config(cell: Cell, ctx: StageContext): Promise<ConfigStage>;
-  build(cell: Cell, handle: unknown, ctx: StageContext & { makeJobs: number }): Promise<BuildStage>;
-}
-
-export interface Clock {
-  now(): number;
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
-}
-
-export const realClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      signal.addEventListener('abort', done, { once: true });
-    }),
-};
+import {
+  buildGroup,
+  configCell,
+  followerResult,
+  ref,
+  type CellOutcome,
+  type Configured,
+  type StageRun,
+} from './stages.js';
 
 export interface ScheduleOptions {
   runId: string;
@@ -107,23 +48,28 @@ export interface ScheduleOutcome {
   interrupted: boolean;
 }
 
-interface Configured {
-  cell: Cell;
-  stage: Extract<ConfigStage, { kind: 'configured' }>;
-  configMs: number;
-  attempts: number;
-}
-
-const ref = (c: Cell): CellRef => ({ id: c.id, label: cellLabel(c) });
-
 export async function schedule(o: ScheduleOptions): Promise<ScheduleOutcome> {
   const clock = o.clock ?? realClock;
   const results = new Map<string, CellResult>(o.done);
   const started = clock.now();
-  const finish = (cell: Cell, r: Omit<CellResult, 'cellId' | 'finishedAt'>) => {
-    const full: CellResult = { ...r, cellId: cell.id, finishedAt: new Date().toISOString() };
+  // A failed record stops the run like an abort; the error is thrown once everything stopped.
+  const stop = new AbortController();
+  let recordError: { error: unknown } | undefined;
+  const finish = (cell: Cell, r: CellOutcome) => {
+    if (recordError) return;
+    const full: CellResult = {
+      ...r,
+      cellId: cell.id,
+      finishedAt: new Date(clock.now()).toISOString(),
+    };
     results.set(cell.id, full);
-    o.record(full);
+    try {
+      o.record(full);
+    } catch (error) {
+      recordError = { error };
+      stop.abort(error);
+      return;
+    }
     o.emit({
       type: 'cell:done',
       cell: ref(cell),
@@ -133,280 +79,34 @@ export async function schedule(o: ScheduleOptions): Promise<ScheduleOutcome> {
       ...(full.reason ? { reason: full.reason } : {}),
     });
   };
-  const dirOf = (cell: Cell) => {
-    const relDir = join('cells', cell.id);
-    return { relDir, outDir: join(o.runDir, relDir) };
+  const run: StageRun = {
+    runDir: o.runDir,
+    timeoutMs: o.timeoutMs,
+    retries: o.retries,
+    makeJobs: o.sizing.makeJobs,
+    work: o.work,
+    clock,
+    signal: AbortSignal.any([o.signal, stop.signal]),
+    emit: o.emit,
+    finish,
   };
-  // A cell's time covers its own work: config stage plus build, not the wait in the build queue.
-  const stageSignal = (since: number, spentBefore = 0) => {
-    const left = Math.max(1, o.timeoutMs - spentBefore - (clock.now() - since));
-    const timer = AbortSignal.timeout(left);
-    return { signal: AbortSignal.any([o.signal, timer]), timer, left };
-  };
-  const backoff = (attempt: number) => Math.min(1000 * 2 ** (attempt - 1), 10_000);
 
   for (const cell of o.cells) {
     const r = o.done.get(cell.id);
     if (r) o.emit({ type: 'cell:skip', cell: ref(cell), status: r.status });
   }
   const todo = o.cells.filter((c) => !o.done.has(c.id));
-
-  // Stage 1: configs.
   const configured: Configured[] = [];
-  const configQueue = new PQueue({ concurrency: o.sizing.configJobs });
-  const onAbort = () => configQueue.clear();
-  o.signal.addEventListener('abort', onAbort, { once: true });
-  for (const cell of todo) {
-    void configQueue.add(async () => {
-      if (o.signal.aborted) return;
-      const cellStart = clock.now();
-      let attempt = 0;
-      let workMs = 0;
-      for (;;) {
-        attempt++;
-        o.emit({ type: 'cell:start', cell: ref(cell), stage: 'config', attempt });
-        const { signal, timer } = stageSignal(cellStart);
-        const t0 = clock.now();
-        let stage: ConfigStage;
-        try {
-          stage = await o.work.config(cell, { ...dirOf(cell), signal, timeoutMs: o.timeoutMs });
-        } catch (e) {
-          stage = {
-            kind: 'failed',
-            status: 'infra-error',
-            reason: `internal: ${String(e)}`,
-            files: {},
-          };
-        }
-        workMs += clock.now() - t0;
-        if (
-          stage.kind === 'failed' &&
-          stage.status !== 'timeout' &&
-          timer.aborted &&
-          !o.signal.aborted
-        )
-          stage = {
-            ...stage,
-            status: 'timeout',
-            reason: `config stage did not finish within ${o.timeoutMs / 1000}s`,
-          };
-        if (stage.kind === 'failed' && o.signal.aborted)
-          stage = { ...stage, status: 'cancelled', reason: 'the run was stopped' };
-        if (
-          stage.kind === 'failed' &&
-          stage.status === 'infra-error' &&
-          attempt <= o.retries &&
-          !o.signal.aborted
-        ) {
-          o.emit({
-            type: 'cell:retry',
-            cell: ref(cell),
-            stage: 'config',
-            attempt,
-            reason: stage.reason,
-          });
-          await clock.sleep(backoff(attempt), o.signal);
-          continue;
-        }
-        const configMs = clock.now() - cellStart;
-        if (stage.kind === 'failed') {
-          finish(cell, {
-            status: stage.status,
-            reason: stage.reason,
-            stage: 'config',
-            verdict: null,
-            pins: [],
-            diagnostics: [],
-            counts: { errors: 0, warnings: 0 },
-            durationMs: configMs,
-            configMs,
-            buildMs: 0,
-            workMs,
-            attempts: attempt,
-            configHash: null,
-            dedupedFrom: null,
-            files: stage.files,
-            artifacts: [],
-          });
-          return;
-        }
-        const unsatisfied = stage.verdict === 'unsatisfied';
-        if (!cell.build || (unsatisfied && !cell.allowUnsatisfied)) {
-          const bad = stage.pins.filter((p) => p.status !== 'holds');
-          finish(cell, {
-            status: unsatisfied ? 'config-unsatisfied' : 'pass',
-            ...(unsatisfied
-              ? {
-                  reason:
-                    stage.reason ??
-                    `${bad.length} pin(s) did not hold: ${bad.map((p) => `${p.symbol} (${p.status})`).join(', ')}`,
-                }
-              : {}),
-            stage: 'config',
-            verdict: stage.verdict,
-            pins: stage.pins,
-            diagnostics: stage.diagnostics,
-            counts: countBySeverity(stage.diagnostics),
-            durationMs: configMs,
-            configMs,
-            buildMs: 0,
-            workMs,
-            attempts: attempt,
-            configHash: cell.build ? stage.configHash : null,
-            dedupedFrom: null,
-            files: stage.files,
-            artifacts: [],
-            ...(stage.solve ? { solve: stage.solve } : {}),
-          });
-          return;
-        }
-        configured.push({ cell, stage, configMs, attempts: attempt });
-        return;
-      }
-    });
-  }
-  await configQueue.onIdle();
-  o.signal.removeEventListener('abort', onAbort);
+  await drain(run.signal, o.sizing.configJobs, todo, async (cell) => {
+    const c = await configCell(run, cell);
+    if (c) configured.push(c);
+  });
+  const groups = buildGroups(run, configured, results);
+  const expected = (g: readonly Configured[]) => o.expectedMs?.get(g[0]!.cell.id) ?? 0;
+  groups.sort((a, b) => expected(b) - expected(a));
+  await drain(run.signal, o.sizing.buildJobs, groups, (g) => buildGroup(run, g));
 
-  // Stage 2: builds, one per distinct resolved config; longest expected first.
-  const groups = new Map<string, Configured[]>();
-  for (const c of configured) {
-    const g = groups.get(c.stage.configHash) ?? [];
-    g.push(c);
-    groups.set(c.stage.configHash, g);
-  }
-  // A resumed run may already hold the build of an identical config.
-  const builtBefore = new Map<string, CellResult>();
-  for (const r of results.values())
-    if (r.configHash && r.stage === 'build' && !r.dedupedFrom) builtBefore.set(r.configHash, r);
-
-  const followerResult = (f: Configured, lead: CellResult, leadId: string) => {
-    // the build is the lead's; the config (and what solve did for it) is the follower's own
-    const shared: CellResult = { ...lead };
-    delete shared.solve;
-    const files = { ...lead.files };
-    delete files.solve;
-    finish(f.cell, {
-      ...shared,
-      ...(f.stage.solve ? { solve: f.stage.solve } : {}),
-      files: {
-        ...files,
-        ...(f.stage.files.config ? { config: f.stage.files.config } : {}),
-        ...(f.stage.files.solve ? { solve: f.stage.files.solve } : {}),
-      },
-      verdict: f.stage.verdict,
-      pins: f.stage.pins,
-      durationMs: f.configMs,
-      configMs: f.configMs,
-      buildMs: 0,
-      workMs: f.configMs,
-      attempts: f.attempts,
-      configHash: f.stage.configHash,
-      dedupedFrom: leadId,
-    });
-  };
-
-  const leaders: Configured[][] = [];
-  for (const [hash, g] of groups) {
-    const prior = builtBefore.get(hash);
-    if (prior) {
-      for (const f of g) followerResult(f, prior, prior.cellId);
-      continue;
-    }
-    leaders.push(g);
-  }
-  const expected = (c: Configured) => o.expectedMs?.get(c.cell.id) ?? 0;
-  leaders.sort((a, b) => expected(b[0]!) - expected(a[0]!));
-
-  const buildQueue = new PQueue({ concurrency: o.sizing.buildJobs });
-  const onAbort2 = () => buildQueue.clear();
-  o.signal.addEventListener('abort', onAbort2, { once: true });
-  for (const group of leaders) {
-    const lead = group[0]!;
-    void buildQueue.add(async () => {
-      if (o.signal.aborted) return;
-      let attempt = 0;
-      let workMs = lead.configMs;
-      let buildMs = 0;
-      let out: BuildStage;
-      const buildStart = clock.now();
-      for (;;) {
-        attempt++;
-        o.emit({ type: 'cell:start', cell: ref(lead.cell), stage: 'build', attempt });
-        const { signal, timer, left } = stageSignal(buildStart, lead.configMs);
-        const t0 = clock.now();
-        try {
-          out = await o.work.build(lead.cell, lead.stage.handle, {
-            ...dirOf(lead.cell),
-            signal,
-            timeoutMs: left,
-            makeJobs: o.sizing.makeJobs,
-          });
-        } catch (e) {
-          out = {
-            status: 'infra-error',
-            reason: `internal: ${String(e)}`,
-            diagnostics: [],
-            files: lead.stage.files,
-            artifacts: [],
-          };
-        }
-        buildMs += clock.now() - t0;
-        workMs += clock.now() - t0;
-        if (out.status === 'cancelled' && timer.aborted && !o.signal.aborted)
-          out = {
-            ...out,
-            status: 'timeout',
-            reason: `the cell did not finish within ${o.timeoutMs / 1000}s`,
-          };
-        if (out.status === 'infra-error' && attempt <= o.retries && !o.signal.aborted) {
-          o.emit({
-            type: 'cell:retry',
-            cell: ref(lead.cell),
-            stage: 'build',
-            attempt,
-            reason: out.reason ?? '',
-          });
-          await clock.sleep(backoff(attempt), o.signal);
-          continue;
-        }
-        break;
-      }
-      if (o.signal.aborted && out.status !== 'pass' && out.status !== 'fail')
-        out = { ...out, status: 'cancelled', reason: 'the run was stopped' };
-      const diagnostics = [...lead.stage.diagnostics, ...out.diagnostics];
-      const counts = countBySeverity(diagnostics);
-      const durationMs = lead.configMs + (clock.now() - buildStart);
-      finish(lead.cell, {
-        status: out.status,
-        ...(out.reason ? { reason: out.reason } : {}),
-        stage: 'build',
-        verdict: lead.stage.verdict,
-        pins: lead.stage.pins,
-        diagnostics,
-        counts,
-        durationMs,
-        configMs: lead.configMs,
-        buildMs,
-        workMs,
-        attempts: lead.attempts + attempt - 1,
-        configHash: lead.stage.configHash,
-        dedupedFrom: null,
-        files: {
-          ...out.files,
-          ...(lead.stage.files.solve ? { solve: lead.stage.files.solve } : {}),
-        },
-        artifacts: out.artifacts,
-        ...(lead.stage.solve ? { solve: lead.stage.solve } : {}),
-      });
-      const leadResult = results.get(lead.cell.id)!;
-      if (leadResult.status !== 'cancelled')
-        for (const f of group.slice(1)) followerResult(f, leadResult, lead.cell.id);
-    });
-  }
-  await buildQueue.onIdle();
-  o.signal.removeEventListener('abort', onAbort2);
-
+  if (recordError) throw recordError.error;
   const interrupted = o.cells.some((c) => {
     const r = results.get(c.id);
     return !r || r.status === 'cancelled';
@@ -421,4 +121,61 @@ export async function schedule(o: ScheduleOptions): Promise<ScheduleOutcome> {
     total: o.cells.length,
   });
   return { results, interrupted };
+}
+
+/**
+ * Runs `task` over `items`, `concurrency` at a time, until all are done. An abort drops the
+ * queued items (running ones see the signal themselves). A task that throws is a bug: the
+ * others still finish, then the first error is thrown.
+ */
+async function drain<T>(
+  signal: AbortSignal,
+  concurrency: number,
+  items: readonly T[],
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  const queue = new PQueue({ concurrency });
+  const failures: unknown[] = [];
+  const onAbort = () => queue.clear();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (const item of items)
+      // The promise of a task dropped by clear() never settles; onIdle() does.
+      queue
+        .add(async () => {
+          if (!signal.aborted) await task(item);
+        })
+        .catch((e: unknown) => failures.push(e));
+    await queue.onIdle();
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+  if (failures.length > 0) throw failures[0];
+}
+
+/**
+ * Groups the configured cells by resolved config, one build per group. Groups whose config a
+ * resumed run already built are finished at once with that build's result.
+ */
+function buildGroups(
+  run: StageRun,
+  configured: readonly Configured[],
+  results: ReadonlyMap<string, CellResult>,
+): Configured[][] {
+  const groups = new Map<string, Configured[]>();
+  for (const c of configured) {
+    const g = groups.get(c.stage.configHash) ?? [];
+    g.push(c);
+    groups.set(c.stage.configHash, g);
+  }
+  const builtBefore = new Map<string, CellResult>();
+  for (const r of results.values())
+    if (r.configHash && r.stage === 'build' && !r.dedupedFrom) builtBefore.set(r.configHash, r);
+  const toBuild: Configured[][] = [];
+  for (const [hash, g] of groups) {
+    const prior = builtBefore.get(hash);
+    if (!prior) toBuild.push(g);
+    else for (const f of g) run.finish(f.cell, followerResult(f, prior, prior.cellId));
+  }
+  return toBuild;
 }

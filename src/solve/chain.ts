@@ -39,7 +39,7 @@ function leadsTo(f: Fact): string[] {
  * the facts about the symbols it leads to. Facts not reached that way (an `if` block's
  * condition, say) follow the earliest placed fact they share a symbol with.
  */
-export function orderChain(facts: readonly Fact[]): Fact[] {
+function orderChain(facts: readonly Fact[]): Fact[] {
   const out: Fact[] = [];
   const placed = new Set<Fact>();
   const place = (f: Fact) => {

@@ -14,11 +14,7 @@ export interface Core {
  * Shrink `failed` (an unsatisfiable set of guard literals) to an irreducible one. Every
  * solve only assumes the candidate facts; all other facts are relaxed.
  */
-export async function shrinkCore(
-  enc: Encoding,
-  sat: SatSolver,
-  failed: readonly Lit[],
-): Promise<Lit[]> {
+async function shrinkCore(enc: Encoding, sat: SatSolver, failed: readonly Lit[]): Promise<Lit[]> {
   const isPin = new Set(enc.facts.filter((f) => f.fact.kind === 'pin').map((f) => f.lit));
   let core = [...new Set(failed)];
   const necessary = new Set<Lit>();

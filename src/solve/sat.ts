@@ -19,7 +19,7 @@ export interface SatSolver {
   solve(cnf: Cnf, assumptions: readonly Lit[], opts?: { core?: boolean }): Promise<SatResult>;
 }
 
-export const SOLVER_PACKAGES = ['cadical', 'picosat'];
+const SOLVER_PACKAGES = ['cadical', 'picosat'];
 
 /** Throws a usage-level error naming the Debian packages when a solver is missing. */
 export async function checkSolvers(env: NodeJS.ProcessEnv): Promise<void> {

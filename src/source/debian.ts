@@ -3,20 +3,19 @@
 // machine's own apt configuration is never changed.
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
-import { KmatrixError, errorMessage } from '../core/errors.js';
+import { KmatrixError } from '../core/errors.js';
 import type { Emit, SourceEvent } from '../core/events.js';
 import { exists, publishDir, withLock } from '../fsutil/atomic.js';
-import { lastLines, type ProcessRunner } from '../process/runner.js';
+import { howItFailed, lastLines, type ProcessRunner } from '../process/runner.js';
 
 /** The suites searched, in order; the known versions live where the comment says. */
-export const DEBIAN_SUITES = [
+const DEBIAN_SUITES = [
   { suite: 'bookworm', known: '6.1' },
   { suite: 'bookworm-backports', known: '6.12' },
   { suite: 'sid', known: '7.2' },
 ] as const;
 
-export const KNOWN_DEBIAN_VERSIONS = DEBIAN_SUITES.map((s) => `${s.known} (${s.suite})`).join(', ');
+const KNOWN_DEBIAN_VERSIONS = DEBIAN_SUITES.map((s) => `${s.known} (${s.suite})`).join(', ');
 
 const LIST_MAX_AGE_MS = 24 * 3600 * 1000;
 
@@ -35,7 +34,7 @@ export interface DebianTree {
 }
 
 /** Read the first Debian mirror from the machine's apt sources (deb822 or one-line). */
-export async function machineMirror(): Promise<string> {
+async function machineMirror(): Promise<string> {
   const files = ['/etc/apt/sources.list.d/debian.sources', '/etc/apt/sources.list'];
   for (const f of files) {
     const text = await readFile(f, 'utf8').catch(() => '');
@@ -136,7 +135,7 @@ export async function resolveDebianTree(version: string, deps: DebianDeps): Prom
       const deb = await download(deps, aptDir, pkg, pkgVersion);
       deps.emit({ type: 'source:extract', pkg, into: treeDir });
       await publishDir(treeDir, async (staging) => {
-        await extractDeb(deb, `./usr/src/${pkg}.tar.xz`, staging);
+        await extractDeb(deps.runner, deb, `./usr/src/${pkg}.tar.xz`, staging);
         // Written last: its presence means the tree is complete.
         await writeFile(join(staging, '.kmatrix-source'), `${pkg} ${pkgVersion}\n`);
       });
@@ -188,17 +187,21 @@ async function download(
 }
 
 /** dpkg-deb --fsys-tarfile DEB | tar -xO MEMBER | tar -xJ --strip-components=1 -C DEST, without a shell. */
-async function extractDeb(deb: string, member: string, dest: string): Promise<void> {
-  try {
-    // buffer: false, or execa would keep (and cap at maxBuffer) the hundreds of MB flowing through.
-    await execa('dpkg-deb', ['--fsys-tarfile', deb], { buffer: false })
-      .pipe('tar', ['-xO', member], { buffer: false })
-      .pipe('tar', ['-xJ', '--strip-components=1', '-C', dest], { buffer: false });
-  } catch (e) {
+async function extractDeb(
+  runner: ProcessRunner,
+  deb: string,
+  member: string,
+  dest: string,
+): Promise<void> {
+  const r = await runner.pipeline([
+    { file: 'dpkg-deb', args: ['--fsys-tarfile', deb] },
+    { file: 'tar', args: ['-xO', member] },
+    { file: 'tar', args: ['-xJ', '--strip-components=1', '-C', dest] },
+  ]);
+  if (r.failed)
     throw new KmatrixError(
       'apt-failed',
-      `extracting ${member} from ${deb} failed`,
-      errorMessage(e),
+      `extracting ${member} from ${deb} failed: ${r.command} ${howItFailed(r)}`,
+      lastLines(r.stderr, 20),
     );
-  }
 }

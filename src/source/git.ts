@@ -2,12 +2,11 @@
 // its sha. The user's checkout, HEAD, index and bisect state are never touched.
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { execa } from 'execa';
-import { KmatrixError, errorMessage } from '../core/errors.js';
+import { KmatrixError } from '../core/errors.js';
 import { printable } from '../core/text.js';
 import type { Emit, SourceEvent } from '../core/events.js';
 import { exists, publishDir, withLock } from '../fsutil/atomic.js';
-import type { ProcessRunner } from '../process/runner.js';
+import { howItFailed, lastLines, type ProcessRunner } from '../process/runner.js';
 
 export interface GitTree {
   path: string;
@@ -69,19 +68,16 @@ export async function resolveGitTree(
       if (await exists(stamp)) return { path: treeDir, commit, cached: true };
       deps.emit({ type: 'source:export', repo, commit, into: treeDir });
       await publishDir(treeDir, async (staging) => {
-        try {
-          await execa('git', ['-C', repo, 'archive', '--format=tar', commit]).pipe('tar', [
-            '-x',
-            '-C',
-            staging,
-          ]);
-        } catch (e) {
+        const r = await deps.runner.pipeline([
+          { file: 'git', args: ['-C', repo, 'archive', '--format=tar', commit] },
+          { file: 'tar', args: ['-x', '-C', staging] },
+        ]);
+        if (r.failed)
           throw new KmatrixError(
             'command-failed',
-            `git archive ${commit} from ${repo} failed`,
-            errorMessage(e),
+            `git archive ${commit} from ${repo} failed: ${r.command} ${howItFailed(r)}`,
+            lastLines(r.stderr, 20),
           );
-        }
         await writeFile(join(staging, '.kmatrix-source'), `git ${repo} ${commit}\n`);
       });
       return { path: treeDir, commit, cached: false };

@@ -7,7 +7,7 @@ export type SourceSpec =
   | { kind: 'git'; repo: string; ref: string }
   | { kind: 'debian'; version: string };
 
-export const SOURCE_FORMS = 'a kernel tree path, git:PATH@REF, or debian:VERSION (e.g. debian:6.1)';
+const SOURCE_FORMS = 'a kernel tree path, git:PATH@REF, or debian:VERSION (e.g. debian:6.1)';
 
 export function parseSourceSpec(text: string): SourceSpec {
   if (text.trim() === '') {

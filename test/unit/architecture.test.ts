@@ -1,6 +1,6 @@
-// The layers of src/ (docs/architecture.md): a folder may import only folders of a lower rank.
-// Every import of every src/**/*.ts (type-only and dynamic ones too) is checked against the
-// table below; a new folder is one more line in it.
+// The layers of src/: a folder may import only folders of a lower rank. Every import of every
+// src/**/*.ts (type-only and dynamic ones too) is checked against the table below; a new
+// folder is one more line in it.
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, posix, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';

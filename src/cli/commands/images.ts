@@ -10,7 +10,7 @@ import { TOOLCHAINS, isToolchainName, type ToolchainName } from '../../toolchain
 import type { CliIo } from '../io.js';
 import { jsonOption } from '../options.js';
 
-export async function requireDocker(env: NodeJS.ProcessEnv) {
+async function requireDocker(env: NodeJS.ProcessEnv) {
   const conn = await connectDocker(env);
   if (conn.kind === 'unavailable') {
     throw new KmatrixError(

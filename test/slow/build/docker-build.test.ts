@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findArch } from '../../../src/arch/arches.js';
+import { defaultCacheDir } from '../../../src/fsutil/cache.js';
 import { resolveToolchainImage } from '../../../src/images/lookup.js';
 import { execaRunner } from '../../../src/process/runner.js';
 import { DockerRuntime } from '../../../src/runtime/docker.js';
@@ -16,6 +17,11 @@ import type { KernelTree } from '../../../src/source/tree.js';
 import { treePath } from '../../helpers/trees.js';
 import { TEST_RUN_LABELS, kmatrixContainers, requireDaemon } from '../runtime/docker-helpers.js';
 import { buildCell, pathTree } from './helpers.js';
+
+// The compiler cache every docker build of the suite shares (the CLI's default), so a
+// tinyconfig another test built already (arm64 in build-cli, armhf in the fault suite) is a
+// cache hit here: same image, same /src and /out paths.
+const SHARED_CCACHE = join(defaultCacheDir(process.env), 'ccache');
 
 let docker: Docker;
 let runtime: DockerRuntime;
@@ -53,7 +59,7 @@ describe('tinyconfig in the docker runtime', () => {
         arch: name,
         runtime,
         outDir,
-        ccacheDir: join(work, 'ccache'),
+        ccacheDir: SHARED_CCACHE,
       });
       expect(result.status, result.reason).toBe('pass');
       expect(result.targets).toEqual([
@@ -151,7 +157,7 @@ describe('a real compile error', () => {
       arch: 'armhf',
       runtime,
       outDir,
-      ccacheDir: join(work, 'ccache'),
+      ccacheDir: SHARED_CCACHE,
     });
     expect(result.status).toBe('fail');
     expect(result.targets[0]).toMatchObject({ target: 'kernel', status: 'fail', exitCode: 2 });

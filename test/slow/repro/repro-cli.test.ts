@@ -195,7 +195,7 @@ describe('kmatrix repro (end to end, 6.1 arm tinyconfig)', () => {
     expect(j.build).toBeNull();
   });
 
-  it('never executes anything from a hostile report; bad values are rejected or ignored with a message', async () => {
+  it('never executes anything from a hostile report: shell syntax in its make line means it cannot run, every bad value named', async () => {
     const marker = join(work, 'pwned');
     const hostile = (await readFile(join(FIXTURES, 'hostile-metachars.txt'), 'utf8')).replaceAll(
       '/tmp/pwned',
@@ -215,20 +215,19 @@ describe('kmatrix repro (end to end, 6.1 arm tinyconfig)', () => {
       '--json',
     ]);
     await expect(access(marker)).rejects.toThrow();
-    expect(r.exitCode, r.stderr + r.stdout).toBe(1);
+    expect(r.exitCode, r.stderr + r.stdout).toBe(2);
     const j = JSON.parse(r.stdout);
-    expect(j.verdict).toBe('not-reproduced');
+    expect(j.verdict).toBe('cannot-run');
+    expect(j.missing).toHaveLength(1);
+    expect(j.missing[0]).toMatch(/^make line 1 of the report carries shell syntax "\$\("/);
+    expect(j.build).toBeNull();
     expect(j.plan.makeVars).toEqual([]);
     expect(j.plan.goals).toEqual(['kernel/']);
     const act = Object.fromEntries(
       j.plan.makeVarDecisions.map((d: { name: string; action: string }) => [d.name, d.action]),
     );
     expect(act).toMatchObject({ W: 'reject', KCFLAGS: 'reject', LLVM_IAS: 'reject', CC: 'ignore' });
-    expect(j.build.commands).toEqual([
-      'make -C /src O=/out ARCH=arm CROSS_COMPILE=arm-linux-gnueabi- -j2 -k kernel/',
-    ]);
-    const repro = await readFile(j.build.reproducer, 'utf8');
-    expect(repro).not.toContain('pwned');
+    await expect(access(join(work, 'out-hostile', 'reproducer.sh'))).rejects.toThrow();
     // the text rendering shows the rejections and runs nothing either
     const t = await kmatrix(work, [
       'repro',

@@ -8,19 +8,19 @@ import {
   nextProbes,
   searchOutcome,
   suspectProbes,
-  type Verdict,
+  type StepVerdict,
 } from '../../../src/bisect/search.js';
 
 const ctx = { srcarch: 'x86', base: { kind: 'defconfig' as const }, sourced: new Set<string>() };
 
 describe('searchOutcome / nextProbes', () => {
   it('bisects a plain range in the middle', () => {
-    const s = { n: 9, verdicts: new Map<number, Verdict>([[8, 'bad']]) };
+    const s = { n: 9, verdicts: new Map<number, StepVerdict>([[8, 'bad']]) };
     expect(nextProbes(s, 1)).toEqual([3]);
     expect(nextProbes(s, 2)).toEqual([2, 5]);
   });
   it('is found when the last good and first bad are adjacent', () => {
-    const v = new Map<number, Verdict>([
+    const v = new Map<number, StepVerdict>([
       [3, 'good'],
       [4, 'bad'],
       [8, 'bad'],
@@ -28,7 +28,7 @@ describe('searchOutcome / nextProbes', () => {
     expect(searchOutcome({ n: 9, verdicts: v })).toEqual({ kind: 'found', index: 4, lastGood: 3 });
   });
   it('steps over skipped candidates and reports them when only skips are left', () => {
-    const v = new Map<number, Verdict>([
+    const v = new Map<number, StepVerdict>([
       [1, 'good'],
       [2, 'skip'],
       [3, 'skip'],
@@ -41,14 +41,14 @@ describe('searchOutcome / nextProbes', () => {
       lastGood: 1,
       firstBad: 4,
     });
-    const open = new Map<number, Verdict>([
+    const open = new Map<number, StepVerdict>([
       [2, 'skip'],
       [5, 'bad'],
     ]);
     expect(nextProbes({ n: 6, verdicts: open }, 1)).toEqual([1]);
   });
   it('tests a suspect together with the candidate before it', () => {
-    const s = { n: 10, verdicts: new Map<number, Verdict>([[9, 'bad']]) };
+    const s = { n: 10, verdicts: new Map<number, StepVerdict>([[9, 'bad']]) };
     expect(suspectProbes(s, 6)).toEqual([5, 6]);
     expect(suspectProbes(s, 0)).toEqual([0]);
   });
@@ -85,7 +85,7 @@ describe('filtered bisect == exhaustive scan', () => {
       if (inputIdx.length === 0) continue;
       const culprit = inputIdx[Math.floor(rand() * inputIdx.length)]!;
       // content version of the inputs at commit i = number of input changes so far
-      const verdictAt = (i: number): Verdict => (i >= culprit ? 'bad' : 'good');
+      const verdictAt = (i: number): StepVerdict => (i >= culprit ? 'bad' : 'good');
 
       // exhaustive linear scan over every commit
       let linear = -1;
@@ -119,7 +119,7 @@ describe('filtered bisect == exhaustive scan', () => {
       const culprit = 1 + Math.floor(rand() * (n - 1));
       const skips = new Set(Array.from({ length: n }, (_, i) => i).filter(() => rand() < 0.2));
       skips.delete(n - 1);
-      const v = (i: number): Verdict => (skips.has(i) ? 'skip' : i >= culprit ? 'bad' : 'good');
+      const v = (i: number): StepVerdict => (skips.has(i) ? 'skip' : i >= culprit ? 'bad' : 'good');
       const { outcome } = await driveSearch(n, new Map([[n - 1, 'bad']]), 1, [], async (idx) =>
         idx.map(v),
       );

@@ -1,9 +1,9 @@
 // Pure parts of builds: targets, durations, reproducer quoting, exit codes.
 import { execa } from 'execa';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { testDir } from '../../helpers/tmp.js';
 import { findArch } from '../../../src/arch/arches.js';
 import { OUT_PLACEHOLDER, renderReproducer } from '../../../src/build/reproducer.js';
 import { exitCodeFor } from '../../../src/build/result.js';
@@ -86,7 +86,7 @@ describe('shell quoting and the reproducer', () => {
   });
 
   it('writes a script that recreates the .config verbatim and runs each step on $OUT', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'kmatrix-repro-'));
+    const dir = testDir('reproducer');
     const configText = 'CONFIG_A=y\nCONFIG_CMDLINE="it\'s $HOME `x`"\nKMATRIX_CONFIG_EOF\n';
     const script = renderReproducer({
       title: 'cell',

@@ -1,16 +1,16 @@
 // The publishing and locking primitives behind the source cache: concurrent users share one
 // result, and what a killed process leaves behind is never taken for a finished result.
-import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { testDir } from '../../helpers/tmp.js';
 import { publishDir, withLock } from '../../../src/fsutil/atomic.js';
 
 const DEAD_PID = 2 ** 22 + 12345; // above pid_max's default: never a live process
 
 describe('publishDir', () => {
   it('publishes once when two builders race; the loser is discarded and nothing is left over', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'kmatrix-atomic-'));
+    const root = testDir('atomic');
     const final = join(root, 'tree');
     const build = (tag: string) => async (dir: string) => {
       await writeFile(join(dir, 'part1'), tag);
@@ -24,7 +24,7 @@ describe('publishDir', () => {
   });
 
   it('a builder that fails publishes nothing', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'kmatrix-atomic-'));
+    const root = testDir('atomic');
     await expect(
       publishDir(join(root, 'tree'), async (dir) => {
         await writeFile(join(dir, 'half'), 'x');
@@ -35,7 +35,7 @@ describe('publishDir', () => {
   });
 
   it('the staging dir of a killed process is never published and is cleaned up by the next run', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'kmatrix-atomic-'));
+    const root = testDir('atomic');
     const leftover = join(root, `.tree.tmp-${DEAD_PID}-deadbeef`);
     await mkdir(leftover);
     await writeFile(join(leftover, 'half-extracted'), 'x');
@@ -47,7 +47,7 @@ describe('publishDir', () => {
 
 describe('withLock', () => {
   it('serialises holders', async () => {
-    const lock = join(await mkdtemp(join(tmpdir(), 'kmatrix-lock-')), 'x.lock');
+    const lock = join(testDir('lock'), 'x.lock');
     const events: string[] = [];
     const hold = (id: string) =>
       withLock(lock, async () => {
@@ -60,7 +60,7 @@ describe('withLock', () => {
   });
 
   it('takes over a lock whose holder died', async () => {
-    const lock = join(await mkdtemp(join(tmpdir(), 'kmatrix-lock-')), 'x.lock');
+    const lock = join(testDir('lock'), 'x.lock');
     await writeFile(lock, String(DEAD_PID));
     const r = await withLock(lock, async () => 'got it');
     expect(r).toBe('got it');

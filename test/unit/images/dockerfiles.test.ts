@@ -27,6 +27,15 @@ describe('toolchain Dockerfiles', () => {
       spec.buildArgs['BINUTILS_PACKAGES'],
     );
   });
+
+  it('clang image installs every arch libc and libgcc dev package (clang links userspace)', async () => {
+    const spec = imageSpec('clang');
+    expect(await argDefault('clang', 'LINK_PACKAGES')).toBe(spec.buildArgs['LINK_PACKAGES']);
+    for (const a of ARCHES) {
+      expect(spec.buildArgs['LINK_PACKAGES']!.split(' ')).toContain(a.libcPackage);
+      expect(spec.buildArgs['LINK_PACKAGES']!.split(' ')).toContain(a.libgccPackage);
+    }
+  });
 });
 
 describe('bookwormMirror', () => {

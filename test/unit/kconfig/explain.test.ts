@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { testDir } from '../../helpers/tmp.js';
 import { registerExplain } from '../../../src/cli/commands/explain.js';
 import {
   explainPin,
@@ -157,7 +158,7 @@ describe('kmatrix explain', () => {
     ]);
     expect(noConfig.error?.code).toBe('bad-config-file');
     expect(noConfig.error?.message).toMatch(/cannot read --config \/nonexistent/);
-    const config = join(mkdtempSync(join(tmpdir(), 'kmatrix-explain-')), '.config');
+    const config = join(testDir('explain'), '.config');
     writeFileSync(config, 'CONFIG_KEXEC=y\n');
     const missing = await run([
       'KEXEC',

@@ -13,7 +13,7 @@ import {
 } from '../../../src/report/run-summary.js';
 import type { CellResult } from '../../../src/results/result.js';
 import { compareRun } from '../../../src/results/compare.js';
-import { cell, diag } from '../schedule/fake-work.js';
+import { cell, cellResult, diag } from '../../helpers/results.js';
 
 const cells: Cell[] = [
   cell('aaa', { arch: 'arm64', variant: 'tiny' }),
@@ -22,32 +22,16 @@ const cells: Cell[] = [
   cell('ddd', { arch: 's390', variant: 'def', build: false }),
 ];
 
-function result(id: string, o: Partial<CellResult>): CellResult {
-  return {
-    cellId: id,
-    status: 'pass',
-    stage: 'build',
-    verdict: 'satisfied',
-    pins: [],
-    diagnostics: [],
-    counts: { errors: 0, warnings: 0 },
+const result = (id: string, o: Partial<CellResult>): CellResult =>
+  cellResult(id, {
     durationMs: 61_000,
-    configMs: 1,
-    buildMs: 1,
-    workMs: 1,
-    attempts: 1,
-    configHash: null,
-    dedupedFrom: null,
     files: {
       log: `cells/${id}/build.log`,
       config: `cells/${id}/.config`,
       reproducer: `cells/${id}/reproducer.sh`,
     },
-    artifacts: [],
-    finishedAt: '',
     ...o,
-  };
-}
+  });
 
 const results = new Map([
   ['aaa', result('aaa', {})],

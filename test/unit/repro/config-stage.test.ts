@@ -1,11 +1,11 @@
 // runRepro on Kconfig reports: conf alone (a fake generateConfig standing in for it, an
 // in-memory Kconfig model for the kismet config and the explanation), no runtime asked; the
 // kismet recipe without a config; a --repo without the report's commit.
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { testDir } from '../../helpers/tmp.js';
 import type { ConfigRequest, ConfigResult } from '../../../src/config/generate.js';
 import { parseBuildLog } from '../../../src/diagnostics/parse.js';
 import { renderRepro } from '../../../src/report/repro.js';
@@ -88,7 +88,7 @@ function deps(config: string, said: string, asked: ConfigRequest[]): ReproDeps {
 }
 
 async function saved(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'kmatrix-repro-kconfig-'));
+  const dir = testDir('repro-kconfig');
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
   return dir;
 }

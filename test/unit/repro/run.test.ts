@@ -1,12 +1,12 @@
 // runRepro with a fake runtime and config step: where the config is found (beside the report,
 // gzipped), the make lines from a saved `reproduce` file, what reaches make, result.json
 // showing the line that ran, and cannot-run without touching any runtime.
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { testDir } from '../../helpers/tmp.js';
 import type { ConfigRequest, ConfigResult } from '../../../src/config/generate.js';
 import { runRepro, type ReproDeps } from '../../../src/repro/run.js';
 import type { RunCommand, Runtime, Workspace } from '../../../src/runtime/runtime.js';
@@ -76,7 +76,7 @@ function deps(runtime: Runtime): ReproDeps {
 
 describe('runRepro', () => {
   it('finds a gzipped config beside the report, builds the report goal with W=1 and judges', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'kmatrix-repro-unit-'));
+    const dir = testDir('repro-unit');
     await writeFile(join(dir, 'report.txt'), fixture('2022-gcc-arm-make-cross-dir.txt'));
     await writeFile(join(dir, 'arm-randconfig-001-20221120'), gzipSync(CONFIG));
     const out = join(dir, 'out');
@@ -117,7 +117,7 @@ describe('runRepro', () => {
   });
 
   it('reads make lines from a saved reproduce file beside a recent report', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'kmatrix-repro-unit-'));
+    const dir = testDir('repro-unit');
     await writeFile(join(dir, 'report.txt'), fixture('2025-clang19-arm64-quoted-warnings.txt'));
     await writeFile(join(dir, 'config'), CONFIG);
     await writeFile(
@@ -164,7 +164,7 @@ describe('runRepro', () => {
   });
 
   it('says when --config is not a kernel config', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'kmatrix-repro-unit-'));
+    const dir = testDir('repro-unit');
     await writeFile(join(dir, 'notconfig'), 'hello\n');
     const r = await runRepro(
       {

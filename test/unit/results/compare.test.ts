@@ -1,27 +1,11 @@
 // Problem fingerprints and the cell comparison they drive (pure).
 import { describe, expect, it } from 'vitest';
 import { compareCell, problemFingerprints } from '../../../src/results/compare.js';
-import { diag } from '../schedule/fake-work.js';
+import { cellResult, diag } from '../../helpers/results.js';
 
 describe('problem fingerprints', () => {
   it('prefer specific diagnostics over make lines, and name pins and timeouts', () => {
-    const base = {
-      cellId: 'x',
-      stage: 'build' as const,
-      verdict: 'satisfied' as const,
-      pins: [],
-      counts: { errors: 0, warnings: 0 },
-      durationMs: 0,
-      configMs: 0,
-      buildMs: 0,
-      workMs: 0,
-      attempts: 1,
-      configHash: null,
-      dedupedFrom: null,
-      files: {},
-      artifacts: [],
-      finishedAt: '',
-    };
+    const base = cellResult('x', { durationMs: 0, configMs: 0, buildMs: 0, workMs: 0 });
     const mk = { ...diag('error', 'make:error:init-main.o-error-1'), kind: 'make' as const };
     expect(
       problemFingerprints({

@@ -8,7 +8,7 @@ import { findArch } from '../../../src/arch/arches.js';
 import { keepPath, pruneBuildDir } from '../../../src/build/prune.js';
 import { gcCache, pruneRuns } from '../../../src/run/gc.js';
 import { ResultStore } from '../../../src/store/store.js';
-import { cell } from '../schedule/fake-work.js';
+import { cell } from '../../helpers/results.js';
 
 let dir: string;
 beforeEach(async () => {

@@ -1,15 +1,20 @@
 // The store and run history end to end with a fake CellWork: each cell recorded as it
 // finishes, comparison with the previous completed run by fingerprint (new failure, fixed,
 // still failing, new warning), exit codes, and --resume after an interrupted run.
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KmatrixError } from '../../../src/core/errors.js';
 import type { RunEvent } from '../../../src/results/events.js';
 import { runMatrix, type RunMatrixOptions } from '../../../src/run/run-matrix.js';
-import type { BuildStage } from '../../../src/schedule/scheduler.js';
+import type { BuildStage } from '../../../src/schedule/cell-work.js';
 import { ResultStore } from '../../../src/store/store.js';
-import { diag, fakeWork, type FakeCellScript } from '../schedule/fake-work.js';
+import type { CellResult } from '../../../src/results/result.js';
+import type { Executor } from '../../../src/run/executor.js';
+import { cellResult, diag } from '../../helpers/results.js';
+import { FakeClock, fakeWork, type FakeCellScript } from '../schedule/fake-work.js';
 
 let dir: string;
 const MATRIX = `name: hist
@@ -23,6 +28,8 @@ configs:
     pins: [KEXEC=n]
     build: false
 `;
+
+afterEach(() => rm(dir, { recursive: true, force: true }));
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kmatrix-hist-'));
@@ -185,7 +192,8 @@ describe('run history', () => {
   it('resumes an interrupted run without redoing finished cells; the interrupted run exits 2', async () => {
     const ac = new AbortController();
     const scripts = await scriptsFor({ 'arm64/tiny': { build: ['hang', {}] } });
-    const first = fakeWork(scripts);
+    const clock = new FakeClock();
+    const first = fakeWork(scripts, clock);
     const events1: RunEvent[] = [];
     const r1 = await runMatrix(
       opts(events1, {
@@ -193,10 +201,10 @@ describe('run history', () => {
         emit: (e) => {
           events1.push(e);
           if (e.type === 'cell:start' && e.stage === 'build')
-            setTimeout(() => ac.abort('SIGTERM'), 20);
+            clock.at(20, () => ac.abort('SIGTERM'));
         },
       }),
-      { work: first.work, machine, clock: { now: Date.now, sleep: async () => {} } },
+      { work: first.work, machine, clock },
     );
     expect(r1.interrupted).toBe(true);
     expect(r1.exitCode).toBe(2);
@@ -222,6 +230,57 @@ describe('run history', () => {
     await expect(
       runMatrix(opts([], { resume: true }), { work: second.work, machine }),
     ).rejects.toThrow(/no unfinished run of name:hist/);
+  });
+
+  it('stops with an error naming the store when a result cannot be written to it', async () => {
+    const storePath = join(dir, 'results', 'kmatrix.db');
+    const { work, calls } = fakeWork({});
+    // The store loses its results table under the run (another process, a bad migration).
+    const config = work.config.bind(work);
+    work.config = async (c, ctx) => {
+      if (calls.length === 0) {
+        const other = new Database(storePath);
+        other.exec('DROP TABLE diagnostics; DROP TABLE results');
+        other.close();
+      }
+      return config(c, ctx);
+    };
+    const err: unknown = await runMatrix(opts([]), { work, machine }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KmatrixError);
+    expect((err as KmatrixError).code).toBe('io'); // exit 2
+    expect((err as KmatrixError).message).toMatch(
+      new RegExp(
+        `^could not record cell [0-9a-f]{12} in the results store ${storePath}: no such table: diagnostics$`,
+      ),
+    );
+    // The config-only cells fail to record during the config stage: no build is started.
+    expect(calls.filter((c) => c.stage === 'build')).toEqual([]);
+    const db = new Database(storePath, { readonly: true });
+    expect(db.prepare('SELECT state FROM runs').all()).toEqual([{ state: 'interrupted' }]);
+    db.close();
+  });
+
+  it('hands the cells to the executor it is given, and stores what the executor records', async () => {
+    const seen: string[] = [];
+    const executor: Executor = {
+      async execute(job) {
+        const results = new Map<string, CellResult>();
+        for (const c of job.cells) {
+          seen.push(c.id);
+          const r = cellResult(c.id, { stage: c.build ? 'build' : 'config' });
+          job.record(r);
+          results.set(c.id, r);
+        }
+        return { results, interrupted: false };
+      },
+    };
+    const s = await runMatrix(opts([]), { executor, machine });
+    expect(seen).toHaveLength(4);
+    expect(s.counts.status.pass).toBe(4);
+    const store = new ResultStore(join(dir, 'results', 'kmatrix.db'));
+    expect([...store.resultsOf(s.runId).keys()].sort()).toEqual([...seen].sort());
+    expect(store.getRun(s.runId)?.state).toBe('completed');
+    store.close();
   });
 
   it('rejects a filter that matches nothing', async () => {

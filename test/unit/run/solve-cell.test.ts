@@ -25,7 +25,9 @@ import { realWork } from '../../../src/run/work.js';
 import { schedule } from '../../../src/schedule/scheduler.js';
 import type { ArchVerdict, SolveReport } from '../../../src/solve/result.js';
 import type { KernelTree } from '../../../src/source/tree.js';
-import { cell as fakeCell, fakeWork } from '../schedule/fake-work.js';
+import { realClock } from '../../../src/schedule/clock.js';
+import { cell as fakeCell } from '../../helpers/results.js';
+import { fakeWork } from '../schedule/fake-work.js';
 
 const tree: KernelTree = {
   spec: { kind: 'debian', version: '6.12' },
@@ -195,7 +197,7 @@ async function run(cells: Cell[]): Promise<Map<string, CellResult>> {
       generateConfig: fakeGenerate,
       solve: solver,
     }),
-    clock: { now: () => Date.now(), sleep: async () => {} },
+    clock: { ...realClock, sleep: async () => {} },
   });
   return recorded;
 }
@@ -345,7 +347,7 @@ describe('solve: true build cells', () => {
       emit: () => {},
       record: (r) => recorded.push(r),
       work,
-      clock: { now: () => Date.now(), sleep: async () => {} },
+      clock: { ...realClock, sleep: async () => {} },
     });
     const [lead, follower] = recorded;
     expect([lead!.cellId, lead!.dedupedFrom]).toEqual(['solved', null]);

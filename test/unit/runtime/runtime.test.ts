@@ -32,6 +32,7 @@ describe('DOCKER_HOST', () => {
 describe('local runtime reproducer lines', () => {
   const never: ProcessRunner = {
     run: () => Promise.reject(new Error('not in unit tests')),
+    pipeline: () => Promise.reject(new Error('not in unit tests')),
   };
   const local = new LocalRuntime(never, { PATH: '/usr/bin', ARCH: 'x86', CROSS_COMPILE: 'bad-' });
 

@@ -5,17 +5,17 @@ import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../../src/results/events.js';
 import type { CellResult } from '../../../src/results/result.js';
 import { schedule, type ScheduleOptions } from '../../../src/schedule/scheduler.js';
-import { cell, diag, fakeWork, type FakeCellScript } from './fake-work.js';
+import { cell, cellResult, diag } from '../../helpers/results.js';
+import { FakeClock, fakeWork, type FakeCellScript } from './fake-work.js';
 import type { Cell } from '../../../src/matrix/cell.js';
-
-const instantClock = { now: () => Date.now(), sleep: async () => {} };
 
 function setup(
   cells: Cell[],
   scripts: Record<string, FakeCellScript>,
   o: Partial<ScheduleOptions> = {},
 ) {
-  const { work, calls } = fakeWork(scripts);
+  const clock = new FakeClock();
+  const { work, calls } = fakeWork(scripts, clock);
   const events: RunEvent[] = [];
   const recorded: CellResult[] = [];
   const opts: ScheduleOptions = {
@@ -30,10 +30,10 @@ function setup(
     emit: (e) => events.push(e),
     record: (r) => recorded.push(r),
     work,
-    clock: instantClock,
+    clock,
     ...o,
   };
-  return { opts, calls, events, recorded };
+  return { opts, calls, events, recorded, clock };
 }
 
 describe('schedule', () => {
@@ -184,6 +184,8 @@ describe('schedule', () => {
     await schedule(opts);
     expect(recorded.map((r) => r.status)).toEqual(['pass', 'pass', 'pass']);
     for (const r of recorded) expect(r.durationMs).toBeLessThan(400);
+    // 150 ms of config and 150 ms of build each, however long the build queue was
+    expect(recorded.map((r) => r.durationMs)).toEqual([300, 300, 300]);
   });
 
   it('stops cleanly on abort: running cells cancelled, queued ones never started, finished ones kept', async () => {
@@ -195,18 +197,16 @@ describe('schedule', () => {
       cell('queued1'),
       cell('queued2'),
     ];
-    const { opts, calls, events, recorded } = setup(
+    const { opts, calls, events, recorded, clock } = setup(
       cells,
       { run1: { build: ['hang'] }, run2: { build: ['hang'] } },
-      {
-        signal: ac.signal,
-        emit: (e) => {
-          events.push(e);
-          if (e.type === 'cell:start' && e.stage === 'build' && e.cell.id === 'run2')
-            setTimeout(() => ac.abort('SIGINT'), 30);
-        },
-      },
+      { signal: ac.signal },
     );
+    opts.emit = (e) => {
+      events.push(e);
+      if (e.type === 'cell:start' && e.stage === 'build' && e.cell.id === 'run2')
+        clock.at(30, () => ac.abort('SIGINT'));
+    };
     // queued builds would come after run1/run2 (2 build slots)
     const out = await schedule(opts);
     expect(out.interrupted).toBe(true);
@@ -223,25 +223,7 @@ describe('schedule', () => {
   });
 
   it('skips cells a resumed run already finished, and reuses their builds for identical configs', async () => {
-    const prior: CellResult = {
-      cellId: 'a',
-      status: 'pass',
-      stage: 'build',
-      verdict: 'satisfied',
-      pins: [],
-      diagnostics: [],
-      counts: { errors: 0, warnings: 0 },
-      durationMs: 1,
-      configMs: 1,
-      buildMs: 1,
-      workMs: 1,
-      attempts: 1,
-      configHash: 'same',
-      dedupedFrom: null,
-      files: {},
-      artifacts: [],
-      finishedAt: '',
-    };
+    const prior = cellResult('a', { configHash: 'same' });
     const { opts, calls, events, recorded } = setup(
       [cell('a'), cell('b'), cell('c')],
       { b: { configHash: 'same' } },
@@ -258,5 +240,27 @@ describe('schedule', () => {
       dedupedFrom: 'a',
       status: 'pass',
     });
+  });
+
+  it('ends the run with the error when a result cannot be recorded, stopping the other cells', async () => {
+    const cells = [cell('a', { build: false }), cell('b'), cell('c'), cell('d')];
+    const { opts, calls, events, recorded } = setup(cells, { c: { build: ['hang'] } });
+    const boom = new Error('disk I/O error');
+    opts.sizing = { configJobs: 1, buildJobs: 2, makeJobs: 1 };
+    opts.record = (r) => {
+      if (r.cellId === 'b') throw boom;
+      recorded.push(r);
+    };
+    await expect(schedule(opts)).rejects.toBe(boom);
+    // a (config only) was recorded; b's build finished but could not be; c was building and
+    // saw the abort; d, queued behind them, never started.
+    expect(recorded.map((r) => r.cellId)).toEqual(['a']);
+    expect(calls.filter((c) => c.stage === 'build').map((c) => c.cell)).toEqual(['b', 'c']);
+    expect(
+      events
+        .filter((e) => e.type === 'cell:done')
+        .map((e) => (e as { cell: { id: string } }).cell.id),
+    ).toEqual(['a']);
+    expect(events.some((e) => e.type === 'run:done')).toBe(false);
   });
 });

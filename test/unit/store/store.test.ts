@@ -3,30 +3,17 @@
 import { describe, expect, it } from 'vitest';
 import { ResultStore } from '../../../src/store/store.js';
 import type { CellResult } from '../../../src/results/result.js';
-import { cell, diag } from '../schedule/fake-work.js';
+import { cell, cellResult, diag } from '../../helpers/results.js';
 
-function result(id: string, o: Partial<CellResult> = {}): CellResult {
-  return {
-    cellId: id,
-    status: 'pass',
-    stage: 'build',
-    verdict: 'satisfied',
-    pins: [],
-    diagnostics: [],
-    counts: { errors: 0, warnings: 0 },
+const result = (id: string, o: Partial<CellResult> = {}): CellResult =>
+  cellResult(id, {
     durationMs: 5,
-    configMs: 1,
     buildMs: 4,
     workMs: 5,
-    attempts: 1,
     configHash: 'h',
-    dedupedFrom: null,
-    files: {},
-    artifacts: [],
     finishedAt: '2026-01-01T00:00:00Z',
     ...o,
-  };
-}
+  });
 
 const run = (id: string, identity: string, startedAt: string) => ({
   id,
