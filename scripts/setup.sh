@@ -27,6 +27,8 @@ packages=(
   chromium
   # kmatrix solve: SAT solvers over DIMACS (CaDiCaL solves, PicoSAT gives unsat cores)
   cadical picosat
+  # the queue executor's Redis (scripts/redis-up.sh starts a private one)
+  redis-server
 )
 # gcc and libc headers for every arch in src/arch/arches.ts (generated from the table;
 # Kconfig's CC_CAN_LINK probe on the host must agree with the images)

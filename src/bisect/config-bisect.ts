@@ -32,6 +32,12 @@ export interface ConfigBisectRequest {
   predicate: Predicate;
   cacheDir: string;
   signal?: AbortSignal;
+  /**
+   * Symbols to put first among the candidates (e.g. those the failing source file names).
+   * ddmin splits the list in order, so related changes together are isolated in fewer tests;
+   * the answer is 1-minimal either way.
+   */
+  prefer?: readonly string[];
 }
 
 export interface ConfigBisectDeps {
@@ -128,7 +134,12 @@ export async function configBisect(
     // Setting a required symbol directly proves nothing: look for what drives it instead.
     const excluded =
       pred.kind === 'config' ? new Set(pred.requires.map((p) => p.symbol)) : new Set<string>();
-    const changes = all.filter((c) => !excluded.has(c.symbol));
+    const prefer = new Set(req.prefer ?? []);
+    const kept = all.filter((c) => !excluded.has(c.symbol));
+    const changes = [
+      ...kept.filter((c) => prefer.has(c.symbol)),
+      ...kept.filter((c) => !prefer.has(c.symbol)),
+    ];
     deps.emit({ type: 'cbisect:diff', symbols: changes.length, excluded: [...excluded] });
 
     const tests = new SubsetTests(judge, ends.good.text, deps.emit);

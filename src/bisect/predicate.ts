@@ -32,8 +32,11 @@ export type Predicate =
   | {
       kind: 'build';
       targets: BuildTarget[];
-      /** A diagnostic fingerprint or text; default: the bad endpoint's error fingerprints. */
-      match?: string;
+      /**
+       * A diagnostic fingerprint or text, or a list of fingerprints (any of them matches);
+       * default: the bad endpoint's error fingerprints.
+       */
+      match?: string | readonly string[];
       jobs: number;
       runtime: Runtime;
       timeoutMs?: number;
@@ -77,7 +80,14 @@ export type MatchSpec =
 
 /** The match the user gave (--match), if any; else it is learnt from the first bad build. */
 export function givenMatch(pred: Predicate): MatchSpec | undefined {
-  return pred.kind === 'build' && pred.match ? { kind: 'text', text: pred.match } : undefined;
+  return pred.kind === 'build' && pred.match ? matchSpecOf(pred.match) : undefined;
+}
+
+/** --match as given: one text or fingerprint, or a list of fingerprints. */
+export function matchSpecOf(match: string | readonly string[]): MatchSpec {
+  return typeof match === 'string'
+    ? { kind: 'text', text: match }
+    : { kind: 'fingerprints', fingerprints: [...match] };
 }
 
 function errorDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {

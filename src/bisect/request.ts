@@ -19,6 +19,12 @@ export interface BisectRequest {
   predicate: Predicate;
   /** Parallel probes (config predicates only; builds use one worker). */
   workers: number;
+  /**
+   * Build predicates with a given --match: endpoint verdicts already known (a matrix run built
+   * that commit with the same config and saw the failure, or a pass), each with where it is
+   * known from. Such an endpoint is recorded as not tested, and not built again.
+   */
+  known?: { good?: string; bad?: string };
   cacheDir: string;
   signal?: AbortSignal;
 }

@@ -43,7 +43,8 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
 
     // 1. The endpoints.
     const estimate = () => steps.count + 1 + Math.ceil(Math.log2(range.candidates.length + 1));
-    const ends = await testEndpoints(steps, pool, req.predicate.kind === 'build', range, estimate);
+    const build = req.predicate.kind === 'build';
+    const ends = await testEndpoints(steps, pool, build, range, estimate, req.known);
     const problems = endpointProblems({ good: goodInfo, bad: badInfo }, ends);
     if (problems.length > 0) {
       const c = common();

@@ -88,6 +88,19 @@ export class Steps {
     return rec;
   }
 
+  /** A verdict known without testing (an endpoint a matrix run built): recorded, not run. */
+  async known(sha: string, role: Role, verdict: 'good' | 'bad', why: string): Promise<Evaluation> {
+    const { subject } = await this.info(sha);
+    const rec: Evaluation = { tested: false, verdict, why, sha, subject, ms: 0 };
+    this.records.set(sha, rec);
+    this.order.push(sha);
+    this.deps.emit({
+      type: 'bisect:note',
+      text: `${role} ${sha.slice(0, 12)} is ${verdict}: ${why}`,
+    });
+    return rec;
+  }
+
   /** One round: a step per worker, all settled before an error is thrown. */
   round(items: { sha: string; role: Role }[], total: () => number): Promise<Evaluation[]> {
     const ws = this.pool.workers;
@@ -148,7 +161,11 @@ export class Steps {
       w.passes.unshift({
         sha,
         values: parseDotConfig(text),
-        deps: await collectDeps(w.out, w.clone.dir),
+        // The tree's path as the build saw it too: /src in a container.
+        deps: await collectDeps(w.out, [
+          w.clone.dir,
+          pred.runtime.paths({ source: w.clone.dir, out: w.out }).source,
+        ]),
       });
     }
     return e;

@@ -13,16 +13,24 @@ export interface ChangedPath {
   path: string;
 }
 
-/** Source paths (relative to srctree) named by one .cmd file. */
-export function depsFromCmd(text: string, srctree: string): string[] {
+/**
+ * Source paths (relative to srctree) named by one .cmd file. `srctree` is every path the
+ * tree had in the build (the host path, and /src in a container); an O= dir directly inside
+ * the tree makes Kbuild's srctree "..", so ../path is a source path too.
+ */
+export function depsFromCmd(text: string, srctree: string | readonly string[]): string[] {
   const out: string[] = [];
-  const prefix = srctree.endsWith('/') ? srctree : `${srctree}/`;
+  const prefixes = (typeof srctree === 'string' ? [srctree] : srctree).map((t) =>
+    t.endsWith('/') ? t : `${t}/`,
+  );
   const add = (raw: string) => {
     let p = raw.trim().replace(/\\$/, '').trim();
     const w = /^\$\(wildcard (.*)\)$/.exec(p);
     if (w) p = w[1]!;
     if (p === '' || p.startsWith('$')) return;
-    if (p.startsWith(prefix)) out.push(p.slice(prefix.length));
+    const prefix = prefixes.find((x) => p.startsWith(x));
+    if (prefix) out.push(p.slice(prefix.length));
+    else if (p.startsWith('../')) out.push(p.slice(3));
     else if (!p.startsWith('/')) out.push(p);
   };
   let inDeps = false;
@@ -64,7 +72,10 @@ export function decideWithoutBuild(o: {
 }
 
 /** Every source path the build in `outDir` read, from its .cmd files. */
-export async function collectDeps(outDir: string, srctree: string): Promise<Set<string>> {
+export async function collectDeps(
+  outDir: string,
+  srctree: string | readonly string[],
+): Promise<Set<string>> {
   const deps = new Set<string>();
   const walk = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);

@@ -46,12 +46,17 @@ export async function withWorkers<T>(
   const tmp = await createRunDir(req, deps.env);
   const explainThread =
     req.predicate.kind === 'config' && req.workers > 1 ? ExplainThread.spawn() : undefined;
+  let kdeps: Promise<KconfigDeps> | undefined;
   try {
     const workers = await createWorkers(req, deps.runner, tmp, relevant);
     deps.emit({ type: 'bisect:worktree', dir: tmp, workers: workers.length });
-    return await use({ workers, kdeps: kconfigDeps(req, deps, tmp), explainThread });
+    kdeps = kconfigDeps(req, deps, tmp);
+    return await use({ workers, kdeps, explainThread });
   } finally {
     await explainThread?.close();
+    // The probe cache may still be writing into tmp when a step failed early: let it finish,
+    // or rm -rf races it and the run dir comes back.
+    await kdeps?.catch(() => undefined);
     // rm -rf: 4x faster than fs.rm on thousands of small files.
     const r = await deps.runner.run('rm', ['-rf', '--', tmp]);
     if (r.failed) await rm(tmp, { recursive: true, force: true });
@@ -87,8 +92,10 @@ async function createWorkers(
   for (let i = 0; i < (config ? Math.max(1, req.workers) : 1); i++) {
     const dir = join(tmp, `src${i}`);
     workers.push({
-      // Config workers keep O= inside the tree: see src/bisect/share-conf.ts.
-      out: config ? join(dir, OUT_IN_TREE) : join(tmp, `out${i}`),
+      // O= inside the tree: config workers share conf (src/bisect/share-conf.ts); builds
+      // see srctree "..", so their compiler command lines are the same in every clone and
+      // the shared ccache hits across clones (in the local runtime too).
+      out: join(dir, OUT_IN_TREE),
       clone: config
         ? await InputTree.create(runner, req.repo, dir, relevant, req.signal)
         : await PrivateClone.create(runner, req.repo, dir, req.signal),

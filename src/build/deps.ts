@@ -36,7 +36,7 @@ export interface BuildSetup {
 }
 
 /** Image and limits for the docker runtime. */
-export type RuntimeLimits = Pick<SelectOptions, 'imageRef' | 'memoryBytes' | 'cpus'>;
+export type RuntimeLimits = Pick<SelectOptions, 'imageRef' | 'memoryBytes' | 'cpus' | 'labels'>;
 
 export interface BuildWiring {
   resolveSource: (spec: SourceSpec) => Promise<KernelTree>;

@@ -1,7 +1,6 @@
 // The kmatrix command line: parse argv into typed options, call the library, return the exit code.
 // 0 = success / satisfied, 1 = expected failure (unsatisfied, build failed), 2 = usage or
 // infrastructure, 3 = bisect endpoints that do not bracket a regression.
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isKmatrixError, errorMessage } from '../core/errors.js';
 import type { CliIo } from './io.js';
@@ -14,16 +13,10 @@ import { registerGc } from './commands/gc.js';
 import { registerImages } from './commands/images.js';
 import { registerRun } from './commands/run.js';
 import { registerRepro } from './commands/repro.js';
+import { registerTriage } from './commands/triage.js';
 import { registerSolve } from './commands/solve.js';
-
-/** package.json's version (read, not imported: a JSON import warns on Node 20). */
-function kmatrixVersion(): string {
-  const pkg: unknown = JSON.parse(
-    readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
-  );
-  const version = (pkg as { version?: unknown }).version;
-  return typeof version === 'string' ? version : 'unknown';
-}
+import { registerWorker } from './commands/worker.js';
+import { kmatrixVersion } from './version.js';
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let exitCode = 0;
@@ -50,8 +43,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   registerConfigBisect(program, io, setExit);
   registerRun(program, io, setExit);
   registerRepro(program, io, setExit);
+  registerTriage(program, io, setExit);
   registerSolve(program, io, setExit);
   registerGc(program, io, setExit);
+  registerWorker(program, io, setExit);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -9,6 +9,8 @@ import { acceptedArchSpellings, findArch, type Arch } from '../arch/arches.js';
 import { DEFAULT_TARGETS, parseDuration, parseTargets } from '../build/targets.js';
 import { parseBase, type Base } from '../config/base.js';
 import { readConfigFile, readFragments } from '../config/fragment.js';
+import { isLabel, LABEL_ACCEPTED, parseSize, SIZE_ACCEPTED } from '../matrix/resources.js';
+import { parseRedisUrl } from '../queue/url.js';
 import { dedupePins, parsePins, type Pin } from '../config/pin.js';
 import { KmatrixError } from '../core/errors.js';
 import { defaultCacheDir } from '../fsutil/cache.js';
@@ -116,6 +118,41 @@ export function durationOption(flags: string, description: string): Option {
 export function runtimeOption(description: string, fallback?: RuntimeChoice): Option {
   const o = new Option('--runtime <rt>', description).argParser(parseRuntimeChoice);
   return fallback ? o.default(fallback) : o;
+}
+
+/** `--redis <url>`: checked here (scheme, host, db); the password never appears in a message. */
+export function redisOption(description: string): Option {
+  return new Option('--redis <url>', description).argParser((v: string) => {
+    parseRedisUrl(v);
+    return v;
+  });
+}
+
+/** `--executor local|queue`. */
+export function executorOption(description: string): Option {
+  return new Option('--executor <kind>', description).argParser((v: string) => {
+    if (v !== 'local' && v !== 'queue') throw badValue('--executor', v, 'local or queue');
+    return v;
+  });
+}
+
+/** `--mem <size>` -> bytes: 512M, 16G. */
+export function sizeOption(flags: string, description: string): Option {
+  return new Option(flags, description).argParser((v: string) => {
+    const bytes = parseSize(v);
+    if (bytes === undefined) throw badValue(longName(flags), v, SIZE_ACCEPTED);
+    return bytes;
+  });
+}
+
+/** `--label k=v` (repeatable) -> sorted, unique labels. */
+export function labelOption(description: string): Option {
+  return new Option('--label <k=v>', description)
+    .argParser((v: string, previous: readonly string[] = []) => {
+      if (!isLabel(v)) throw badValue('--label', v, LABEL_ACCEPTED);
+      return [...new Set([...previous, v])].sort();
+    })
+    .default([]);
 }
 
 /** `--targets <list>` -> BuildTarget[], kernel by default. */

@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'kconfig-failed'
   | 'docker-unavailable'
   | 'image-missing'
+  | 'redis-unavailable'
   | 'io'
   | 'internal';
 

@@ -357,6 +357,8 @@ function stripper(prefixes: readonly string[]): (path: string) => string {
     const pre = sorted.find((s) => p.startsWith(s));
     if (pre) p = p.slice(pre.length);
     while (p.startsWith('./')) p = p.slice(2);
+    // An O= dir directly inside the tree makes Kbuild's srctree "..": sources are ../path.
+    if (p.startsWith('../')) p = p.slice(3);
     return p;
   };
 }

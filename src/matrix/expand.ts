@@ -106,6 +106,7 @@ export function expandMatrix(m: MatrixFile, ctx: ExpandContext): Expansion {
       build: c.build,
       targets: (c.targets ?? m.targets) as BuildTarget[],
       allowUnsatisfied: c.allow_unsatisfied,
+      ...(c.solve ? { solve: true } : {}),
     };
     const fileHash = v.base.kind === 'file' ? ctx.baseFiles.get(v.base.path) : undefined;
     return { id: cellId(cellIdentity(body, fileHash)), ...body };
@@ -163,7 +164,10 @@ export function resolveSource(dir: string, source: string): string {
   if (source.startsWith('git:')) {
     const rest = source.slice(4);
     const at = rest.lastIndexOf('@');
-    return `git:${resolvePath(dir, rest.slice(0, at))}${rest.slice(at)}`;
+    const repo = rest.slice(0, at);
+    // A URL (file://, https://) is fetched, not a path relative to the matrix file.
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(repo)) return source;
+    return `git:${resolvePath(dir, repo)}${rest.slice(at)}`;
   }
   return resolvePath(dir, source);
 }

@@ -2,8 +2,9 @@
 // fragments and base files, expand. Every problem, from any of these, is reported at once.
 import { createHash } from 'node:crypto';
 import { realpath, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { parseDuration } from '../build/targets.js';
 import { configFileProblems } from '../config/dotconfig.js';
 import { fragmentPins } from '../config/fragment.js';
 import type { Pin } from '../config/pin.js';
@@ -13,7 +14,35 @@ import { MAX_BYTES, readTextFile } from '../fsutil/text-file.js';
 import type { Cell } from './cell.js';
 import { expandMatrix, resolveSource } from './expand.js';
 import { formatProblem, parseMatrixText, type MatrixProblem } from './parse.js';
-import { SOURCE_ACCEPTED, type MatrixFile } from './schema.js';
+import { SOURCE_ACCEPTED, type MatrixFile, type MatrixTriage } from './schema.js';
+
+/** The matrix's triage block, with durations parsed and good_config resolved. */
+export interface TriageSettings {
+  enabled: boolean;
+  maxFailures: number;
+  timeoutMs: number;
+  verify: boolean;
+  /** A base name (generated with the cell's pins) or an absolute .config path. */
+  goodConfig: { kind: 'base'; base: string } | { kind: 'file'; path: string } | null;
+}
+
+export function triageSettings(t: MatrixTriage, dir: string): TriageSettings {
+  const g = t.good_config;
+  const file = g !== undefined && (g.startsWith('file:') || g.includes('/'));
+  const path = g?.replace(/^file:/, '') ?? '';
+  return {
+    enabled: t.enabled,
+    maxFailures: t.max_failures,
+    timeoutMs: parseDuration(t.timeout),
+    verify: t.verify,
+    goodConfig:
+      g === undefined
+        ? null
+        : file
+          ? { kind: 'file', path: isAbsolute(path) ? path : resolve(dir, path) }
+          : { kind: 'base', base: g },
+  };
+}
 
 export interface LoadedMatrix {
   file: string;
@@ -24,6 +53,7 @@ export interface LoadedMatrix {
   matrix: MatrixFile;
   cells: Cell[];
   warnings: string[];
+  triage: TriageSettings;
 }
 
 function matrixIdentity(m: Pick<MatrixFile, 'name'>, realFile: string): string {
@@ -44,6 +74,8 @@ export async function loadMatrix(path: string, cwd: string): Promise<LoadedMatri
   const at = positions(text);
   const { fragments, baseFiles, problems } = await readConfigFiles(m, dir, path, at);
   problems.push(...(await sourceProblems(m, dir, path, at)));
+  const triage = triageSettings(m.triage, dir);
+  problems.push(...(await goodConfigProblems(triage, m, path, at)));
   if (problems.length) throw matrixError(path, problems);
   const { cells, warnings } = expandMatrix(m, { dir, fragments, baseFiles });
   if (cells.length === 0)
@@ -59,6 +91,7 @@ export async function loadMatrix(path: string, cwd: string): Promise<LoadedMatri
     matrix: m,
     cells,
     warnings,
+    triage,
   };
 }
 
@@ -101,6 +134,35 @@ async function readConfigFiles(m: MatrixFile, dir: string, path: string, at: At)
     }
   }
   return { fragments, baseFiles, problems };
+}
+
+/** triage.good_config as file:PATH must be a readable .config (checked like a base file). */
+async function goodConfigProblems(
+  triage: TriageSettings,
+  m: MatrixFile,
+  path: string,
+  at: At,
+): Promise<MatrixProblem[]> {
+  const g = triage.goodConfig;
+  if (g?.kind !== 'file') return [];
+  const where = { file: path, ...at(['triage', 'good_config']), path: 'triage.good_config' };
+  const shown = m.triage.good_config ?? g.path;
+  try {
+    const content = await readTextFile(g.path, {
+      what: 'good config file',
+      shown,
+      maxBytes: MAX_BYTES.config,
+    });
+    return configFileProblems(content, shown).map((message) => ({ ...where, message }));
+  } catch (e) {
+    return [
+      {
+        ...where,
+        message: `${errorMessage(e)}; accepted: a base name or file:PATH relative to the matrix file`,
+        found: JSON.stringify(m.triage.good_config),
+      },
+    ];
+  }
 }
 
 /** Path and git sources must name a directory (a typo should not cost a run). */

@@ -259,14 +259,19 @@ function issueMessage(issue: z.core.$ZodIssue): string {
 }
 
 const KEYS: Record<string, string> = {
-  '': 'name, sources, architectures, toolchains, targets, runtime, timeout, retries, configs, include, exclude, retention',
+  '': 'name, sources, architectures, toolchains, targets, runtime, timeout, retries, executor, configs, include, exclude, retention, triage',
   retention: 'keep_runs, cache_unused_days',
-  configs: 'name, base, pins, fragments, seeds, probability, build, targets, allow_unsatisfied',
+  configs:
+    'name, base, pins, fragments, seeds, probability, build, targets, allow_unsatisfied, resources, priority',
+  resources: 'cpus, mem, labels',
+  executor: 'kind, url, attempts, lock_timeout, images',
   include: 'source, arch, toolchain, config',
   exclude: 'source, arch, toolchain, config',
+  triage: 'enabled, max_failures, timeout, verify, good_config',
 };
 
+/** The keys accepted where `path` points: those of its innermost named block. */
 function acceptedKeys(path: readonly (string | number)[]): string {
-  const first = path.find((k) => typeof k === 'string');
-  return KEYS[path.length === 0 ? '' : String(first)] ?? KEYS['']!;
+  const named = path.filter((k): k is string => typeof k === 'string' && k in KEYS);
+  return KEYS[named.at(-1) ?? ''] ?? KEYS['']!;
 }

@@ -6,6 +6,7 @@ import { BASE_NAMES } from '../config/base.js';
 import { parsePin, ACCEPTED_VALUES } from '../config/pin.js';
 import { BUILD_TARGETS, MAX_DURATION_MS, parseDuration } from '../build/targets.js';
 import { TOOLCHAINS } from '../toolchain/toolchains.js';
+import { isLabel, LABEL_ACCEPTED, parseSize, SIZE_ACCEPTED } from './resources.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const NAME_TEXT = 'letters, digits, ".", "_" and "-", starting with a letter or digit';
@@ -55,6 +56,8 @@ const durationText = z
   .string()
   .regex(/^\d+(\.\d+)?\s*(ms|s|m|h)?$/, {
     message: `not a duration; accepted: ${DURATION_ACCEPTED}`,
+    // Not a duration at all: one problem, not also "not a usable duration".
+    abort: true,
   })
   .refine(
     (s) => {
@@ -88,6 +91,9 @@ const probabilityValue = z
   )
   .describe(PROBABILITY_ACCEPTED);
 
+/** The bases kmatrix solve models (base + pins, then olddefconfig). */
+const SOLVE_BASES: readonly string[] = ['defconfig', 'tinyconfig'];
+
 const oneOrMany = <T extends z.ZodType>(t: T) => z.union([t, z.array(t).min(1)]);
 
 const baseText = z
@@ -100,6 +106,76 @@ const baseText = z
     },
   )
   .describe(`${BASE_NAMES.join(', ')}, or file:PATH (relative to the matrix file)`);
+
+const sizeValue = z
+  .union([z.string(), z.number()])
+  .refine((v) => parseSize(v) !== undefined, { message: `not a size; accepted: ${SIZE_ACCEPTED}` })
+  .describe(SIZE_ACCEPTED);
+
+const labelText = z
+  .string()
+  .refine(isLabel, { message: `not a label; accepted: ${LABEL_ACCEPTED}` })
+  .describe(`A worker label: ${LABEL_ACCEPTED}`);
+
+const ResourcesSchema = z
+  .strictObject({
+    cpus: z
+      .number()
+      .int({ message: 'not a CPU count; accepted: a whole number 1..1024' })
+      .min(1, { message: 'not a CPU count; accepted: a whole number 1..1024' })
+      .max(1024, { message: 'not a CPU count; accepted: a whole number 1..1024' })
+      .optional()
+      .describe('CPUs a cell needs (its make -j); default 2 for builds, 1 for config-only cells'),
+    mem: sizeValue
+      .optional()
+      .describe(`Memory a cell needs: ${SIZE_ACCEPTED}; default 2G for builds, 512M otherwise`),
+    labels: z
+      .array(labelText)
+      .default([])
+      .describe('Labels a worker must all have to take the cell (kmatrix worker --label)'),
+  })
+  .describe(
+    'executor kind queue: what a worker must have free to take a cell of this config (ignored by the local executor)',
+  );
+
+const REDIS_URL_ACCEPTED =
+  'redis://[:PASSWORD@]HOST[:PORT][/DB], rediss://... (TLS), or unix:///PATH';
+
+const ExecutorSchema = z
+  .strictObject({
+    kind: z
+      .enum(['local', 'queue'])
+      .default('local')
+      .describe('local: this machine runs the cells; queue: kmatrix workers take them from Redis'),
+    url: z
+      .string()
+      .regex(/^(redis|rediss|unix):\/\/\S+$/, {
+        message: `not a Redis URL; accepted: ${REDIS_URL_ACCEPTED}`,
+      })
+      .optional()
+      .describe(
+        `The queue's Redis: ${REDIS_URL_ACCEPTED}; default $KMATRIX_REDIS_URL. Keep passwords out of this file: KMATRIX_REDIS_PASSWORD`,
+      ),
+    attempts: z
+      .number()
+      .int({ message: 'not a number of attempts; accepted: a whole number 1..6' })
+      .min(1, { message: 'not a number of attempts; accepted: a whole number 1..6' })
+      .max(6, { message: 'not a number of attempts; accepted: a whole number 1..6' })
+      .optional()
+      .describe(
+        'How often a queued cell may be started in all, counting a worker that died under it (default: retries + 1)',
+      ),
+    lock_timeout: durationText
+      .default('30s')
+      .describe(
+        `How long a worker that stopped answering keeps its cell before another may take it: ${DURATION_ACCEPTED}`,
+      ),
+    images: z
+      .boolean()
+      .default(false)
+      .describe('Return kernel images from the workers too (default: logs, .config, results only)'),
+  })
+  .describe('Where the cells run (kmatrix run --executor and --redis override it)');
 
 const ConfigSchema = z
   .strictObject({
@@ -138,8 +214,41 @@ const ConfigSchema = z
       .boolean()
       .default(false)
       .describe('Build even when a pin did not hold (the cell still reports it)'),
+    resources: ResourcesSchema.optional(),
+    priority: z
+      .number()
+      .int({ message: 'not a priority; accepted: a whole number -1000..1000' })
+      .min(-1000, { message: 'not a priority; accepted: a whole number -1000..1000' })
+      .max(1000, { message: 'not a priority; accepted: a whole number -1000..1000' })
+      .default(0)
+      .describe(
+        'executor kind queue: higher goes first (default 0); within a priority, the cells that took longest last time go first',
+      ),
+    solve: z
+      .boolean()
+      .default(false)
+      .describe(
+        `Run kmatrix solve on the pins first: add the fewest extra pins that make them hold (recorded in the cell's result), or end the cell config-unsatisfied with the proof. Bases: ${SOLVE_BASES.join(', ')}, file:PATH`,
+      ),
   })
   .superRefine((c, ctx) => {
+    if (
+      c.solve &&
+      !SOLVE_BASES.includes(c.base) &&
+      !c.base.startsWith('file:') &&
+      !c.base.includes('/')
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: ['solve'],
+        message: `solve only applies to base ${SOLVE_BASES.join(', ')} or file:PATH (base is ${c.base}: its pins reach conf through KCONFIG_ALLCONFIG, which solve does not model)`,
+      });
+    if (c.solve && c.pins.length === 0 && c.fragments.length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['solve'],
+        message: 'solve needs pins (or fragments) to solve for; this config has none',
+      });
     if (c.base !== 'randconfig') {
       if (c.seeds !== undefined)
         ctx.addIssue({
@@ -168,6 +277,38 @@ const RuleSchema = z
       'an empty rule matches every cell; give at least one of source, arch, toolchain, config',
   })
   .describe('Cells matching every key given (each a value or a list of values)');
+
+export const TriageSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Triage new failures after the run (kmatrix run --no-triage turns it off once)'),
+    max_failures: z
+      .number()
+      .int()
+      .min(0, { message: 'max_failures must be at least 0' })
+      .max(1000, { message: 'max_failures must be at most 1000' })
+      .default(10)
+      .describe(
+        'Distinct new failures triaged per run (same fingerprints, source and toolchain count once); the rest are skipped',
+      ),
+    timeout: durationText
+      .default('2h')
+      .describe(`Time for the whole triage stage: ${DURATION_ACCEPTED}`),
+    verify: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Rebuild the culprit (bad), its parent (good) and the revert on the new commit before naming it the cause',
+      ),
+    good_config: baseText
+      .optional()
+      .describe(
+        'A passing config of the same source, arch and toolchain to minimize failures against: a base name (with the cell pins) or file:PATH (a full .config, relative to the matrix file)',
+      ),
+  })
+  .describe('Triage of new failures: culprit commit, verification, smallest config, report');
 
 export const MatrixSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -206,6 +347,11 @@ export const MatrixSchema = z.strictObject({
     .describe(
       'How often a cell that hit an infrastructure error is retried (compile errors never are)',
     ),
+  executor: ExecutorSchema.default({
+    kind: 'local',
+    lock_timeout: '30s',
+    images: false,
+  }),
   configs: z
     .array(ConfigSchema)
     .min(1)
@@ -217,6 +363,7 @@ export const MatrixSchema = z.strictObject({
       'Cells added after exclusion: the cross product of each rule, keys left out taking every value of the matrix',
     ),
   exclude: z.array(RuleSchema).default([]).describe('Cells removed from the cross product'),
+  triage: TriageSchema.prefault({}),
   retention: z
     .strictObject({
       keep_runs: z
@@ -285,6 +432,7 @@ export function crossReferenceIssues(
 export type MatrixFile = z.output<typeof MatrixSchema>;
 export type MatrixConfig = z.output<typeof ConfigSchema>;
 export type MatrixRule = z.output<typeof RuleSchema>;
+export type MatrixTriage = z.output<typeof TriageSchema>;
 
 /** The JSON Schema shipped as schema/matrix.schema.json (a test keeps the file in sync). */
 export function matrixJsonSchema(): Record<string, unknown> {
@@ -298,3 +446,52 @@ export function matrixJsonSchema(): Record<string, unknown> {
     title: 'kmatrix matrix file (matrix.yaml)',
   };
 }
+
+const pinSpec = z
+  .strictObject({
+    symbol: z.string().regex(/^[A-Za-z0-9_]+$/, { message: 'not a Kconfig symbol' }),
+    value: z.string().max(4096),
+    origin: z.string().max(1024),
+  })
+  .refine((p) => parsePin(`${p.symbol}=${p.value}`, p.origin).ok, {
+    message: `not a pin value; accepted: ${ACCEPTED_VALUES}`,
+  });
+
+const baseSpec = z.union([
+  z.strictObject({
+    kind: z.enum(['defconfig', 'allnoconfig', 'tinyconfig', 'allmodconfig', 'allyesconfig']),
+  }),
+  z.strictObject({
+    kind: z.literal('randconfig'),
+    seed: z.string().regex(/^(\d{1,10}|0x[0-9a-fA-F]{1,8})$/, { message: SEED_ACCEPTED }),
+    probability: z
+      .string()
+      .regex(/^\d{1,3}(:\d{1,3}){0,2}$/, { message: PROBABILITY_ACCEPTED })
+      .optional(),
+  }),
+  z.strictObject({ kind: z.literal('file'), path: z.string().min(1).max(4096) }),
+]);
+
+/**
+ * One expanded cell (src/matrix/cell.ts), built from the same pieces as the matrix file's
+ * schema: what a queue worker accepts as a job and nothing else, so a job planted in Redis
+ * can only ask for a kernel config and build that a matrix file could have asked for.
+ */
+export const CellSchema = z.strictObject({
+  id: z.string().regex(/^[0-9a-f]{12}$/, { message: 'not a cell id (12 hex digits)' }),
+  source: sourceText,
+  sourceResolved: sourceText,
+  arch: archText.refine((a) => findArch(a)?.name === a, {
+    message: 'not a canonical architecture name',
+  }),
+  toolchain: toolchainText,
+  config: z.string().regex(NAME, { message: `not a config name; accepted: ${NAME_TEXT}` }),
+  variant: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(@[0-9a-fA-Fx]+)?$/, {
+    message: 'not a config variant (NAME or NAME@SEED)',
+  }),
+  base: baseSpec,
+  pins: z.array(pinSpec).max(10_000),
+  build: z.boolean(),
+  targets: z.array(targetText).max(BUILD_TARGETS.length),
+  allowUnsatisfied: z.boolean(),
+});

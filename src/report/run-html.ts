@@ -2,7 +2,14 @@
 // arch), one colour per status, each cell linking to its log, .config, reproducer and
 // diagnostics by paths relative to the run directory. No scripts, no external resources.
 import { xmlEscape as esc } from './run-junit.js';
-import { cellText, type CellSummary, type DisplayStatus, type RunSummary } from './run-summary.js';
+import {
+  cellText,
+  solveLine,
+  type CellSummary,
+  type DisplayStatus,
+  type RunSummary,
+} from './run-summary.js';
+import { triageLines, whyLines } from './run-why.js';
 
 export const STATUS_COLOURS: Record<DisplayStatus, string> = {
   pass: '#2e7d32',
@@ -23,6 +30,7 @@ function links(c: CellSummary): string {
   a(c.files.config, '.config', 'link-config');
   a(c.files.reproducer, 'reproducer', 'link-reproducer');
   a(c.files.diagnostics, 'diagnostics', 'link-diagnostics');
+  a(c.files.solve, 'solve', 'link-solve');
   return l.join(' ');
 }
 
@@ -33,13 +41,40 @@ function cellTd(c: CellSummary | undefined): string {
     `cell ${c.id}: ${c.status}${c.change !== 'ok' ? ` (${c.change})` : ''}`,
     ...(c.reason ? [c.reason.split('\n')[0]!] : []),
     ...(c.dedupedFrom ? [`identical config to cell ${c.dedupedFrom}: built once`] : []),
+    ...(c.solve ? [solveLine(c)!] : []),
   ].join('\n');
   return (
     `<td class="cell status-${c.status} change-${c.change}" id="cell-${c.id}" data-cell-id="${c.id}" data-status="${c.status}" title="${esc(title)}">` +
     `<div class="st">${esc(cellText(c))}</div>` +
     `<div class="meta">${(c.durationMs / 1000).toFixed(0)}s${c.counts.errors || c.counts.warnings ? ` · ${c.counts.errors}E ${c.counts.warnings}W` : ''}</div>` +
-    `<div class="links">${links(c)}</div></td>`
+    `<div class="links">${links(c)}</div>` +
+    (c.why ? `<div class="why" title="details under Why, below">${esc(shortWhy(c))}</div>` : '') +
+    `</td>`
   );
+}
+
+/** The first thing to know about a broken cell, for its grid cell. */
+function shortWhy(c: CellSummary): string {
+  const p = c.why?.pins[0];
+  if (p) return `${p.symbol}=${p.requested}: ${p.status}`;
+  const d = c.why?.errors[0];
+  if (d) return `${d.file ? `${d.file}: ` : ''}${d.message}`.slice(0, 80);
+  return (c.reason ?? c.status).split('\n')[0]!.slice(0, 80);
+}
+
+/** Every broken cell with its why, and for new failures the triage and its report. */
+function whySection(s: RunSummary): string {
+  const broken = s.cells.filter((c) => c.why);
+  if (broken.length === 0) return '';
+  const items = broken.map((c) => {
+    const title = `${c.source} ${c.arch} ${c.variant} ${c.toolchain}: ${c.status}${c.change === 'new-failure' ? ' (new)' : ''}`;
+    const lines = [...whyLines(c.why!, ''), ...(c.triage ? triageLines(c.triage, '') : [])];
+    const report = c.triage?.report
+      ? ` <a class="link-report" href="${esc(c.triage.report)}">report</a>`
+      : '';
+    return `<div class="why-cell" id="why-${c.id}"><h3><a href="#cell-${c.id}">${esc(title)}</a>${report}</h3><pre>${esc(lines.join('\n'))}</pre></div>`;
+  });
+  return `<h2>Why</h2>${items.join('\n')}`;
 }
 
 export function renderRunHtml(s: RunSummary): string {
@@ -51,6 +86,7 @@ export function renderRunHtml(s: RunSummary): string {
     'td.cell{min-width:8em;color:#fff}',
     'td.cell a{color:#fff;margin-right:.4em}',
     '.st{font-weight:bold}.meta{font-size:12px;opacity:.9}.links{font-size:12px}',
+    '.why{font-size:11px;max-width:16em}',
     'td.change-new-failure{outline:3px solid #000;outline-offset:-3px}',
     ...Object.entries(STATUS_COLOURS).map(([k, v]) => `td.status-${k}{background:${v}}`),
     'td.status-not-run{color:#333}td.status-not-run a{color:#333}',
@@ -110,6 +146,7 @@ export function renderRunHtml(s: RunSummary): string {
       .join('')}</p>`,
     grid,
     changes.length ? `<h2>Changes</h2><ul class="changes">${changes.join('')}</ul>` : '',
+    whySection(s),
     `<p>Matrix ${esc(s.matrix.identity)} (${esc(s.matrix.file)}), started ${esc(s.startedAt)}, ${(s.durationMs / 1000).toFixed(1)}s. <a href="results.json">results.json</a> · <a href="junit.xml">junit.xml</a> · <a href="summary.md">summary.md</a></p>`,
     '</body></html>',
     '',

@@ -40,7 +40,7 @@ function statusLine(c: Counts, now: number): string {
 function eventLine(e: RunEvent): string | undefined {
   switch (e.type) {
     case 'run:start':
-      return `run ${e.runId}: ${e.toRun} of ${e.total} cells to run${e.resumed ? ' (resumed)' : ''}; ${e.configJobs} config stage(s) at once, then ${e.buildJobs} build(s) x make -j${e.makeJobs}; ${e.runDir}`;
+      return `run ${e.runId}: ${e.toRun} of ${e.total} cells to run${e.resumed ? ' (resumed)' : ''}; ${e.queue ? `through the queue at ${e.queue} (kmatrix workers run them)` : `${e.configJobs} config stage(s) at once, then ${e.buildJobs} build(s) x make -j${e.makeJobs}`}; ${e.runDir}`;
     case 'run:note':
       return e.message;
     case 'cell:skip':
@@ -55,6 +55,16 @@ function eventLine(e: RunEvent): string | undefined {
       return `stopped (${e.reason}); finished cells are kept: continue with kmatrix run --resume`;
     case 'run:done':
       return undefined;
+    case 'triage:start':
+      return `triage: ${e.failures} new failure(s), ${e.distinct} distinct, ${e.todo} to triage now`;
+    case 'triage:step':
+      return `triage ${e.cell.label} [${e.cell.id}]: ${e.message}`;
+    case 'triage:done':
+      return `triage ${e.cell.label} [${e.cell.id}]: ${e.status}${e.culprit ? `, culprit ${e.culprit.slice(0, 12)} (${e.verification})` : ''} ${formatDuration(e.ms)}${e.reason ? `: ${e.reason.split('\n')[0]}` : ''}`;
+    case 'triage:end':
+      return e.complete
+        ? undefined
+        : `triage stopped before it finished; continue with kmatrix triage ${e.runId}`;
   }
 }
 

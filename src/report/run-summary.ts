@@ -4,8 +4,10 @@ import { baseLabel } from '../config/base.js';
 import type { PinResult } from '../config/verify.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Cell } from '../matrix/cell.js';
-import type { CellFiles, CellResult, CellStatus } from '../results/result.js';
+import type { CellFiles, CellResult, CellSolve, CellStatus } from '../results/result.js';
 import type { Change, RunComparison } from '../results/compare.js';
+import type { CellWhy, TriageRecord, TriageStatus } from '../results/triage.js';
+import { triageLines, whyLines } from './run-why.js';
 
 export type DisplayStatus = CellStatus | 'not-run';
 
@@ -34,10 +36,29 @@ export interface CellSummary {
   counts: { errors: number; warnings: number };
   pins: PinResult[];
   diagnostics: Diagnostic[];
+  /** Broken cells: the pins that did not hold, explained, and the first errors. */
+  why: CellWhy | null;
+  /** New failures: what the triage found (null when it did not run for this cell). */
+  triage: TriageRecord | null;
+  /** `solve: true` cells: what kmatrix solve did before the config was generated. */
+  solve: CellSolve | null;
 }
 
+/**
+ * The run's triage: `not-run` (no new failure, --no-triage, triage.enabled false, or the run
+ * was interrupted), `running` (the reports written before it started), `done`, `incomplete`.
+ */
+export interface TriageSummary {
+  state: 'not-run' | 'running' | 'done' | 'incomplete';
+  reason: string | null;
+  counts: Record<TriageStatus, number>;
+}
+
+export const RUN_SCHEMA = 'kmatrix.run/2';
+
 export interface RunSummary {
-  schema: 'kmatrix.run/1';
+  /** 2: cells gained `why` and `triage`, the run `triage` (docs/triage.md). */
+  schema: typeof RUN_SCHEMA;
   runId: string;
   matrix: { identity: string; file: string; contentHash: string };
   runDir: string;
@@ -56,6 +77,7 @@ export interface RunSummary {
   /** Grid axes: columns are arches, rows are source x variant (x toolchain). */
   arches: string[];
   rows: { key: string; source: string; variant: string; toolchain: string }[];
+  triage: TriageSummary;
   cells: CellSummary[];
 }
 
@@ -86,6 +108,9 @@ export function buildRunSummary(o: {
   cells: readonly Cell[];
   results: ReadonlyMap<string, CellResult>;
   comparison: RunComparison;
+  why?: ReadonlyMap<string, CellWhy>;
+  triage?: ReadonlyMap<string, TriageRecord>;
+  triageState?: Pick<TriageSummary, 'state' | 'reason'>;
 }): RunSummary {
   const status = Object.fromEntries(DISPLAY_STATUSES.map((s) => [s, 0])) as Record<
     DisplayStatus,
@@ -128,10 +153,15 @@ export function buildRunSummary(o: {
       counts: r?.counts ?? { errors: 0, warnings: 0 },
       pins: r?.pins ?? [],
       diagnostics: r?.diagnostics ?? [],
+      why: o.why?.get(c.id) ?? null,
+      triage: o.triage?.get(c.id) ?? null,
+      solve: r?.solve ?? null,
     };
   });
+  const triageCounts = { done: 0, skipped: 0, incomplete: 0, 'infra-error': 0 };
+  for (const c of cells) if (c.triage) triageCounts[c.triage.status]++;
   return {
-    schema: 'kmatrix.run/1',
+    schema: RUN_SCHEMA,
     runId: o.runId,
     matrix: o.matrix,
     runDir: o.runDir,
@@ -145,6 +175,11 @@ export function buildRunSummary(o: {
     counts: { total: o.cells.length, status, change: { ...o.comparison.counts } },
     arches,
     rows,
+    triage: {
+      state: o.triageState?.state ?? 'not-run',
+      reason: o.triageState?.reason ?? null,
+      counts: triageCounts,
+    },
     cells,
   };
 }
@@ -207,9 +242,18 @@ function headline(s: RunSummary): string {
   const base = s.baselineRunId
     ? `compared with run ${s.baselineRunId}`
     : 'no earlier completed run to compare with';
+  const t = s.triage;
+  const triage =
+    t.state === 'not-run'
+      ? ''
+      : `\ntriage: ${t.state}${t.reason ? ` (${t.reason})` : ''}: ${Object.entries(t.counts)
+          .filter(([, n]) => n > 0)
+          .map(([k, n]) => `${n} ${k}`)
+          .join(', ')}`;
   return (
     `run ${s.runId}: ${s.counts.total} cells: ${parts.join(', ')} (${(s.durationMs / 1000).toFixed(1)}s)\n` +
-    `${base}: ${ch['new-failure']} new failure(s), ${ch.fixed} fixed, ${ch['still-failing']} still failing, ${ch['new-warning']} with new warnings`
+    `${base}: ${ch['new-failure']} new failure(s), ${ch.fixed} fixed, ${ch['still-failing']} still failing, ${ch['new-warning']} with new warnings` +
+    triage
   );
 }
 
@@ -221,7 +265,11 @@ function changeLines(s: RunSummary): string[] {
       out.push(
         `NEW FAILURE  ${who}: ${c.status}${c.reason ? ` (${c.reason.split('\n')[0]})` : ''}`,
         ...c.newProblems.map((p) => `    + ${p}`),
+        ...(c.why ? whyLines(c.why) : []),
+        ...(c.triage ? triageLines(c.triage) : []),
       );
+    else if (c.change === 'still-failing' && c.why)
+      out.push(`STILL BROKEN ${who}: ${c.status}`, ...whyLines(c.why));
     else if (c.change === 'fixed')
       out.push(`FIXED        ${who}`, ...c.fixedProblems.map((p) => `    - ${p}`));
     else if (c.change === 'new-warning')
@@ -232,10 +280,37 @@ function changeLines(s: RunSummary): string[] {
   return out;
 }
 
+/** One line per `solve: true` cell: the extra pins it tests with, or why there are none. */
+export function solveLine(c: Pick<CellSummary, 'solve'>): string | undefined {
+  const v = c.solve;
+  if (!v) return undefined;
+  switch (v.verdict) {
+    case 'holds':
+      return 'extra pins from solve: none (the pins hold as they are)';
+    case 'satisfiable':
+      return `extra pins from solve: ${v.extra.join(' ')}`;
+    case 'unsatisfiable':
+      return `unsatisfiable, no extra pins can help: ${v.reason ?? ''}`;
+    case 'undecided':
+      return `extra pins from solve: none found (${v.reason ?? 'undecided'})`;
+  }
+}
+
+function solveLines(s: RunSummary): string[] {
+  return s.cells.flatMap((c) => {
+    const line = solveLine(c);
+    return line
+      ? [`SOLVE        ${c.source} ${c.arch} ${c.variant} ${c.toolchain} [${c.id}]: ${line}`]
+      : [];
+  });
+}
+
 export function renderRunText(s: RunSummary): string {
   const lines = [headline(s), '', padTable(summaryGrid(s))];
   const changes = changeLines(s);
   if (changes.length) lines.push('', ...changes);
+  const solved = solveLines(s);
+  if (solved.length) lines.push('', ...solved);
   lines.push('', `reports: ${s.runDir}/index.html (results.json, junit.xml, summary.md)`);
   return lines.join('\n') + '\n';
 }
@@ -256,6 +331,8 @@ export function renderRunMarkdown(s: RunSummary): string {
   ];
   const changes = changeLines(s);
   if (changes.length) lines.push('', '## Changes', '', '```', ...changes, '```');
+  const solved = solveLines(s);
+  if (solved.length) lines.push('', '## Solve', '', '```', ...solved, '```');
   lines.push('', `Matrix: ${s.matrix.identity} (${s.matrix.file}); exit code ${s.exitCode}.`, '');
   return lines.join('\n');
 }

@@ -1,6 +1,7 @@
 // Typed events of a matrix run. The run and its scheduler emit them; reporters (TTY status
 // line, plain lines, --events NDJSON) render them.
 import type { CellStatus } from './result.js';
+import type { TriageStatus, Verification } from './triage.js';
 
 export interface CellRef {
   id: string;
@@ -18,10 +19,19 @@ export type RunEvent =
       configJobs: number;
       buildJobs: number;
       makeJobs: number;
+      /** Queue runs: the Redis the cells go through (password masked). */
+      queue?: string;
     }
   | { type: 'run:note'; message: string }
   | { type: 'cell:skip'; cell: CellRef; status: CellStatus }
-  | { type: 'cell:start'; cell: CellRef; stage: 'config' | 'build'; attempt: number }
+  | {
+      type: 'cell:start';
+      cell: CellRef;
+      stage: 'config' | 'build';
+      attempt: number;
+      /** The queue worker that started it (queue runs only). */
+      worker?: string;
+    }
   | {
       type: 'cell:retry';
       cell: CellRef;
@@ -38,4 +48,23 @@ export type RunEvent =
       reason?: string;
     }
   | { type: 'run:interrupted'; reason: string }
-  | { type: 'run:done'; runId: string; ms: number; done: number; total: number };
+  | { type: 'run:done'; runId: string; ms: number; done: number; total: number }
+  | {
+      type: 'triage:start';
+      runId: string;
+      /** New failures, distinct failures (same fingerprints, source, toolchain), to triage now. */
+      failures: number;
+      distinct: number;
+      todo: number;
+    }
+  | { type: 'triage:step'; cell: CellRef; message: string }
+  | {
+      type: 'triage:done';
+      cell: CellRef;
+      status: TriageStatus;
+      culprit: string | null;
+      verification: Verification;
+      ms: number;
+      reason?: string;
+    }
+  | { type: 'triage:end'; runId: string; ms: number; complete: boolean };

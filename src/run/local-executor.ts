@@ -1,7 +1,7 @@
 // The executor of `kmatrix run` on one machine: the scheduler (src/schedule) over the real
 // config+build work, with runtimes selected once per toolchain and trees resolved once per
 // source. Tests swap the work and the clock.
-import { buildWiring } from '../build/deps.js';
+import { buildWiring, type RuntimeLimits } from '../build/deps.js';
 import type { BuildEvent } from '../build/events.js';
 import { errorMessage } from '../core/errors.js';
 import type { KmatrixEvent } from '../core/events.js';
@@ -16,6 +16,7 @@ import { parseSourceSpec } from '../source/spec.js';
 import type { KernelTree } from '../source/tree.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
 import type { ExecuteJob, Executor } from './executor.js';
+import { realCellSolver } from './solve-cell.js';
 import { realWork } from './work.js';
 
 export interface LocalExecutorOptions {
@@ -30,6 +31,8 @@ export interface LocalExecutorOptions {
   /** Replace the real config/build work (tests inject faults this way). */
   work?: CellWork;
   clock?: Clock;
+  /** Container limits and labels (a queue worker's: the job's CPUs, memory, id and attempt). */
+  runtimeLimits?: RuntimeLimits;
 }
 
 export function localExecutor(o: LocalExecutorOptions): Executor {
@@ -121,7 +124,7 @@ async function makeRealWork(
   const runtimeFor = (tc: ToolchainName) => {
     let r = runtimes.get(tc);
     if (!r) {
-      r = wiring.selectRuntime(job.runtime, tc).then((s) => {
+      r = wiring.selectRuntime(job.runtime, tc, o.runtimeLimits).then((s) => {
         job.emit({ type: 'run:note', message: `${tc}: ${s.note}` });
         return s.runtime;
       });
@@ -131,6 +134,15 @@ async function makeRealWork(
   };
   if (toRun.some((c) => c.build))
     for (const tc of new Set(toRun.map((c) => c.toolchain))) await runtimeFor(tc);
+  // Likewise a missing SAT solver, when a cell asks for solve.
+  const solve = toRun.some((c) => c.solve)
+    ? await realCellSolver({
+        runner: o.runner ?? execaRunner,
+        cacheDir: o.cacheDir,
+        env: o.env,
+        jobs: job.sizing.configJobs,
+      })
+    : undefined;
   const trees = new Map<string, Promise<KernelTree>>();
   const treeFor = (source: string) => {
     let t = trees.get(source);
@@ -150,6 +162,7 @@ async function makeRealWork(
     ...(wiring.ccacheDir ? { ccacheDir: wiring.ccacheDir } : {}),
     ...(o.onBuildEvent ? { onBuildEvent: o.onBuildEvent } : {}),
     ...(o.keepBuildDirs ? { keepBuildDirs: true } : {}),
+    ...(solve ? { solve } : {}),
     onPruned: (cell, r) =>
       job.emit({
         type: 'run:note',

@@ -15,10 +15,9 @@ import { isNoSpace } from '../fsutil/space.js';
 import type { Cell } from '../matrix/cell.js';
 import { applyFilters, parseFilter } from '../matrix/filter.js';
 import { loadMatrix, type LoadedMatrix } from '../matrix/load.js';
-import type { ProcessRunner } from '../process/runner.js';
-import { writeRunReports } from '../report/run-files.js';
-import { buildRunSummary, type RunSummary } from '../report/run-summary.js';
-import { compareRun, exitCodeFor, type RunComparison } from '../results/compare.js';
+import { execaRunner, type ProcessRunner } from '../process/runner.js';
+import type { RunSummary } from '../report/run-summary.js';
+import { compareRun, type RunComparison } from '../results/compare.js';
 import type { RunEvent } from '../results/events.js';
 import { isFinal, type CellResult } from '../results/result.js';
 import type { RuntimeChoice } from '../runtime/select.js';
@@ -27,10 +26,15 @@ import type { CellWork } from '../schedule/cell-work.js';
 import type { Clock } from '../schedule/clock.js';
 import { storeFailure } from '../store/failure.js';
 import { ResultStore, type RunRecord } from '../store/store.js';
+import { realTriageWork } from '../triage/real.js';
+import type { TriageWork } from '../triage/stage.js';
+import { whyOfBroken } from '../triage/why.js';
+import { pinGitSources } from './sources.js';
+import { whyAndTriage, type RememberedTriage, type StoredRun } from './triage-run.js';
+import { chooseExecutor, type ExecutorChoice, type ExecutorKind } from './choose-executor.js';
 import type { ExecuteOutcome, Executor } from './executor.js';
 import { gcCache, pruneRuns } from './gc.js';
 import { noSpaceError, NoSpace, recordCell, type Place } from './guard.js';
-import { localExecutor } from './local-executor.js';
 import { deadRuns, reapRuns } from './reap.js';
 
 export interface RunMatrixOptions {
@@ -50,6 +54,11 @@ export interface RunMatrixOptions {
   retries?: number;
   sizing?: Partial<Sizing>;
   ccache: boolean;
+  /** false: no triage stage this time (--no-triage); default: the matrix's triage.enabled. */
+  triage?: boolean;
+  /** Override the matrix's executor kind, and the queue's Redis URL. */
+  executor?: ExecutorKind;
+  redisUrl?: string;
   /** Keep built cells' O= object trees (by default only the artifacts a user looks at stay). */
   keepBuildDirs?: boolean;
   signal: AbortSignal;
@@ -65,6 +74,11 @@ export interface RunMatrixDeps {
   work?: CellWork;
   clock?: Clock;
   machine?: { cores: number; memoryBytes: number };
+  /**
+   * The triage work (default: the real one, unless the cell work or the executor is
+   * injected: a faked run has nothing real to bisect, so it gets no triage stage).
+   */
+  triage?: TriageWork;
 }
 
 /** A run ready to execute: its record in the store, its cells, what is already done. */
@@ -94,17 +108,43 @@ export async function runMatrix(
   deps: RunMatrixDeps = {},
 ): Promise<RunSummary> {
   const loaded = await loadMatrix(o.matrixPath, o.cwd);
-  for (const w of loaded.warnings) o.emit({ type: 'run:note', message: `warning: ${w}` });
+  const choice = deps.executor
+    ? { executor: deps.executor, kind: 'local' as const, warnings: [] }
+    : chooseExecutor(
+        {
+          kind: o.executor,
+          redisUrl: o.redisUrl,
+          retries: o.retries,
+          env: o.env,
+          local: {
+            cwd: o.cwd,
+            env: o.env,
+            cacheDir: o.cacheDir,
+            ccache: o.ccache,
+            ...(o.keepBuildDirs ? { keepBuildDirs: true } : {}),
+            ...(deps.runner ? { runner: deps.runner } : {}),
+            ...(o.onBuildEvent ? { onBuildEvent: o.onBuildEvent } : {}),
+            ...(deps.work ? { work: deps.work } : {}),
+            ...(deps.clock ? { clock: deps.clock } : {}),
+          },
+        },
+        loaded,
+      );
+  for (const w of [...loaded.warnings, ...choice.warnings])
+    o.emit({ type: 'run:note', message: `warning: ${w}` });
+  await choice.preflight?.();
   const store = new ResultStore(o.storePath);
   try {
-    const plan = await planRun(o, loaded, store);
-    const executed = await executeRun(o, deps, plan, store);
+    const plan = await planRun(o, loaded, store, deps.runner ?? execaRunner);
+    const executed = await executeRun(o, deps, plan, store, choice);
     const comparison = compareWithBaseline(plan, executed.outcome);
-    const summary = await reportRun(o, plan, executed, comparison, store).catch((e: unknown) => {
-      // No room for the reports: --resume writes them once there is.
-      if (isNoSpace(e)) markInterrupted(store, plan.run.id);
-      throw e;
-    });
+    const summary = await reportRun(o, deps, plan, executed, comparison, store).catch(
+      (e: unknown) => {
+        // No room for the reports: --resume writes them once there is.
+        if (isNoSpace(e)) markInterrupted(store, plan.run.id);
+        throw e;
+      },
+    );
     await applyRetention(o, plan.loaded, store);
     return summary;
   } catch (e) {
@@ -122,6 +162,7 @@ async function planRun(
   o: RunMatrixOptions,
   loaded: LoadedMatrix,
   store: ResultStore,
+  runner: ProcessRunner,
 ): Promise<PlannedRun> {
   // Killed runs (this one, when resuming after kill -9) may have left processes and containers.
   const dead = deadRuns(store);
@@ -132,7 +173,7 @@ async function planRun(
     emit: o.emit,
     containers: dead.length > 0 || (mayUseDocker && loaded.cells.some((c) => c.build)),
   });
-  const run = resumed ?? newRun(o, loaded, store);
+  const run = resumed ?? (await newRun(o, loaded, store, runner));
   const done = new Map<string, CellResult>();
   if (resumed)
     for (const [id, r] of store.resultsOf(run.id)) if (isFinal(r.status)) done.set(id, r);
@@ -166,13 +207,19 @@ function resumeRun(o: RunMatrixOptions, loaded: LoadedMatrix, store: ResultStore
   return { ...found, state: 'running', pid: process.pid };
 }
 
-function newRun(o: RunMatrixOptions, loaded: LoadedMatrix, store: ResultStore): RunRecord {
-  const cells = applyFilters(loaded.cells, o.filters.map(parseFilter));
-  if (cells.length === 0)
+async function newRun(
+  o: RunMatrixOptions,
+  loaded: LoadedMatrix,
+  store: ResultStore,
+  runner: ProcessRunner,
+): Promise<RunRecord> {
+  const filtered = applyFilters(loaded.cells, o.filters.map(parseFilter));
+  if (filtered.length === 0)
     throw new KmatrixError(
       'usage',
       `--filter ${o.filters.map((f) => JSON.stringify(f)).join(' ')} matches none of the ${loaded.cells.length} cells of ${o.matrixPath}`,
     );
+  const { cells, sources } = await pinGitSources(filtered, runner);
   const id = newRunId();
   const run: RunRecord = {
     id,
@@ -185,6 +232,7 @@ function newRun(o: RunMatrixOptions, loaded: LoadedMatrix, store: ResultStore): 
     finishedAt: null,
     filters: [...o.filters],
     pid: process.pid,
+    sources,
   };
   store.createRun(run, cells);
   return run;
@@ -196,6 +244,7 @@ async function executeRun(
   deps: RunMatrixDeps,
   plan: PlannedRun,
   store: ResultStore,
+  choice: ExecutorChoice,
 ): Promise<ExecutedRun> {
   const { run, cells, done, baseline } = plan;
   const m = plan.loaded.matrix;
@@ -209,22 +258,10 @@ async function executeRun(
     toRun: cells.filter((c) => !done.has(c.id)).length,
     resumed: Boolean(o.resume),
     ...sizing,
+    ...(choice.queue ? { queue: choice.queue } : {}),
   });
-  const executor =
-    deps.executor ??
-    localExecutor({
-      cwd: o.cwd,
-      env: o.env,
-      cacheDir: o.cacheDir,
-      ccache: o.ccache,
-      ...(o.keepBuildDirs ? { keepBuildDirs: true } : {}),
-      ...(deps.runner ? { runner: deps.runner } : {}),
-      ...(o.onBuildEvent ? { onBuildEvent: o.onBuildEvent } : {}),
-      ...(deps.work ? { work: deps.work } : {}),
-      ...(deps.clock ? { clock: deps.clock } : {}),
-    });
   const started = Date.now();
-  const outcome = await executor
+  const outcome = await choice.executor
     .execute({
       runId: run.id,
       runDir: run.runDir,
@@ -271,7 +308,6 @@ function compareWithBaseline(plan: PlannedRun, outcome: ExecuteOutcome): RunComp
   );
 }
 
-/** The summary (results.json and the other report files in the run directory). */
 /** The matrix's `retention:`: old run directories of this matrix, unused cache entries. */
 async function applyRetention(
   o: RunMatrixOptions,
@@ -301,8 +337,13 @@ async function applyRetention(
   }
 }
 
+/**
+ * The reports (results.json and the other files in the run directory), written as soon as the
+ * run is compared; then the triage stage, and the reports again (src/run/triage-run.ts).
+ */
 async function reportRun(
   o: RunMatrixOptions,
+  deps: RunMatrixDeps,
   plan: PlannedRun,
   executed: ExecutedRun,
   comparison: RunComparison,
@@ -310,22 +351,60 @@ async function reportRun(
 ): Promise<RunSummary> {
   const { loaded, run } = plan;
   const { outcome } = executed;
-  const finished = store.getRun(run.id)!;
-  const summary = buildRunSummary({
-    runId: run.id,
-    matrix: { identity: loaded.identity, file: loaded.file, contentHash: loaded.contentHash },
-    runDir: run.runDir,
-    store: o.storePath,
-    startedAt: run.startedAt,
-    finishedAt: finished.finishedAt ?? new Date().toISOString(),
-    durationMs: executed.durationMs,
-    interrupted: outcome.interrupted,
-    exitCode: exitCodeFor(comparison, outcome.interrupted),
+  const before = plan.baseline ? store.getRun(plan.baseline.runId) : undefined;
+  const stored: StoredRun = {
+    run: store.getRun(run.id)!,
     cells: plan.cells,
     results: outcome.results,
+    baseline: before && plan.baseline ? { run: before, results: plan.baseline.results } : undefined,
     comparison,
+    durationMs: executed.durationMs,
+    interrupted: outcome.interrupted,
+  };
+  const m = loaded.matrix;
+  const fake = deps.work !== undefined || deps.executor !== undefined;
+  const remember: RememberedTriage = {
+    settings: loaded.triage,
+    runtime: o.runtime ?? m.runtime,
+    stepTimeoutMs: o.timeoutMs ?? parseDuration(m.timeout),
+  };
+  const work: TriageWork =
+    deps.triage ??
+    (fake
+      ? {
+          why: (cells, results) => whyOfBroken(cells, results, undefined),
+          triage: () => Promise.reject(new Error('no triage work')),
+        }
+      : realTriageWork({
+          cwd: o.cwd,
+          env: o.env,
+          cacheDir: o.cacheDir,
+          ccache: o.ccache,
+          runtime: remember.runtime,
+          ...(o.sizing?.makeJobs ? { jobs: o.sizing.makeJobs } : {}),
+          ...(remember.stepTimeoutMs ? { stepTimeoutMs: remember.stepTimeoutMs } : {}),
+          ...(deps.runner ? { runner: deps.runner } : {}),
+        }));
+  const off = outcome.interrupted
+    ? 'the run was interrupted'
+    : o.triage === false
+      ? '--no-triage'
+      : !loaded.triage.enabled
+        ? 'triage.enabled is false'
+        : fake && !deps.triage
+          ? 'the cells ran with injected work'
+          : undefined;
+  const { summary } = await whyAndTriage(stored, store, {
+    storePath: o.storePath,
+    settings: loaded.triage,
+    remember,
+    enabled: off === undefined,
+    ...(off ? { notRunReason: off } : {}),
+    signal: o.signal,
+    emit: o.emit,
+    work,
   });
-  return await writeRunReports(summary);
+  return summary;
 }
 
 /** Where a run writes: the one that is full is named when the disk fills up. */

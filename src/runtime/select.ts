@@ -25,6 +25,8 @@ export interface SelectOptions {
   imageRef?: string;
   memoryBytes?: number;
   cpus?: number;
+  /** Extra labels on every container (a queue worker's job id and attempt). */
+  labels?: Record<string, string>;
 }
 
 export async function selectRuntime(
@@ -61,6 +63,7 @@ export async function selectRuntime(
     serverVersion: conn.serverVersion,
     ...(opts.memoryBytes ? { memoryBytes: opts.memoryBytes } : {}),
     ...(opts.cpus ? { cpus: opts.cpus } : {}),
+    ...(opts.labels ? { labels: opts.labels } : {}),
   });
   const how = choice === 'docker' ? 'as requested' : 'a daemon answers';
   return {

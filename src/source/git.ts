@@ -1,6 +1,7 @@
 // git:PATH@REF sources: the commit is exported (git archive) into the cache, keyed by
 // its sha. The user's checkout, HEAD, index and bisect state are never touched.
-import { writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { KmatrixError } from '../core/errors.js';
 import { printable } from '../core/text.js';
@@ -53,12 +54,65 @@ export async function resolveCommit(
   return sha;
 }
 
+/** git:URL@REF (file://, https://, ...): a repository fetched, not a path on this machine. */
+export function isGitUrl(repo: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(repo);
+}
+
+/**
+ * Fetch one commit (or the commit a ref names) of a remote into a bare mirror in the cache,
+ * shallow: only that commit's tree comes over the wire. Returns the mirror and the commit.
+ */
+export async function fetchRemoteCommit(
+  url: string,
+  ref: string,
+  deps: { runner: ProcessRunner; cacheDir: string },
+): Promise<{ repo: string; commit: string }> {
+  if (ref.startsWith('-'))
+    throw new KmatrixError('bad-ref', `bad git ref "${ref}": a ref cannot start with "-"`);
+  const name = createHash('sha256').update(url).digest('hex').slice(0, 16);
+  const repo = join(deps.cacheDir, 'git-remotes', `${name}.git`);
+  return withLock(join(deps.cacheDir, 'locks', `git-remote-${name}.lock`), async () => {
+    if (!(await exists(join(repo, 'HEAD')))) {
+      await mkdir(repo, { recursive: true });
+      const init = await deps.runner.run('git', ['init', '--quiet', '--bare', repo]);
+      if (init.failed)
+        throw new KmatrixError('command-failed', `git init ${repo} failed`, init.stderr.trim());
+    }
+    const fetch = await deps.runner.run('git', [
+      '-C',
+      repo,
+      'fetch',
+      '--quiet',
+      '--no-tags',
+      '--depth',
+      '1',
+      '--',
+      url,
+      ref,
+    ]);
+    if (fetch.failed)
+      throw new KmatrixError(
+        'bad-source',
+        `cannot fetch ${ref} from ${url}`,
+        fetch.stderr.trim().split('\n').slice(-3).join('\n'),
+      );
+    return { repo, commit: await resolveCommit(deps.runner, repo, 'FETCH_HEAD') };
+  });
+}
+
 export async function resolveGitTree(
   repoArg: string,
-  ref: string,
+  refArg: string,
   deps: { runner: ProcessRunner; cacheDir: string; emit: Emit<SourceEvent>; cwd: string },
 ): Promise<GitTree> {
-  const repo = resolve(deps.cwd, repoArg);
+  let repo = resolve(deps.cwd, repoArg);
+  let ref = refArg;
+  if (isGitUrl(repoArg)) {
+    const fetched = await fetchRemoteCommit(repoArg, refArg, deps);
+    repo = fetched.repo;
+    ref = fetched.commit;
+  }
   const commit = await resolveCommit(deps.runner, repo, ref);
   const treeDir = join(deps.cacheDir, 'trees', `git-${commit}`);
   const stamp = join(treeDir, '.kmatrix-source');

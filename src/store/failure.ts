@@ -23,6 +23,7 @@ export function storeFailure(e: unknown, path: string): unknown {
         'io',
         `results store ${path} is damaged: ${why}`,
         [
+          'accepted: the SQLite file kmatrix run writes (<results>/kmatrix.db, or its --store FILE)',
           `move it aside and run again with a new store: mv ${path} ${path}.broken`,
           'the run directories (runs/<run-id>/) are kept; the comparison history starts again',
           `what is readable may be saved with (Debian package sqlite3): sqlite3 ${path}.broken .recover | sqlite3 ${path}`,

@@ -1,14 +1,35 @@
 // The results store: one SQLite file (better-sqlite3, WAL) holding runs, their planned cells,
-// each finished cell's result and diagnostics. A cell's result is written in one transaction
-// as it finishes, so a run killed at any moment keeps everything that finished (--resume).
+// each finished cell's result and diagnostics, and the triage of new failures. A cell's result
+// is written in one transaction as it finishes, so a run killed at any moment keeps
+// everything that finished (--resume). Older databases are migrated in place (migrate.ts).
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Cell } from '../matrix/cell.js';
 import type { CellResult } from '../results/result.js';
-import { refuseNewerSchema, storeFailure } from './failure.js';
+import type { CellWhy, TriageRecord } from '../results/triage.js';
+import { migrate } from './migrate.js';
+import { storeFailure } from './failure.js';
 
 export type RunState = 'running' | 'completed' | 'interrupted';
+
+/** The commit a git source (as written in the matrix) was at when the run started. */
+export interface SourceCommit {
+  repo: string;
+  ref: string;
+  commit: string;
+}
+
+export type TriageState = 'running' | 'done' | 'incomplete';
+
+/** The triage stage of a run: its state, the matrix's triage settings it ran with. */
+export interface TriageRunRecord {
+  state: TriageState;
+  settings: unknown;
+  pid: number | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
 
 export interface RunRecord {
   id: string;
@@ -22,87 +43,22 @@ export interface RunRecord {
   /** Filters the run was started with (a resumed run keeps them). */
   filters: string[];
   pid: number | null;
+  /** Git sources by their text in the matrix (empty for runs recorded before schema 2). */
+  sources: Record<string, SourceCommit>;
 }
 
-const SCHEMA_VERSION = 1;
-
-const DDL = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS runs (
-  id TEXT PRIMARY KEY,
-  identity TEXT NOT NULL,
-  matrix_file TEXT NOT NULL,
-  matrix_hash TEXT NOT NULL,
-  run_dir TEXT NOT NULL,
-  state TEXT NOT NULL CHECK (state IN ('running','completed','interrupted')),
-  started_at TEXT NOT NULL,
-  finished_at TEXT,
-  filters TEXT NOT NULL DEFAULT '[]',
-  pid INTEGER
-);
-CREATE INDEX IF NOT EXISTS runs_identity ON runs (identity, started_at);
-CREATE TABLE IF NOT EXISTS cells (
-  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-  cell_id TEXT NOT NULL,
-  position INTEGER NOT NULL,
-  source TEXT NOT NULL,
-  arch TEXT NOT NULL,
-  toolchain TEXT NOT NULL,
-  config TEXT NOT NULL,
-  variant TEXT NOT NULL,
-  build INTEGER NOT NULL,
-  spec TEXT NOT NULL,
-  PRIMARY KEY (run_id, cell_id)
-);
-CREATE TABLE IF NOT EXISTS results (
-  run_id TEXT NOT NULL,
-  cell_id TEXT NOT NULL,
-  status TEXT NOT NULL,
-  reason TEXT,
-  duration_ms INTEGER NOT NULL,
-  attempts INTEGER NOT NULL,
-  config_hash TEXT,
-  deduped_from TEXT,
-  finished_at TEXT NOT NULL,
-  body TEXT NOT NULL,
-  PRIMARY KEY (run_id, cell_id),
-  FOREIGN KEY (run_id, cell_id) REFERENCES cells(run_id, cell_id) ON DELETE CASCADE
-);
-CREATE TABLE IF NOT EXISTS diagnostics (
-  run_id TEXT NOT NULL,
-  cell_id TEXT NOT NULL,
-  severity TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  file TEXT NOT NULL,
-  line INTEGER,
-  col INTEGER,
-  message TEXT NOT NULL,
-  fingerprint TEXT NOT NULL,
-  FOREIGN KEY (run_id, cell_id) REFERENCES results(run_id, cell_id) ON DELETE CASCADE
-);
-CREATE INDEX IF NOT EXISTS diagnostics_cell ON diagnostics (run_id, cell_id);
-CREATE INDEX IF NOT EXISTS diagnostics_fp ON diagnostics (fingerprint);
-`;
-
+/** Open (creating or migrating) the store; SQLite failures become a KmatrixError naming it. */
 function openStore(path: string): Database.Database {
   let db: Database.Database | undefined;
   try {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     db = new Database(path);
+    // The first statement reads the file: junk, or another program's file, fails here.
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 10000');
-    if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get()) {
-      const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
-        { value: string } | undefined;
-      refuseNewerSchema(Number(row?.value ?? 0), SCHEMA_VERSION, path);
-    }
-    db.exec(DDL);
-    db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run(
-      'schema_version',
-      String(SCHEMA_VERSION),
-    );
+    migrate(db, path);
     return db;
   } catch (e) {
     db?.close();
@@ -121,6 +77,7 @@ interface RunRow {
   finished_at: string | null;
   filters: string;
   pid: number | null;
+  sources: string;
 }
 
 function toRun(r: RunRow): RunRecord {
@@ -135,6 +92,7 @@ function toRun(r: RunRow): RunRecord {
     finishedAt: r.finished_at,
     filters: JSON.parse(r.filters) as string[],
     pid: r.pid,
+    sources: JSON.parse(r.sources) as Record<string, SourceCommit>,
   };
 }
 
@@ -150,17 +108,24 @@ export class ResultStore {
     this.db.close();
   }
 
-  createRun(run: Omit<RunRecord, 'state' | 'finishedAt'>, cells: readonly Cell[]): void {
+  createRun(
+    run: Omit<RunRecord, 'state' | 'finishedAt' | 'sources'> & Partial<Pick<RunRecord, 'sources'>>,
+    cells: readonly Cell[],
+  ): void {
     const insRun = this.db.prepare(
-      `INSERT INTO runs (id, identity, matrix_file, matrix_hash, run_dir, state, started_at, filters, pid)
-       VALUES (@id, @identity, @matrixFile, @matrixHash, @runDir, 'running', @startedAt, @filters, @pid)`,
+      `INSERT INTO runs (id, identity, matrix_file, matrix_hash, run_dir, state, started_at, filters, pid, sources)
+       VALUES (@id, @identity, @matrixFile, @matrixHash, @runDir, 'running', @startedAt, @filters, @pid, @sources)`,
     );
     const insCell = this.db.prepare(
       `INSERT INTO cells (run_id, cell_id, position, source, arch, toolchain, config, variant, build, spec)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.db.transaction(() => {
-      insRun.run({ ...run, filters: JSON.stringify(run.filters) });
+      insRun.run({
+        ...run,
+        filters: JSON.stringify(run.filters),
+        sources: JSON.stringify(run.sources ?? {}),
+      });
       cells.forEach((c, i) =>
         insCell.run(
           run.id,
@@ -332,6 +297,92 @@ export class ResultStore {
       out.set(r.cell_id, l);
     }
     return out;
+  }
+
+  /** The why of broken cells, replacing what a run had (one transaction). */
+  putWhy(runId: string, why: ReadonlyMap<string, CellWhy>): void {
+    const del = this.db.prepare('DELETE FROM cell_why WHERE run_id = ?');
+    const ins = this.db.prepare('INSERT INTO cell_why (run_id, cell_id, body) VALUES (?, ?, ?)');
+    this.db.transaction(() => {
+      del.run(runId);
+      for (const [cell, w] of why) ins.run(runId, cell, JSON.stringify(w));
+    })();
+  }
+
+  whyOf(runId: string): Map<string, CellWhy> {
+    const rows = this.db
+      .prepare('SELECT cell_id, body FROM cell_why WHERE run_id = ?')
+      .all(runId) as { cell_id: string; body: string }[];
+    return new Map(rows.map((r) => [r.cell_id, JSON.parse(r.body) as CellWhy]));
+  }
+
+  /** The run's triage starts (again): state running, with the settings it runs with. */
+  startTriage(runId: string, settings: unknown, pid: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO triage_runs (run_id, state, settings, pid, started_at, finished_at)
+         VALUES (?, 'running', ?, ?, ?, NULL)
+         ON CONFLICT (run_id) DO UPDATE SET state = 'running', settings = excluded.settings,
+           pid = excluded.pid, started_at = excluded.started_at, finished_at = NULL`,
+      )
+      .run(runId, JSON.stringify(settings), pid, new Date().toISOString());
+  }
+
+  finishTriage(runId: string, state: Exclude<TriageState, 'running'>): void {
+    this.db
+      .prepare('UPDATE triage_runs SET state = ?, pid = NULL, finished_at = ? WHERE run_id = ?')
+      .run(state, new Date().toISOString(), runId);
+  }
+
+  triageRunOf(runId: string): TriageRunRecord | undefined {
+    const r = this.db.prepare('SELECT * FROM triage_runs WHERE run_id = ?').get(runId) as
+      | {
+          state: TriageState;
+          settings: string;
+          pid: number | null;
+          started_at: string;
+          finished_at: string | null;
+        }
+      | undefined;
+    return r
+      ? {
+          state: r.state,
+          settings: JSON.parse(r.settings) as unknown,
+          pid: r.pid,
+          startedAt: r.started_at,
+          finishedAt: r.finished_at,
+        }
+      : undefined;
+  }
+
+  /** One failure's triage, for every cell that shares it, atomically. */
+  putTriage(runId: string, cellIds: readonly string[], record: TriageRecord): void {
+    const up = this.db.prepare(
+      `INSERT INTO triage (run_id, cell_id, status, body, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, cell_id) DO UPDATE SET status = excluded.status,
+         body = excluded.body, updated_at = excluded.updated_at`,
+    );
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      for (const c of cellIds) up.run(runId, c, record.status, JSON.stringify(record), now);
+    })();
+  }
+
+  triageOf(runId: string): Map<string, TriageRecord> {
+    const rows = this.db
+      .prepare('SELECT cell_id, body FROM triage WHERE run_id = ?')
+      .all(runId) as { cell_id: string; body: string }[];
+    return new Map(rows.map((r) => [r.cell_id, JSON.parse(r.body) as TriageRecord]));
+  }
+
+  /** The newest completed run in the store (any matrix), for `kmatrix triage` without an id. */
+  latestCompleted(): RunRecord | undefined {
+    const r = this.db
+      .prepare(
+        "SELECT * FROM runs WHERE state = 'completed' ORDER BY started_at DESC, id DESC LIMIT 1",
+      )
+      .get() as RunRow | undefined;
+    return r ? toRun(r) : undefined;
   }
 }
 

@@ -764,6 +764,43 @@ const CASES: Case[] = [
       ),
   },
   {
+    group: 'paths',
+    name: 'triage --results of a directory without a store',
+    argv: (c) => ['triage', '--results', join(c.dir, `no ${c.sub}`)],
+    line: (c) =>
+      new RegExp(
+        `^kmatrix: error: no results store at ${esc(join(c.dir, `no ${c.sub}`, 'kmatrix.db'))}; `,
+      ),
+  },
+  {
+    group: 'paths',
+    name: 'triage --store that is not a SQLite database',
+    setup: (c) => yaml(c, 'm.yaml', MATRIX_OK()),
+    argv: (c) => ['triage', '--store', join(c.dir, 'm.yaml')],
+    line: (c) =>
+      new RegExp(
+        `^kmatrix: error: results store ${esc(join(c.dir, 'm.yaml'))} is damaged: file is not a database`,
+      ),
+  },
+  {
+    group: 'paths',
+    name: 'matrix triage.good_config file with $() that does not exist',
+    setup: (c) =>
+      yaml(c, 'm.yaml', MATRIX_OK() + `triage:\n  good_config: "file:g${c.sub}.config"\n`),
+    argv: () => ['run', 'm.yaml'],
+    line: (c) =>
+      new RegExp(
+        `^ {2}m\\.yaml:7:16: triage\\.good_config: cannot read good config file file:g${esc(c.sub)}\\.config: no such file; `,
+      ),
+  },
+  {
+    group: 'yaml',
+    name: 'matrix triage block with a wrong type',
+    setup: (c) => yaml(c, 'm.yaml', MATRIX_OK() + 'triage:\n  max_failures: many\n'),
+    argv: () => ['run', 'm.yaml'],
+    line: () => /^ {2}m\.yaml:7:17: triage\.max_failures: .*\(found "many"\)$/,
+  },
+  {
     group: 'options',
     name: 'images build --toolchain with $()',
     argv: (c) => ['images', 'build', '--toolchain', `gcc${c.sub}`],
@@ -838,6 +875,7 @@ describe('hostile and malformed input', () => {
         'images',
         'repro',
         'run',
+        'triage',
       ].sort(),
     );
   });

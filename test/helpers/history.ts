@@ -38,6 +38,40 @@ export const git = (dir: string, args: string[], input?: string) =>
     maxBuffer: 256 * 1024 * 1024,
   });
 
+/**
+ * A bare repository at `dir` whose first commit is the whole `tree`, read in place (no copy,
+ * no checkout: a kernel tree is 78,000 files) with zlib level 0 objects. kmatrix only reads
+ * repositories (rev-parse, archive, clone --shared), so a bare mirror is a real setup.
+ */
+export async function bareBaseRepo(tree: string, dir: string): Promise<string> {
+  await execa('git', ['init', '-q', '--bare', '-b', 'main', dir]);
+  await git(dir, ['config', 'gc.auto', '0']);
+  await git(dir, ['config', 'maintenance.auto', 'false']);
+  const env = { ...GIT_ENV, GIT_WORK_TREE: tree, GIT_INDEX_FILE: join(dir, 'kmatrix-base-index') };
+  const g = (args: string[], input?: string) =>
+    execa('git', ['--git-dir', dir, '-c', 'core.looseCompression=0', ...args], {
+      env,
+      ...(input !== undefined ? { input } : {}),
+    });
+  // -f: Debian's top-level .gitignore ignores everything at the top level (its packaging rule).
+  await g(['add', '-A', '-f', '--', '.', ':!.kmatrix-source']);
+  const empty = (await g(['hash-object', '-w', '--stdin'], '')).stdout.trim();
+  await g(['update-index', '--cacheinfo', `100644,${empty},.gitignore`]);
+  const treeId = (await g(['write-tree'])).stdout.trim();
+  const commit = (
+    await execa('git', ['--git-dir', dir, 'commit-tree', treeId, '-m', 'base: Debian tree'], {
+      env: {
+        ...GIT_ENV,
+        GIT_AUTHOR_DATE: '2024-01-01T00:00:00Z',
+        GIT_COMMITTER_DATE: '2024-01-01T00:00:00Z',
+      },
+    })
+  ).stdout.trim();
+  await git(dir, ['update-ref', 'refs/heads/main', commit]);
+  await execa('rm', ['-f', join(dir, 'kmatrix-base-index')]);
+  return commit;
+}
+
 /** A repository at `dir` whose first commit is `tree` (all of it, or its Kconfig subset). */
 export async function baseRepo(tree: string, dir: string, subset: boolean): Promise<string> {
   await mkdir(dir, { recursive: true });
@@ -72,7 +106,7 @@ export async function appendCommits(
     const o = overlay.get(path);
     if (o === null) throw new Error(`${path} was deleted earlier in the history`);
     if (o !== undefined) return o;
-    const r = await execa('git', ['-C', dir, 'show', `HEAD:${path}`], {
+    const r = await execa('git', ['-C', dir, 'show', `main:${path}`], {
       stripFinalNewline: false,
       maxBuffer: 64 * 1024 * 1024,
     });
@@ -80,7 +114,7 @@ export async function appendCommits(
   };
   const parts: string[] = [];
   let t = Date.parse('2024-01-02T00:00:00Z') / 1000;
-  const head = (await git(dir, ['rev-parse', 'HEAD'])).stdout.trim();
+  const head = (await git(dir, ['rev-parse', 'main'])).stdout.trim();
   let mark = 0;
   for (const c of commits) {
     const edits = await c.edits(read);
@@ -102,10 +136,13 @@ export async function appendCommits(
     parts.push('\n');
   }
   await git(dir, ['fast-import', '--quiet', '--force'], parts.join(''));
-  await git(dir, ['reset', '-q', '--hard', 'main']);
-  // Settle racily-clean index entries now, so a later `git status` has nothing to rewrite.
-  await new Promise((r) => setTimeout(r, 1100));
-  await git(dir, ['update-index', '-q', '--really-refresh']);
+  const bare = (await git(dir, ['rev-parse', '--is-bare-repository'])).stdout.trim() === 'true';
+  if (!bare) {
+    await git(dir, ['reset', '-q', '--hard', 'main']);
+    // Settle racily-clean index entries now, so a later `git status` has nothing to rewrite.
+    await new Promise((r) => setTimeout(r, 1100));
+    await git(dir, ['update-index', '-q', '--really-refresh']);
+  }
   const log = await git(dir, ['rev-list', '--reverse', `${head}..main`]);
   return log.stdout.trim().split('\n').filter(Boolean);
 }

@@ -37,14 +37,16 @@ const LAYERS: readonly (readonly [string, number, string, (readonly string[])?])
     'the scheduler over the CellWork/Clock seam',
     ['core', 'config', 'diagnostics', 'matrix', 'results'],
   ],
+  ['queue', 14, 'what travels through Redis for queue runs: job schemas, keys, files, workers'],
   ['bisect', 15, 'bisect and config-bisect'],
   ['repro', 15, 'reproducing a test-robot report'],
   ['solve', 15, 'kmatrix solve: the Kconfig cone as a SAT question, conf as the judge'],
   // Above every stage whose results and events it renders (builds, runs, bisects, repros,
   // solves); runMatrix writes the run's reports through it.
   ['report', 16, 'reporters: terminal, JSON, JUnit, HTML'],
-  ['run', 17, 'the application layer: runMatrix, executors, real work'],
-  ['cli', 18, 'the thin command line'],
+  ['triage', 17, 'triage of new failures: culprit, verification, smallest config, report'],
+  ['run', 18, 'the application layer: runMatrix, executors, real work, the triage stage'],
+  ['cli', 19, 'the thin command line'],
 ];
 
 /** Imports between folders of the same rank that are allowed: [from, to, why]. None today. */
@@ -145,12 +147,12 @@ describe('layers', () => {
   it('asks for a table line for a folder it does not know', () => {
     expect(
       layerViolations([
-        { file: 'triage/triage.ts', spec: '../results/result.js' },
-        { file: 'run/run-matrix.ts', spec: '../triage/triage.js' },
+        { file: 'notify/mail.ts', spec: '../results/result.js' },
+        { file: 'run/run-matrix.ts', spec: '../notify/mail.js' },
       ]),
     ).toEqual([
-      `src/triage/ is not in ${TABLE}: add one line [folder, rank, role] for it`,
-      `src/run/run-matrix.ts imports '../triage/triage.js': src/triage/ is not in ${TABLE}: add one line [folder, rank, role]`,
+      `src/notify/ is not in ${TABLE}: add one line [folder, rank, role] for it`,
+      `src/run/run-matrix.ts imports '../notify/mail.js': src/notify/ is not in ${TABLE}: add one line [folder, rank, role]`,
     ]);
   });
 

@@ -60,7 +60,7 @@ configs:
     expect(r.exitCode, r.stderr).toBe(r.stdout.includes('"change": "new-failure"') ? 1 : 0);
     const s = JSON.parse(r.stdout);
     expect(s).toMatchObject({
-      schema: 'kmatrix.run/1',
+      schema: 'kmatrix.run/2',
       interrupted: false,
       baselineRunId: null,
       counts: { total: 4 },

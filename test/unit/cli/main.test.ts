@@ -51,7 +51,16 @@ describe('kmatrix --version and --help', () => {
   it('--help lists every command and exits 0', async () => {
     const r = await run(['--help']);
     expect(r.exitCode).toBe(0);
-    for (const c of ['config', 'explain', 'build', 'images', 'bisect', 'config-bisect', 'run'])
+    for (const c of [
+      'config',
+      'explain',
+      'build',
+      'images',
+      'bisect',
+      'config-bisect',
+      'run',
+      'triage',
+    ])
       expect(r.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
     expect(r.stdout).toMatch(/^ {2}repro \[options\] <report>/m);
   });
@@ -65,6 +74,7 @@ describe('kmatrix --version and --help', () => {
     ['bisect'],
     ['config-bisect'],
     ['run'],
+    ['triage'],
     ['repro'],
   ])('%s %s --help exits 0 with its usage', async (...cmd) => {
     const r = await run([...cmd.filter((c) => c !== undefined), '--help']);
@@ -459,6 +469,19 @@ describe('kmatrix run: bad input', () => {
     } finally {
       await rm(join(work, 'bad.yaml'));
     }
+  });
+});
+
+describe('kmatrix triage: bad input', () => {
+  it('a results dir without a store: refused, no store created', async () => {
+    await expectUsageError(
+      ['triage', '--results', 'nowhere'],
+      /no results store at .*nowhere\/kmatrix\.db; give the --results DIR \(or --store FILE\) kmatrix run used/,
+    );
+  });
+
+  it('a bad -j', async () => {
+    await expectUsageError(['triage', '-j', '0'], /bad --make-jobs "0"/);
   });
 });
 

@@ -1,6 +1,10 @@
 // Matrix files: validation (every problem at once, with file:line:column), expansion into
 // cells with content-derived ids, include/exclude rules, and --filter.
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { loadMatrix } from '../../../src/matrix/load.js';
 import { expandMatrix } from '../../../src/matrix/expand.js';
 import { applyFilters, parseFilter } from '../../../src/matrix/filter.js';
 import { formatProblem, parseMatrixText } from '../../../src/matrix/parse.js';
@@ -103,6 +107,44 @@ exclude:
     const y = parseMatrixText('sources: [debian:6.1\narchitectures: [arm]\n', 'y.yaml');
     if (y.ok) throw new Error('expected problems');
     expect(formatProblem(y.problems[0]!)).toMatch(/^y\.yaml:\d+:\d+: YAML: /);
+  });
+
+  it('validates the triage block like the rest: each problem with position, value and what is accepted', () => {
+    const r = parseMatrixText(
+      `sources: [debian:6.1]
+architectures: [arm]
+configs:
+  - {name: a, base: tinyconfig}
+triage:
+  max_failures: -1
+  timeout: soon
+  verify: yes please
+  good_config: defconfg
+  retry: 3
+`,
+      't.yaml',
+    );
+    if (r.ok) throw new Error('expected problems');
+    expect(r.problems.map(formatProblem)).toEqual([
+      't.yaml:6:17: triage.max_failures: max_failures must be at least 0 (found -1)',
+      expect.stringMatching(
+        /^t\.yaml:7:12: triage\.timeout: not a duration; accepted: a duration such as 90s, 30m or 2h \(found "soon"\)$/,
+      ),
+      't.yaml:8:11: triage.verify: expected boolean (found "yes please")',
+      expect.stringMatching(
+        /^t\.yaml:9:16: triage\.good_config: unknown base; accepted: defconfig, .*file:PATH \(found "defconfg"\)$/,
+      ),
+      't.yaml:10:3: triage.retry: unknown key "retry"; accepted: enabled, max_failures, timeout, verify, good_config',
+    ]);
+  });
+
+  it('fills the triage defaults', () => {
+    expect(parse(SEED).triage).toEqual({
+      enabled: true,
+      max_failures: 10,
+      timeout: '2h',
+      verify: true,
+    });
   });
 
   it('accepts the repository matrix.yaml', async () => {
@@ -218,5 +260,36 @@ describe('--filter', () => {
     expect(() => parseFilter('colour=red,zz,arch=')).toThrow(
       /unknown key "colour".*"zz" is neither.*"arch=" has no value/,
     );
+  });
+});
+
+describe('loadMatrix: triage', () => {
+  it('resolves good_config against the matrix file and reports one that cannot be read', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kmatrix-matrix-triage-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const text = (good: string) =>
+      `sources: [debian:6.1]\narchitectures: [arm]\nconfigs:\n  - {name: a, base: tinyconfig}\ntriage:\n  timeout: 90m\n  good_config: ${good}\n`;
+    await writeFile(join(dir, 'good.config'), 'CONFIG_A=y\n');
+    await writeFile(join(dir, 'm.yaml'), text('file:good.config'));
+    expect((await loadMatrix('m.yaml', dir)).triage).toEqual({
+      enabled: true,
+      maxFailures: 10,
+      timeoutMs: 90 * 60_000,
+      verify: true,
+      goodConfig: { kind: 'file', path: join(dir, 'good.config') },
+    });
+    await writeFile(join(dir, 'm.yaml'), text('file:missing.config'));
+    await expect(loadMatrix('m.yaml', dir)).rejects.toMatchObject({
+      detail:
+        'm.yaml:7:16: triage.good_config: cannot read good config file file:missing.config: no such file; accepted: a base name or file:PATH relative to the matrix file (found "file:missing.config")',
+    });
+    // Checked as a .config, like a base file.
+    await writeFile(join(dir, 'junk.config'), 'CONFIG_A=y\nnot a config line\n');
+    await writeFile(join(dir, 'm.yaml'), text('file:junk.config'));
+    await expect(loadMatrix('m.yaml', dir)).rejects.toMatchObject({
+      detail: expect.stringMatching(
+        /^m\.yaml:7:16: triage\.good_config: .*junk\.config:2.*not a config line/,
+      ),
+    });
   });
 });

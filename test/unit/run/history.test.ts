@@ -182,7 +182,7 @@ describe('run history', () => {
     store.close();
     const json = JSON.parse(await readFile(join(r5.runDir, 'results.json'), 'utf8'));
     expect(json).toMatchObject({
-      schema: 'kmatrix.run/1',
+      schema: 'kmatrix.run/2',
       runId: r5.runId,
       baselineRunId: r4.runId,
       exitCode: 0,

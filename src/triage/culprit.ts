@@ -1,0 +1,280 @@
+// The culprit of a new failure: `kmatrix bisect` between the baseline run's commit and
+// tonight's, with the predicate plan.ts chose (--require for pins, --build --match for
+// errors, object-only steps when the errors allow it). A baseline commit that is no longer
+// an ancestor of tonight's (a rewritten branch) is replaced by their merge base, and said so.
+import { availableParallelism } from 'node:os';
+import type { Arch } from '../arch/arches.js';
+import { bisect, type BisectRequest, type BisectResult, type Predicate } from '../bisect/run.js';
+import { isAncestor } from '../bisect/git.js';
+import type { BisectEvent } from '../bisect/events.js';
+import { bisectEventLine } from '../report/bisect.js';
+import { shellJoin } from '../process/shell-quote.js';
+import type { CommitRef, CulpritSearch } from '../results/triage.js';
+import { emptySearch } from '../results/triage.js';
+import { ObjectGoalRuntime } from './objects.js';
+import type { CulpritPredicate, FailureGroup, History } from './plan.js';
+import type { TriageEnv } from './env.js';
+
+export interface CulpritOutcome {
+  search: CulpritSearch;
+  /** The first bad commit (not yet verified). */
+  suspect: CommitRef | null;
+  /** Its first parent. */
+  parent: string | null;
+}
+
+/** Resolve the good end: the baseline commit when it is an ancestor, else the merge base. */
+async function goodEnd(
+  env: TriageEnv,
+  h: Extract<History, { ok: true }>,
+): Promise<
+  { good: string; from: 'baseline' | 'merge-base'; note: string | null } | { reason: string }
+> {
+  const exists = await env.runner.run('git', [
+    '-C',
+    h.repo,
+    'cat-file',
+    '-e',
+    `${h.good}^{commit}`,
+  ]);
+  if (exists.failed)
+    return {
+      reason: `the baseline commit ${h.good.slice(0, 12)} (run ${h.baselineRunId}) is not in ${h.repo} any more (a force-pushed branch?); without it there is no merge base to bisect from`,
+    };
+  if (await isAncestor(env.runner, h.repo, h.good, h.bad))
+    return { good: h.good, from: 'baseline', note: null };
+  const mb = await env.runner.run('git', ['-C', h.repo, 'merge-base', h.good, h.bad]);
+  const base = mb.stdout.trim();
+  if (mb.failed || !/^[0-9a-f]{40,64}$/.test(base))
+    return {
+      reason: `the baseline commit ${h.good.slice(0, 12)} (run ${h.baselineRunId}) is not an ancestor of ${h.bad.slice(0, 12)} and they have no merge base`,
+    };
+  return {
+    good: base,
+    from: 'merge-base',
+    note: `the baseline commit ${h.good.slice(0, 12)} (run ${h.baselineRunId}) is not an ancestor of ${h.bad.slice(0, 12)} (the branch was rewritten); bisecting from their merge base ${base.slice(0, 12)}`,
+  };
+}
+
+export async function findCulprit(
+  g: FailureGroup,
+  arch: Arch,
+  h: History,
+  pred: CulpritPredicate,
+  runId: string,
+  env: TriageEnv,
+): Promise<CulpritOutcome> {
+  const none = (note: string): CulpritOutcome => ({
+    search: emptySearch(note),
+    suspect: null,
+    parent: null,
+  });
+  if (!h.ok) return none(h.reason);
+  if (pred.kind === 'none') return none(pred.reason);
+  const end = await goodEnd(env, h);
+  if ('reason' in end) return none(end.reason);
+  if (end.note) env.note(end.note);
+  const started = Date.now();
+  const run = async (objects: readonly string[] | null) => {
+    const predicate = await bisectPredicate(g, arch, pred, objects, env);
+    const req: BisectRequest = {
+      repo: h.repo,
+      good: end.good,
+      bad: h.bad,
+      arch,
+      toolchain: g.cell.toolchain,
+      base: g.cell.base,
+      pins: g.cell.pins,
+      predicate,
+      workers: pred.kind === 'require' ? Math.min(4, Math.max(1, availableParallelism())) : 1,
+      cacheDir: env.scratch,
+      signal: env.signal,
+      // Full builds: the run built both ends with this config; tonight's failed with the new
+      // errors, and a baseline build that passed is good. (Object-only steps test both ends:
+      // they are cheap, and an object that does not fail at tonight's commit means a full
+      // search, see below.)
+      ...(objects
+        ? {}
+        : {
+            known: {
+              bad: `the build of run ${runId} failed with it`,
+              ...(end.from === 'baseline' && h.baselinePassed
+                ? { good: `the build passed in run ${h.baselineRunId}` }
+                : {}),
+            },
+          }),
+    };
+    const emit = (e: BisectEvent) => {
+      if (e.type === 'bisect:step' || e.type === 'bisect:verdict' || e.type === 'bisect:range') {
+        const line = bisectEventLine(e);
+        if (line) env.note(line.trim());
+      }
+    };
+    return bisect(req, { runner: env.runner, env: env.env, emit });
+  };
+  let objects = pred.kind === 'build' ? pred.objects : null;
+  let result = await run(objects);
+  let note = end.note;
+  // The objects did not show the error at tonight's commit (an error that only comes with
+  // another file's compilation, e.g. an #include'd .c): bisect with the full targets.
+  if (objects && result.kind === 'endpoints' && !result.steps.some((s) => s.verdict === 'bad')) {
+    env.note("the objects alone do not fail at tonight's commit; bisecting with full builds");
+    note = [
+      note,
+      `building ${objects.join(' ')} alone did not show the error at ${h.bad.slice(0, 12)}: every step built the full targets`,
+    ]
+      .filter(Boolean)
+      .join('; ');
+    objects = null;
+    result = await run(null);
+  }
+  return outcome(g, arch, pred, result, end, note, objects, Date.now() - started, env);
+}
+
+async function bisectPredicate(
+  g: FailureGroup,
+  arch: Arch,
+  pred: Exclude<CulpritPredicate, { kind: 'none' }>,
+  objects: readonly string[] | null,
+  env: TriageEnv,
+): Promise<Predicate> {
+  if (pred.kind === 'require') return { kind: 'config', requires: pred.requires };
+  const inner = await env.runtime(g.cell.toolchain);
+  return {
+    kind: 'build',
+    targets: objects ? ['kernel'] : g.cell.targets,
+    match: pred.match,
+    jobs: env.jobs,
+    runtime: objects ? new ObjectGoalRuntime(inner, arch.imageTarget, objects) : inner,
+    ...(env.stepTimeoutMs ? { timeoutMs: env.stepTimeoutMs } : {}),
+    ...(env.ccacheDir ? { ccacheDir: env.ccacheDir } : {}),
+  };
+}
+
+async function outcome(
+  g: FailureGroup,
+  arch: Arch,
+  pred: Exclude<CulpritPredicate, { kind: 'none' }>,
+  r: BisectResult,
+  end: { good: string; from: 'baseline' | 'merge-base' },
+  note: string | null,
+  objects: readonly string[] | null,
+  ms: number,
+  env: TriageEnv,
+): Promise<CulpritOutcome> {
+  const search: CulpritSearch = {
+    ...emptySearch(note),
+    method: pred.kind,
+    command: bisectCommand(g, arch, pred, r.repo, end.good, r.bad.sha),
+    good: end.good,
+    bad: r.bad.sha,
+    goodFrom: end.from,
+    objects: objects ? [...objects] : null,
+    steps: r.steps.length,
+    durationMs: ms,
+  };
+  switch (r.kind) {
+    case 'found': {
+      const parent = r.parent.info.sha;
+      const stat =
+        pred.kind === 'build'
+          ? (
+              await env.runner.run('git', [
+                '-C',
+                r.repo,
+                'diff',
+                '--stat=72',
+                parent,
+                r.firstBad.sha,
+              ])
+            ).stdout.trimEnd()
+          : null;
+      return {
+        search: {
+          ...search,
+          outcome: 'found',
+          hunks: r.hunks.map((x) => ({ file: x.file, header: x.header, text: x.text })),
+          diffstat: stat,
+          explanation:
+            pred.kind === 'require'
+              ? {
+                  before: r.explanation.before.map((e) => ({ symbol: e.symbol, text: e.text })),
+                  after: r.explanation.after.map((e) => ({ symbol: e.symbol, text: e.text })),
+                }
+              : null,
+        },
+        suspect: {
+          commit: r.firstBad.sha,
+          subject: r.firstBad.subject,
+          author: r.firstBad.author,
+          date: r.firstBad.date,
+        },
+        parent,
+      };
+    }
+    case 'inconclusive':
+      return {
+        search: {
+          ...search,
+          outcome: 'inconclusive',
+          note: [
+            note,
+            `only skipped commits are left; the first bad commit is one of ${r.candidates.map((c) => c.sha.slice(0, 12)).join(', ')}`,
+          ]
+            .filter(Boolean)
+            .join('; '),
+        },
+        suspect: null,
+        parent: null,
+      };
+    case 'endpoints':
+      return {
+        search: {
+          ...search,
+          outcome: 'endpoints',
+          note: [note, ...r.problems].filter(Boolean).join('; '),
+        },
+        suspect: null,
+        parent: null,
+      };
+  }
+}
+
+/** The kmatrix bisect command that repeats the search (full builds, as a user would run it). */
+export function bisectCommand(
+  g: FailureGroup,
+  arch: Arch,
+  pred: Exclude<CulpritPredicate, { kind: 'none' }>,
+  repo: string,
+  good: string,
+  bad: string,
+): string {
+  const b = g.cell.base;
+  const args = [
+    'kmatrix',
+    'bisect',
+    '--repo',
+    repo,
+    '--good',
+    good,
+    '--bad',
+    bad,
+    '--arch',
+    arch.name,
+  ];
+  args.push('--base', b.kind === 'file' ? `file:${b.path}` : b.kind);
+  if (b.kind === 'randconfig') {
+    args.push('--seed', b.seed);
+    if (b.probability !== undefined) args.push('--probability', b.probability);
+  }
+  for (const p of g.cell.pins) args.push('--set', `${p.symbol}=${p.value}`);
+  if (g.cell.toolchain !== 'gcc') args.push('--toolchain', g.cell.toolchain);
+  if (pred.kind === 'require')
+    for (const p of pred.requires) args.push('--require', `${p.symbol}=${p.value}`);
+  else {
+    args.push('--build', '--targets', g.cell.targets.join(','));
+    // kmatrix bisect takes one --match; the first fingerprint identifies the failure.
+    args.push('--match', pred.match[0]!);
+  }
+  return shellJoin(args);
+}

@@ -1,0 +1,214 @@
+// The triage of one failure, in stages: the culprit search, its verification, the smallest
+// config, the report. Each stage's outcome is kept as it completes; a stage that fails on the
+// machine (a daemon gone, git failing) ends the triage as infra-error with what was found
+// before it, and a commit is never blamed on such a failure. A stop (Ctrl-C, the time
+// budget) ends it as incomplete.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { findArch, type Arch } from '../arch/arches.js';
+import { errorMessage, isKmatrixError } from '../core/errors.js';
+import type { Cell } from '../matrix/cell.js';
+import type { TriageSettings } from '../matrix/load.js';
+import type { CellResult } from '../results/result.js';
+import {
+  emptySearch,
+  type CellWhy,
+  type TriageRecord,
+  type TriageStatus,
+} from '../results/triage.js';
+import type { SourceCommit } from '../store/store.js';
+import { findCulprit } from './culprit.js';
+import type { TriageEnv } from './env.js';
+import { writeTriageMail } from './mail.js';
+import { minimizeConfig } from './minimize.js';
+import {
+  culpritPredicate,
+  historyFor,
+  minimizable,
+  type CulpritPredicate,
+  type FailureGroup,
+} from './plan.js';
+import { verificationOf, verifyCulprit } from './verify.js';
+
+/** What the triage of a failure knows about the run and its baseline. */
+export interface RunFacts {
+  runId: string;
+  runDir: string;
+  cells: readonly Cell[];
+  results: ReadonlyMap<string, CellResult>;
+  sources: Readonly<Record<string, SourceCommit>>;
+  baseline:
+    | {
+        runId: string;
+        results: ReadonlyMap<string, CellResult>;
+        sources: Readonly<Record<string, SourceCommit>>;
+      }
+    | undefined;
+  why: ReadonlyMap<string, CellWhy>;
+  settings: TriageSettings;
+}
+
+export async function triageFailure(
+  g: FailureGroup,
+  run: RunFacts,
+  env: TriageEnv,
+): Promise<TriageRecord> {
+  const started = Date.now();
+  const rec: TriageRecord = {
+    status: 'done',
+    reason: null,
+    culprit: null,
+    verification: 'not-run',
+    minimalConfig: null,
+    report: null,
+    suspect: null,
+    fingerprints: g.fingerprints,
+    cell: g.cell.id,
+    sharedWith: g.members.slice(1).map((c) => c.id),
+    search: emptySearch(null),
+    verify: [],
+    minimization: null,
+    durationMs: 0,
+    finishedAt: '',
+  };
+  const arch = findArch(g.cell.arch);
+  const work = join(env.scratch, `triage-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const notes: string[] = [];
+  try {
+    if (!arch) throw new Error(`unknown arch ${g.cell.arch}`);
+    const pred = culpritPredicate(g.fingerprints, g.cell, g.result);
+    await culpritStage(g, arch, pred, run, rec, notes, work, env);
+    const skipMin = minimizable(g.result, pred);
+    if (skipMin === null && pred.kind === 'build') {
+      env.note('looking for the smallest config');
+      rec.minimization = await minimizeConfig(
+        {
+          g,
+          arch,
+          match: pred.match,
+          objects: pred.objects,
+          settings: run.settings,
+          runDir: run.runDir,
+          cells: run.cells,
+          results: run.results,
+          dir: join(work, 'minimize'),
+        },
+        env,
+      );
+      if (rec.minimization.outcome === 'found')
+        rec.minimalConfig = rec.minimization.symbols.map((s) => ({
+          symbol: s.symbol,
+          value: s.value,
+        }));
+    } else if (skipMin) notes.push(`smallest config: ${skipMin}`);
+  } catch (e) {
+    const stopped = env.signal.aborted;
+    rec.status = stopped ? 'incomplete' : 'infra-error';
+    notes.unshift(
+      stopped
+        ? `stopped (${String(env.signal.reason ?? 'interrupted')}); kmatrix triage ${run.runId} continues it`
+        : oneLine(e),
+    );
+  } finally {
+    const r = await env.runner.run('rm', ['-rf', '--', work]);
+    if (r.failed) notes.push(`could not remove ${work}`);
+  }
+  rec.reason = notes.length ? notes.join('; ') : null;
+  rec.durationMs = Date.now() - started;
+  rec.finishedAt = new Date().toISOString();
+  if (arch && rec.status !== 'incomplete')
+    rec.report = await writeTriageMail({
+      runId: run.runId,
+      runDir: run.runDir,
+      g,
+      arch,
+      record: rec,
+      why: run.why.get(g.cell.id),
+      source: run.sources[g.cell.source],
+    });
+  return rec;
+}
+
+/** The culprit search and its verification; fills the record as they complete. */
+async function culpritStage(
+  g: FailureGroup,
+  arch: Arch,
+  pred: CulpritPredicate,
+  run: RunFacts,
+  rec: TriageRecord,
+  notes: string[],
+  work: string,
+  env: TriageEnv,
+): Promise<void> {
+  const now = run.sources[g.cell.source];
+  const before = run.baseline;
+  const history = historyFor({
+    cell: g.cell,
+    now: now ? { repo: now.repo, commit: now.commit } : undefined,
+    baseline: before
+      ? {
+          runId: before.runId,
+          result: before.results.get(g.cell.id),
+          commit: before.sources[g.cell.source]?.commit,
+        }
+      : undefined,
+  });
+  env.note(
+    history.ok
+      ? `bisecting ${history.good.slice(0, 12)}..${history.bad.slice(0, 12)}`
+      : history.reason,
+  );
+  const found = await findCulprit(g, arch, history, pred, run.runId, env);
+  rec.search = found.search;
+  if (found.search.outcome !== 'found' && found.search.note)
+    notes.push(`culprit: ${found.search.note}`);
+  if (!found.suspect || !found.parent || pred.kind === 'none' || !history.ok) return;
+  rec.suspect = found.suspect;
+  if (!run.settings.verify) {
+    notes.push('verification: triage.verify is false, so the first bad commit is a suspect');
+    return;
+  }
+  env.note(
+    `verifying ${found.suspect.commit.slice(0, 12)}: rebuilding it, its parent and the revert`,
+  );
+  rec.verify = await verifyCulprit(
+    {
+      g,
+      arch,
+      pred,
+      repo: history.repo,
+      suspect: found.suspect,
+      parent: found.parent,
+      tonight: history.bad,
+      dir: join(work, 'verify'),
+    },
+    env,
+  );
+  rec.verification = verificationOf(rec.verify);
+  if (rec.verification === 'confirmed' || rec.verification === 'revert-fixes') {
+    rec.culprit = found.suspect;
+    rec.suspect = null;
+  } else {
+    const off = rec.verify.filter((v) => v.what !== 'revert' && v.got !== v.expected);
+    notes.push(
+      `verification: ${off.map((v) => `the ${v.what} rebuilt ${v.got} (expected ${v.expected})`).join(', ') || 'not run'}; reported as a suspect`,
+    );
+  }
+}
+
+/** The error in one line: the message, and the last line of what the command said (git's why). */
+function oneLine(e: unknown): string {
+  const first = errorMessage(e).split('\n')[0] ?? '';
+  if (!isKmatrixError(e)) return `internal error: ${first}`;
+  const said = (e.detail ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .pop();
+  return said ? `${first}: ${said}` : first;
+}
+
+/** Status of a record that could not be produced at all (an exception before any stage). */
+export function failedStatus(signal: AbortSignal): TriageStatus {
+  return signal.aborted ? 'incomplete' : 'infra-error';
+}
