@@ -28,6 +28,8 @@ export interface Cell {
   build: boolean;
   targets: BuildTarget[];
   allowUnsatisfied: boolean;
+  /** `solve: true`: kmatrix solve adds the extra pins that make the pins hold (src/run/solve-cell.ts). */
+  solve?: boolean;
 }
 
 /** What a cell's id is computed from; names, origins and order are left out. */
@@ -54,6 +56,8 @@ export function cellIdentity(
     build: c.build,
     targets: c.build ? [...c.targets].sort() : [],
     allowUnsatisfied: c.build ? c.allowUnsatisfied : false,
+    // solve changes the config a cell tests (and so its outcome); absent, ids stay as they were
+    ...(c.solve ? { solve: true } : {}),
   });
 }
 

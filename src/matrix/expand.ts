@@ -106,6 +106,7 @@ export function expandMatrix(m: MatrixFile, ctx: ExpandContext): Expansion {
       build: c.build,
       targets: (c.targets ?? m.targets) as BuildTarget[],
       allowUnsatisfied: c.allow_unsatisfied,
+      ...(c.solve ? { solve: true } : {}),
     };
     const fileHash = v.base.kind === 'file' ? ctx.baseFiles.get(v.base.path) : undefined;
     return { id: cellId(cellIdentity(body, fileHash)), ...body };

@@ -175,6 +175,9 @@ async function sourceProblems(
   const problems: MatrixProblem[] = [];
   for (const [i, s] of m.sources.entries()) {
     if (s.startsWith('debian:')) continue;
+    // A git remote (git:file://..., git:https://...@REF) is fetched by whoever builds it (a
+    // queue worker), not a directory of this machine.
+    if (/^git:[a-z][a-z0-9+.-]*:\/\//i.test(s)) continue;
     const resolved = resolveSource(dir, s);
     const p = s.startsWith('git:') ? resolved.slice(4, resolved.lastIndexOf('@')) : resolved;
     const isDir = await stat(p).then(

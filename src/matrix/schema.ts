@@ -91,6 +91,9 @@ const probabilityValue = z
   )
   .describe(PROBABILITY_ACCEPTED);
 
+/** The bases kmatrix solve models (base + pins, then olddefconfig). */
+const SOLVE_BASES: readonly string[] = ['defconfig', 'tinyconfig'];
+
 const oneOrMany = <T extends z.ZodType>(t: T) => z.union([t, z.array(t).min(1)]);
 
 const baseText = z
@@ -221,8 +224,31 @@ const ConfigSchema = z
       .describe(
         'executor kind queue: higher goes first (default 0); within a priority, the cells that took longest last time go first',
       ),
+    solve: z
+      .boolean()
+      .default(false)
+      .describe(
+        `Run kmatrix solve on the pins first: add the fewest extra pins that make them hold (recorded in the cell's result), or end the cell config-unsatisfied with the proof. Bases: ${SOLVE_BASES.join(', ')}, file:PATH`,
+      ),
   })
   .superRefine((c, ctx) => {
+    if (
+      c.solve &&
+      !SOLVE_BASES.includes(c.base) &&
+      !c.base.startsWith('file:') &&
+      !c.base.includes('/')
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: ['solve'],
+        message: `solve only applies to base ${SOLVE_BASES.join(', ')} or file:PATH (base is ${c.base}: its pins reach conf through KCONFIG_ALLCONFIG, which solve does not model)`,
+      });
+    if (c.solve && c.pins.length === 0 && c.fragments.length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['solve'],
+        message: 'solve needs pins (or fragments) to solve for; this config has none',
+      });
     if (c.base !== 'randconfig') {
       if (c.seeds !== undefined)
         ctx.addIssue({

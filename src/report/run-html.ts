@@ -2,7 +2,13 @@
 // arch), one colour per status, each cell linking to its log, .config, reproducer and
 // diagnostics by paths relative to the run directory. No scripts, no external resources.
 import { xmlEscape as esc } from './run-junit.js';
-import { cellText, type CellSummary, type DisplayStatus, type RunSummary } from './run-summary.js';
+import {
+  cellText,
+  solveLine,
+  type CellSummary,
+  type DisplayStatus,
+  type RunSummary,
+} from './run-summary.js';
 import { triageLines, whyLines } from './run-why.js';
 
 export const STATUS_COLOURS: Record<DisplayStatus, string> = {
@@ -24,6 +30,7 @@ function links(c: CellSummary): string {
   a(c.files.config, '.config', 'link-config');
   a(c.files.reproducer, 'reproducer', 'link-reproducer');
   a(c.files.diagnostics, 'diagnostics', 'link-diagnostics');
+  a(c.files.solve, 'solve', 'link-solve');
   return l.join(' ');
 }
 
@@ -34,6 +41,7 @@ function cellTd(c: CellSummary | undefined): string {
     `cell ${c.id}: ${c.status}${c.change !== 'ok' ? ` (${c.change})` : ''}`,
     ...(c.reason ? [c.reason.split('\n')[0]!] : []),
     ...(c.dedupedFrom ? [`identical config to cell ${c.dedupedFrom}: built once`] : []),
+    ...(c.solve ? [solveLine(c)!] : []),
   ].join('\n');
   return (
     `<td class="cell status-${c.status} change-${c.change}" id="cell-${c.id}" data-cell-id="${c.id}" data-status="${c.status}" title="${esc(title)}">` +

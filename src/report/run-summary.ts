@@ -4,7 +4,7 @@ import { baseLabel } from '../config/base.js';
 import type { PinResult } from '../config/verify.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Cell } from '../matrix/cell.js';
-import type { CellFiles, CellResult, CellStatus } from '../results/result.js';
+import type { CellFiles, CellResult, CellSolve, CellStatus } from '../results/result.js';
 import type { Change, RunComparison } from '../results/compare.js';
 import type { CellWhy, TriageRecord, TriageStatus } from '../results/triage.js';
 import { triageLines, whyLines } from './run-why.js';
@@ -40,6 +40,8 @@ export interface CellSummary {
   why: CellWhy | null;
   /** New failures: what the triage found (null when it did not run for this cell). */
   triage: TriageRecord | null;
+  /** `solve: true` cells: what kmatrix solve did before the config was generated. */
+  solve: CellSolve | null;
 }
 
 /**
@@ -153,6 +155,7 @@ export function buildRunSummary(o: {
       diagnostics: r?.diagnostics ?? [],
       why: o.why?.get(c.id) ?? null,
       triage: o.triage?.get(c.id) ?? null,
+      solve: r?.solve ?? null,
     };
   });
   const triageCounts = { done: 0, skipped: 0, incomplete: 0, 'infra-error': 0 };
@@ -277,10 +280,37 @@ function changeLines(s: RunSummary): string[] {
   return out;
 }
 
+/** One line per `solve: true` cell: the extra pins it tests with, or why there are none. */
+export function solveLine(c: Pick<CellSummary, 'solve'>): string | undefined {
+  const v = c.solve;
+  if (!v) return undefined;
+  switch (v.verdict) {
+    case 'holds':
+      return 'extra pins from solve: none (the pins hold as they are)';
+    case 'satisfiable':
+      return `extra pins from solve: ${v.extra.join(' ')}`;
+    case 'unsatisfiable':
+      return `unsatisfiable, no extra pins can help: ${v.reason ?? ''}`;
+    case 'undecided':
+      return `extra pins from solve: none found (${v.reason ?? 'undecided'})`;
+  }
+}
+
+function solveLines(s: RunSummary): string[] {
+  return s.cells.flatMap((c) => {
+    const line = solveLine(c);
+    return line
+      ? [`SOLVE        ${c.source} ${c.arch} ${c.variant} ${c.toolchain} [${c.id}]: ${line}`]
+      : [];
+  });
+}
+
 export function renderRunText(s: RunSummary): string {
   const lines = [headline(s), '', padTable(summaryGrid(s))];
   const changes = changeLines(s);
   if (changes.length) lines.push('', ...changes);
+  const solved = solveLines(s);
+  if (solved.length) lines.push('', ...solved);
   lines.push('', `reports: ${s.runDir}/index.html (results.json, junit.xml, summary.md)`);
   return lines.join('\n') + '\n';
 }
@@ -301,6 +331,8 @@ export function renderRunMarkdown(s: RunSummary): string {
   ];
   const changes = changeLines(s);
   if (changes.length) lines.push('', '## Changes', '', '```', ...changes, '```');
+  const solved = solveLines(s);
+  if (solved.length) lines.push('', '## Solve', '', '```', ...solved, '```');
   lines.push('', `Matrix: ${s.matrix.identity} (${s.matrix.file}); exit code ${s.exitCode}.`, '');
   return lines.join('\n');
 }

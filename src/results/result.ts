@@ -31,6 +31,18 @@ export interface CellFiles {
   reproducer?: string;
   result?: string;
   diagnostics?: string;
+  /** `solve: true` cells: kmatrix solve's answer or proof, as text (solve.json beside it). */
+  solve?: string;
+}
+
+/** What kmatrix solve did for a `solve: true` cell before its config was generated. */
+export interface CellSolve {
+  verdict: 'holds' | 'satisfiable' | 'unsatisfiable' | 'undecided';
+  /** The extra pins added to the cell's pins (SYM=VAL), in the order conf got them. */
+  extra: string[];
+  /** Unsatisfiable: the proof in one line; undecided: why there is no answer. */
+  reason?: string;
+  ms: number;
 }
 
 export interface CellResult {
@@ -59,4 +71,6 @@ export interface CellResult {
   finishedAt: string;
   /** The queue worker that ran the cell (queue runs only). */
   worker?: string;
+  /** `solve: true` cells only. */
+  solve?: CellSolve;
 }

@@ -16,6 +16,7 @@ import { parseSourceSpec } from '../source/spec.js';
 import type { KernelTree } from '../source/tree.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
 import type { ExecuteJob, Executor } from './executor.js';
+import { realCellSolver } from './solve-cell.js';
 import { realWork } from './work.js';
 
 export interface LocalExecutorOptions {
@@ -133,6 +134,15 @@ async function makeRealWork(
   };
   if (toRun.some((c) => c.build))
     for (const tc of new Set(toRun.map((c) => c.toolchain))) await runtimeFor(tc);
+  // Likewise a missing SAT solver, when a cell asks for solve.
+  const solve = toRun.some((c) => c.solve)
+    ? await realCellSolver({
+        runner: o.runner ?? execaRunner,
+        cacheDir: o.cacheDir,
+        env: o.env,
+        jobs: job.sizing.configJobs,
+      })
+    : undefined;
   const trees = new Map<string, Promise<KernelTree>>();
   const treeFor = (source: string) => {
     let t = trees.get(source);
@@ -152,6 +162,7 @@ async function makeRealWork(
     ...(wiring.ccacheDir ? { ccacheDir: wiring.ccacheDir } : {}),
     ...(o.onBuildEvent ? { onBuildEvent: o.onBuildEvent } : {}),
     ...(o.keepBuildDirs ? { keepBuildDirs: true } : {}),
+    ...(solve ? { solve } : {}),
     onPruned: (cell, r) =>
       job.emit({
         type: 'run:note',

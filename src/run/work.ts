@@ -9,6 +9,7 @@ import type { BuildEvent } from '../build/events.js';
 import { pruneBuildDir, type PruneResult } from '../build/prune.js';
 import { runBuild } from '../build/run.js';
 import type { ConfigRequest, ConfigResult } from '../config/generate.js';
+import type { Pin } from '../config/pin.js';
 import { errorMessage, isKmatrixError } from '../core/errors.js';
 import { isNoSpace, logSaysNoSpace } from '../fsutil/space.js';
 import type { Cell } from '../matrix/cell.js';
@@ -18,6 +19,7 @@ import type { KernelTree } from '../source/tree.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
 import type { CellFiles, CellStatus } from '../results/result.js';
 import type { BuildStage, CellWork, ConfigStage, StageContext } from '../schedule/cell-work.js';
+import { solveCell, writeSolveFiles, type CellSolver } from './solve-cell.js';
 
 export interface WorkDeps {
   /** Names and labels the run's containers (see CommandOwner). */
@@ -34,11 +36,15 @@ export interface WorkDeps {
   keepBuildDirs?: boolean;
   /** Told what pruning a cell's build dir removed. */
   onPruned?: (cell: Cell, r: PruneResult) => void;
+  /** For `solve: true` cells (solve-cell.ts). */
+  solve?: CellSolver;
 }
 
 interface Handle {
   tree: KernelTree;
   config: ConfigResult;
+  /** The pins the config was generated with (the cell's, plus solve's extra pins). */
+  pins: Pin[];
 }
 
 const CONFIG_REPRODUCER = 'reproducer.sh';
@@ -74,7 +80,10 @@ const failed = (
   files: CellFiles = {},
 ): ConfigStage => ({ kind: 'failed', status, reason, files });
 
-/** generateConfig on the cell's tree; for config-only cells also the reproducer. */
+/**
+ * generateConfig on the cell's tree (after kmatrix solve for `solve: true` cells, with its
+ * extra pins); for config-only cells also the reproducer.
+ */
 async function configStage(deps: WorkDeps, cell: Cell, ctx: StageContext): Promise<ConfigStage> {
   const rel = (p: string) => relative(deps.runDir, p);
   const arch = findArch(cell.arch);
@@ -85,6 +94,9 @@ async function configStage(deps: WorkDeps, cell: Cell, ctx: StageContext): Promi
   } catch (e) {
     return failed('infra-error', `source ${cell.source}: ${describe(e)}`);
   }
+  const solved = cell.solve ? await solveCell(deps.solve, cell, tree, arch, ctx) : undefined;
+  if (solved?.kind === 'failed') return failed(solved.status, solved.reason);
+  const pins = solved?.pins ?? cell.pins;
   let config: ConfigResult;
   try {
     config = await deps.generateConfig(
@@ -93,7 +105,7 @@ async function configStage(deps: WorkDeps, cell: Cell, ctx: StageContext): Promi
         arch,
         toolchain: cell.toolchain,
         base: cell.base,
-        pins: cell.pins,
+        pins,
         outDir: ctx.outDir,
       },
       ctx.signal,
@@ -112,9 +124,10 @@ async function configStage(deps: WorkDeps, cell: Cell, ctx: StageContext): Promi
     log: rel(join(config.outDir, 'kconfig.log')),
     result: rel(join(config.outDir, 'kmatrix-config.json')),
   };
+  if (solved) files.solve = rel(await writeSolveFiles(solved.report, config.outDir));
   if (!cell.build) {
     const repro = join(config.outDir, CONFIG_REPRODUCER);
-    await writeFile(repro, configReproducer(cell, tree, config));
+    await writeFile(repro, configReproducer({ ...cell, pins }, tree, config));
     await chmod(repro, 0o755);
     files.reproducer = rel(repro);
   }
@@ -125,7 +138,12 @@ async function configStage(deps: WorkDeps, cell: Cell, ctx: StageContext): Promi
     configHash: configHash(configText, tree, cell),
     diagnostics: config.diagnostics,
     files,
-    handle: { tree, config } satisfies Handle,
+    handle: { tree, config, pins } satisfies Handle,
+    ...(solved ? { solve: solved.solve } : {}),
+    // a proof says more than the pin table: it ends the cell config-unsatisfied with it
+    ...(solved?.solve.verdict === 'unsatisfiable' && solved.solve.reason
+      ? { reason: `kmatrix solve: ${solved.solve.reason}` }
+      : {}),
   };
 }
 
@@ -141,7 +159,7 @@ const buildFailed = (status: CellStatus, reason: string): BuildStage => ({
 async function buildStage(
   deps: WorkDeps,
   cell: Cell,
-  { tree, config }: Handle,
+  { tree, config, pins }: Handle,
   ctx: StageContext & { makeJobs: number },
 ): Promise<BuildStage> {
   const rel = (p: string) => relative(deps.runDir, p);
@@ -159,7 +177,7 @@ async function buildStage(
         arch,
         toolchain: cell.toolchain,
         base: cell.base,
-        pins: cell.pins,
+        pins,
         outDir: ctx.outDir,
         targets: cell.targets,
         jobs: ctx.makeJobs,

@@ -4,7 +4,7 @@
 import type { PinResult, ConfigVerdict } from '../config/verify.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Cell } from '../matrix/cell.js';
-import type { CellFiles, CellStatus } from '../results/result.js';
+import type { CellFiles, CellSolve, CellStatus } from '../results/result.js';
 
 export interface StageContext {
   /** The cell's directory (absolute) and the same relative to the run dir. */
@@ -28,6 +28,10 @@ export type ConfigStage =
       files: CellFiles;
       /** Whatever the build stage needs from the config stage (opaque here). */
       handle: unknown;
+      /** Why the pins did not hold, when the work knows better than the pin table (a proof). */
+      reason?: string;
+      /** What kmatrix solve did first (`solve: true` cells). */
+      solve?: CellSolve;
     }
   | {
       kind: 'failed';

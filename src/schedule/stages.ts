@@ -7,7 +7,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { countBySeverity } from '../diagnostics/parse.js';
 import { cellLabel, type Cell } from '../matrix/cell.js';
 import type { CellRef, RunEvent } from '../results/events.js';
-import type { CellFiles, CellResult, CellStatus } from '../results/result.js';
+import type { CellFiles, CellResult, CellSolve, CellStatus } from '../results/result.js';
 import type { BuildStage, CellWork, ConfigStage } from './cell-work.js';
 import type { Clock } from './clock.js';
 import { withRetries } from './retry.js';
@@ -91,7 +91,8 @@ export async function configCell(run: StageRun, cell: Cell): Promise<Configured 
       ...common,
       status: unsatisfied ? 'config-unsatisfied' : 'pass',
       reason: unsatisfied
-        ? `${bad.length} pin(s) did not hold: ${bad.map((p) => `${p.symbol} (${p.status})`).join(', ')}`
+        ? (stage.reason ??
+          `${bad.length} pin(s) did not hold: ${bad.map((p) => `${p.symbol} (${p.status})`).join(', ')}`)
         : undefined,
       configured: stage,
       diagnostics: stage.diagnostics,
@@ -148,7 +149,7 @@ export async function buildGroup(run: StageRun, group: readonly Configured[]): P
     stage: 'build',
     configured: lead.stage,
     diagnostics: [...lead.stage.diagnostics, ...out.diagnostics],
-    files: out.files,
+    files: { ...out.files, ...solveFile(lead.stage.files) },
     artifacts: out.artifacts,
     durationMs: lead.configMs + (run.clock.now() - buildStart),
     configMs: lead.configMs,
@@ -196,15 +197,24 @@ async function buildAttempt(
   return out;
 }
 
-/** A cell whose resolved config equals `lead`'s: its own config files, the lead's build. */
+/**
+ * A cell whose resolved config equals `lead`'s: its own config files (and what solve did for
+ * it), the lead's build.
+ */
 export function followerResult(f: Configured, lead: CellOutcome, leadId: string): CellOutcome {
+  const leadFiles = { ...lead.files };
+  delete leadFiles.solve;
   return cellResult({
     status: lead.status,
     reason: lead.reason,
     stage: lead.stage,
     configured: f.stage,
     diagnostics: lead.diagnostics,
-    files: { ...lead.files, ...(f.stage.files.config ? { config: f.stage.files.config } : {}) },
+    files: {
+      ...leadFiles,
+      ...(f.stage.files.config ? { config: f.stage.files.config } : {}),
+      ...solveFile(f.stage.files),
+    },
     artifacts: lead.artifacts,
     durationMs: f.configMs,
     configMs: f.configMs,
@@ -220,8 +230,8 @@ interface ResultParts {
   status: CellStatus;
   reason?: string | undefined;
   stage: 'config' | 'build';
-  /** The config stage's verdict and pins (none when it failed). */
-  configured?: { verdict: ConfigVerdict; pins: PinResult[] };
+  /** The config stage's verdict and pins, and what solve did (none when it failed). */
+  configured?: { verdict: ConfigVerdict; pins: PinResult[]; solve?: CellSolve };
   diagnostics?: Diagnostic[];
   files: CellFiles;
   artifacts?: string[];
@@ -254,5 +264,8 @@ function cellResult(p: ResultParts): CellOutcome {
     dedupedFrom: p.dedupedFrom ?? null,
     files: p.files,
     artifacts: p.artifacts ?? [],
+    ...(p.configured?.solve ? { solve: p.configured.solve } : {}),
   };
 }
+
+const solveFile = (files: CellFiles): CellFiles => (files.solve ? { solve: files.solve } : {});

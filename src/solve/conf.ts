@@ -2,7 +2,8 @@
 // seeded with the prebuilt Kconfig tools, the base made once with make (through the probe
 // cache, which also saves conf's environment), then each check is a direct
 // `conf --olddefconfig` on base + pins, each in its own KCONFIG_CONFIG file so several run at
-// once in the same dir. That is what `kmatrix config` does for the same base and pins.
+// once in the same dir, its Kconfig shell probes answered from the session's shell cache
+// (config/shell-cache.ts). That is what `kmatrix config` does for the same base and pins.
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { baseCachePath, planSteps } from '../config/generate.js';
 import { cleanMakeEnv, formatStep, type MakeStep } from '../config/make.js';
 import type { Pin } from '../config/pin.js';
 import { createProbeCache, readSavedConf, type SavedConf } from '../config/probe-cache.js';
+import { createShellCache, type ShellCacheEnv } from '../config/shell-cache.js';
 import { kconfigTools, seedTools } from '../config/tools.js';
 import { KmatrixError } from '../core/errors.js';
 import type { ConfigEvent, Emit } from '../core/events.js';
@@ -42,6 +44,8 @@ export interface ConfDeps {
   scratch: string;
   /** Limits how many conf processes run at once across every session. */
   limit: <T>(task: () => Promise<T>) => Promise<T>;
+  /** false: every direct conf run runs all its Kconfig shell probes (tests compare). */
+  shellCache?: boolean;
   signal?: AbortSignal;
 }
 
@@ -105,6 +109,11 @@ export async function openConfChecker(
     const confEnv = join(out, CONF_ENV);
     await make({ step: 'olddefconfig', args: [...common, 'olddefconfig'], env: {} }, confEnv);
     const saved = await readSavedConf(confEnv);
+    // the tree and toolchain stay as they are for the session: probes answer the same
+    const shell =
+      saved && deps.shellCache !== false
+        ? await createShellCache(join(dir, 'shell'), deps)
+        : undefined;
     const baseValues = parseDotConfig(await readFile(cfg, 'utf8'));
     let job = 0;
     const resolve = async (pins: readonly Pin[]): Promise<ConfigValues> => {
@@ -112,7 +121,7 @@ export async function openConfChecker(
       await writeFile(join(out, name), mergePins(baseText, pins));
       runs++;
       try {
-        if (saved) await deps.limit(() => runConf(out, saved, name, deps));
+        if (saved) await deps.limit(() => runConf(out, saved, name, deps, shell));
         else
           await make({
             step: 'olddefconfig',
@@ -147,13 +156,19 @@ async function readBase(path: string): Promise<string> {
   });
 }
 
-async function runConf(out: string, saved: SavedConf, name: string, deps: ConfDeps): Promise<void> {
+async function runConf(
+  out: string,
+  saved: SavedConf,
+  name: string,
+  deps: ConfDeps,
+  shell: ShellCacheEnv | undefined,
+): Promise<void> {
   const r = await deps.runner.run(
     join(out, 'scripts/kconfig/conf'),
     ['-s', '--olddefconfig', saved.kconfig],
     {
       cwd: out,
-      env: { ...saved.env, KCONFIG_CONFIG: name },
+      env: { ...saved.env, ...shell, KCONFIG_CONFIG: name },
       extendEnv: false,
       ...(deps.signal ? { signal: deps.signal } : {}),
     },

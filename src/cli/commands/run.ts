@@ -119,75 +119,80 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
     .addOption(pathOption('--events <file>', 'append every run event to FILE as JSON lines', io))
     .option('--list', 'print the cells (id and label) the run would have and exit')
     .addOption(jsonOption('print the run summary (results.json) on stdout'))
-    .action(async (matrix: string, raw: RunOptions) => {
-      // Loaded here, not at startup: yaml, zod and better-sqlite3 are for this command only.
-      const [{ loadMatrix }, { runMatrix }] = await Promise.all([
-        import('../../matrix/load.js'),
-        import('../../run/run-matrix.js'),
-      ]);
-      if (raw.list) {
-        const loaded = await loadMatrix(matrix, io.cwd);
-        const cells = applyFilters(loaded.cells, raw.filter.map(parseFilter));
-        io.stdout.write(
-          raw.json
-            ? JSON.stringify({ identity: loaded.identity, cells }, null, 2) + '\n'
-            : renderCellList(cells),
-        );
-        setExit(0);
-        return;
-      }
-      const reporters: RunReporter[] = [runReporter(io.stderr)];
-      if (raw.events) {
-        const file = raw.events;
-        // Fail now, as a usage error, rather than from a stream's 'error' event mid-run.
-        await appendFile(file, '').catch((e: NodeJS.ErrnoException) => {
-          throw new KmatrixError(
-            'usage',
-            `cannot write --events ${printable(file)}: ${e.code ?? e.message}`,
-          );
-        });
-        const out = createWriteStream(file, { flags: 'a' });
-        out.on('error', (e) =>
-          io.stderr.write(
-            `kmatrix: warning: --events ${file}: ${e.message}; no more events written\n`,
-          ),
-        );
-        reporters.push(ndjsonReporter((l) => out.write(l)));
-      }
-      try {
-        const summary = await interruptible(io.signal, (signal) =>
-          runMatrix({
-            matrixPath: matrix,
-            cwd: io.cwd,
-            env: io.env,
-            resultsDir: raw.results,
-            storePath: raw.store ?? resolve(raw.results, STORE_FILE),
-            cacheDir: raw.cacheDir,
-            filters: raw.filter,
-            resume: raw.resume ?? false,
-            ...(raw.runtime ? { runtime: raw.runtime } : {}),
-            ...(raw.timeout !== undefined ? { timeoutMs: raw.timeout } : {}),
-            ...(raw.retries !== undefined ? { retries: raw.retries } : {}),
-            sizing: {
-              ...(raw.jobs ? { buildJobs: raw.jobs } : {}),
-              ...(raw.makeJobs ? { makeJobs: raw.makeJobs } : {}),
-              ...(raw.configJobs ? { configJobs: raw.configJobs } : {}),
-            },
-            ccache: raw.ccache,
-            ...(raw.triage ? {} : { triage: false }),
-            ...(raw.executor ? { executor: raw.executor } : {}),
-            ...(raw.redis !== undefined ? { redisUrl: raw.redis } : {}),
-            ...(raw.keepBuildDirs ? { keepBuildDirs: true } : {}),
-            signal,
-            emit: (e) => reporters.forEach((r) => r.emit(e)),
-          }),
-        );
-        io.stdout.write(
-          raw.json ? JSON.stringify(summary, null, 2) + '\n' : renderRunText(summary),
-        );
-        setExit(summary.exitCode);
-      } finally {
-        reporters.forEach((r) => r.close());
-      }
-    });
+    .action((matrix: string, raw: RunOptions) => runAction(matrix, raw, io, setExit));
+}
+
+async function runAction(
+  matrix: string,
+  raw: RunOptions,
+  io: CliIo,
+  setExit: (code: number) => void,
+): Promise<void> {
+  // Loaded here, not at startup: yaml, zod and better-sqlite3 are for this command only.
+  const [{ loadMatrix }, { runMatrix }] = await Promise.all([
+    import('../../matrix/load.js'),
+    import('../../run/run-matrix.js'),
+  ]);
+  if (raw.list) {
+    const loaded = await loadMatrix(matrix, io.cwd);
+    const cells = applyFilters(loaded.cells, raw.filter.map(parseFilter));
+    io.stdout.write(
+      raw.json
+        ? JSON.stringify({ identity: loaded.identity, cells }, null, 2) + '\n'
+        : renderCellList(cells),
+    );
+    setExit(0);
+    return;
+  }
+  const reporters: RunReporter[] = [runReporter(io.stderr)];
+  if (raw.events) reporters.push(await eventsReporter(raw.events, io));
+  try {
+    const summary = await interruptible(io.signal, (signal) =>
+      runMatrix({
+        matrixPath: matrix,
+        cwd: io.cwd,
+        env: io.env,
+        resultsDir: raw.results,
+        storePath: raw.store ?? resolve(raw.results, STORE_FILE),
+        cacheDir: raw.cacheDir,
+        filters: raw.filter,
+        resume: raw.resume ?? false,
+        ...(raw.runtime ? { runtime: raw.runtime } : {}),
+        ...(raw.timeout !== undefined ? { timeoutMs: raw.timeout } : {}),
+        ...(raw.retries !== undefined ? { retries: raw.retries } : {}),
+        sizing: {
+          ...(raw.jobs ? { buildJobs: raw.jobs } : {}),
+          ...(raw.makeJobs ? { makeJobs: raw.makeJobs } : {}),
+          ...(raw.configJobs ? { configJobs: raw.configJobs } : {}),
+        },
+        ccache: raw.ccache,
+        ...(raw.triage ? {} : { triage: false }),
+        ...(raw.executor ? { executor: raw.executor } : {}),
+        ...(raw.redis !== undefined ? { redisUrl: raw.redis } : {}),
+        ...(raw.keepBuildDirs ? { keepBuildDirs: true } : {}),
+        signal,
+        emit: (e) => reporters.forEach((r) => r.emit(e)),
+      }),
+    );
+    io.stdout.write(raw.json ? JSON.stringify(summary, null, 2) + '\n' : renderRunText(summary));
+    setExit(summary.exitCode);
+  } finally {
+    reporters.forEach((r) => r.close());
+  }
+}
+
+/** --events FILE: every run event appended as a JSON line. */
+async function eventsReporter(file: string, io: CliIo): Promise<RunReporter> {
+  // Fail now, as a usage error, rather than from a stream's 'error' event mid-run.
+  await appendFile(file, '').catch((e: NodeJS.ErrnoException) => {
+    throw new KmatrixError(
+      'usage',
+      `cannot write --events ${printable(file)}: ${e.code ?? e.message}`,
+    );
+  });
+  const out = createWriteStream(file, { flags: 'a' });
+  out.on('error', (e) =>
+    io.stderr.write(`kmatrix: warning: --events ${file}: ${e.message}; no more events written\n`),
+  );
+  return ndjsonReporter((l) => out.write(l));
 }

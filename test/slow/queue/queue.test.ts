@@ -4,7 +4,7 @@
 // sources a worker cannot get (infra-error after retries, with the reason), a git source
 // fetched by the worker from a file:// remote at the exact commit, a job planted in Redis
 // refused, Ctrl-C then --resume; and the password nowhere in output, events or results.
-import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Job, Queue } from 'bullmq';
 import { execa } from 'execa';
@@ -120,13 +120,15 @@ describe('kmatrix run --executor queue', () => {
     await writeFile(
       join(dir, 'matrix.yaml'),
       `name: q-e2e
-sources: [debian:6.1, 'git:/nonexistent/linux.git@v6.1', 'git:https://git.example.invalid/linux.git@v6.1']
+sources: [debian:6.1, 'git:${dir}/plain@v6.1', 'git:https://git.example.invalid/linux.git@v6.1']
 architectures: [arm]
 executor: {kind: queue, attempts: 2, lock_timeout: 10s}
 configs:
   - {name: tiny, base: tinyconfig, build: false, resources: {labels: [site=lab]}}
 `,
     );
+    // A directory that is not a git repository (the coordinator checks that path sources exist).
+    await mkdir(join(dir, 'plain'));
     // The coordinator has the password in its URL: it must not show it either.
     const url = redis.url.replace('rediss://', `rediss://:${PASSWORD}@`);
     const r = await kmatrix(
@@ -142,7 +144,7 @@ configs:
     };
     const by = Object.fromEntries(s.cells.map((c) => [c.source, c]));
     expect(by['debian:6.1']).toMatchObject({ status: 'pass' });
-    expect(by['git:/nonexistent/linux.git@v6.1']).toMatchObject({
+    expect(by[`git:${dir}/plain@v6.1`]).toMatchObject({
       status: 'infra-error',
       reason: expect.stringMatching(/not a git repository/),
     });

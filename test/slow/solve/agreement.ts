@@ -1,8 +1,7 @@
-// The agreement check behind kmatrix solve's claims, shared by the slow test (a few queries
-// per tree in CI) and by-hand runs for the figures in docs/solve.md (200+ per tree):
-// random 2-4 pins of prompted bool/tristate symbols; every satisfiable answer must hold
-// under conf, every unsatisfiable one must have each core confirmed by conf failing on the
-// core's pins, and nothing may be undecided.
+// The agreement check behind kmatrix solve's claims, for the slow test (fixed queries; the
+// large random sweep is bench/solve-agreement.mjs): every satisfiable answer must hold under
+// conf, every unsatisfiable one must have each core confirmed by conf failing on the core's
+// pins. One conf checker per arch, kept for every query of the session.
 import type { Arch } from '../../../src/arch/arches.js';
 import type { Base } from '../../../src/config/base.js';
 import { modelFor } from '../../../src/config/kconfig-bridge.js';
@@ -37,7 +36,19 @@ export interface QueryOutcome {
   wrong: boolean;
   detail: string;
   ms: number;
+  /** The solver's answer as it reported it. */
+  result: ArchSolveResult;
 }
+
+/** `SYM=VAL` words as pins. */
+export function pinsOf(words: readonly string[], origin = '--set'): Pin[] {
+  return words.map((w) => {
+    const [symbol, value] = w.split('=') as [string, string];
+    return { symbol, value, origin };
+  });
+}
+
+export type AgreementSession = Awaited<ReturnType<typeof agreementSession>>;
 
 /** A session: one conf checker per arch, kept for every query. */
 export async function agreementSession(tree: KernelTree, base: Base = { kind: 'defconfig' }) {
@@ -79,7 +90,7 @@ export async function agreementSession(tree: KernelTree, base: Base = { kind: 'd
     return pins;
   }
 
-  async function query(arch: Arch, pins: Pin[]): Promise<QueryOutcome> {
+  async function query(arch: Arch, pins: Pin[], forbid: Pin[] = []): Promise<QueryOutcome> {
     const t = Date.now();
     const r = await solvePins(
       {
@@ -88,7 +99,7 @@ export async function agreementSession(tree: KernelTree, base: Base = { kind: 'd
         toolchain: 'gcc',
         base,
         pins,
-        forbid: [],
+        forbid,
         keepBase: false,
         maxExtra: 12,
       },
@@ -103,6 +114,7 @@ export async function agreementSession(tree: KernelTree, base: Base = { kind: 'd
       wrong: !agrees && a.verdict.kind !== 'undecided',
       detail,
       ms: Date.now() - t,
+      result: a,
     });
     const v = a.verdict;
     const conf = await deps.sharedConf!(tree, arch, 'gcc', base);
@@ -114,7 +126,10 @@ export async function agreementSession(tree: KernelTree, base: Base = { kind: 'd
         const extra =
           v.kind === 'satisfiable' ? v.extra.map((e) => ({ ...e, origin: 'solve' })) : [];
         const values = await conf.resolve([...pins, ...extra]);
-        const bad = pins.filter((p) => pinStatus(p, values, model).status !== 'holds');
+        const bad = [
+          ...pins.filter((p) => pinStatus(p, values, model).status !== 'holds'),
+          ...forbid.filter((p) => pinStatus(p, values, model).status === 'holds'),
+        ];
         return out(bad.length === 0, extra.map((e) => `${e.symbol}=${e.value}`).join(' '));
       }
       case 'unsatisfiable':

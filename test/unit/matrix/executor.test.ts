@@ -1,7 +1,11 @@
 // The matrix's executor: block and per-config resources and priority: defaults, and every
 // mistake reported with its position, the value found and what is accepted.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadMatrix } from '../../../src/matrix/load.js';
 import { formatProblem, parseMatrixText } from '../../../src/matrix/parse.js';
+import { testDir } from '../../helpers/tmp.js';
 
 const HEAD = `sources: [debian:6.1]
 architectures: [arm]
@@ -79,5 +83,33 @@ configs:
       ),
       'm.yaml:12:54: configs[0].resources.disk: unknown key "disk"; accepted: cpus, mem, labels',
     ]);
+  });
+});
+
+describe('git sources a queue worker fetches', () => {
+  it('a git remote (file://, https://) is not checked as a directory here; a missing path is', async () => {
+    const dir = testDir('git-remote');
+    await writeFile(
+      join(dir, 'm.yaml'),
+      `sources: ['git:file:///srv/linux.git@main', 'git:https://git.example.org/linux.git@v6.1']
+architectures: [arm]
+configs:
+  - {name: a, base: tinyconfig}
+`,
+    );
+    const loaded = await loadMatrix('m.yaml', dir);
+    expect(loaded.matrix.sources).toEqual([
+      'git:file:///srv/linux.git@main',
+      'git:https://git.example.org/linux.git@v6.1',
+    ]);
+    await writeFile(
+      join(dir, 'bad.yaml'),
+      `sources: ['git:/nonexistent/linux.git@main']
+architectures: [arm]
+configs:
+  - {name: a, base: tinyconfig}
+`,
+    );
+    await expect(loadMatrix('bad.yaml', dir)).rejects.toThrow(/has 1 problem/);
   });
 });
