@@ -126,38 +126,7 @@ async function coordinate(
   const checkDone = () => {
     if (pending.size === 0) finish();
   };
-  const ingest: Ingest = {
-    conn: h.conn,
-    runDir: job.runDir,
-    maxAttempts: o.maxAttempts,
-    queueOf,
-    pending,
-    cancelling: () => job.signal.aborted,
-    record: (q, r) => {
-      pending.delete(q.jobId);
-      results.set(q.cell.id, r);
-      job.record(r);
-      job.emit({
-        type: 'cell:done',
-        cell: ref(q.cell),
-        status: r.status,
-        ms: r.durationMs,
-        dedupedFrom: r.dedupedFrom,
-        ...(r.reason ? { reason: r.reason } : {}),
-      });
-      checkDone();
-    },
-    retry: (q, attempt, reason) =>
-      job.emit({
-        type: 'cell:retry',
-        cell: ref(q.cell),
-        stage: q.stage ?? 'config',
-        attempt,
-        reason,
-      }),
-    wake: () => void h.conn.redis.publish(WAKE_CHANNEL, '1').catch(() => 0),
-    note,
-  };
+  const ingest = ingestOf(o, job, h, { queueOf, pending, results, ref, checkDone, note });
   // Serialized: one ingestion at a time, so a cell is never recorded twice.
   let chain = Promise.resolve();
   const enqueueIngest = (jobId: string, how: 'completed' | 'failed' | 'lookup') => {
@@ -223,6 +192,64 @@ async function coordinate(
     capacity.stop();
     job.signal.removeEventListener('abort', onAbort);
   }
+  return endRun(job, results, started);
+}
+
+/** How finished jobs come into the run: recorded, retried, or woken for. */
+function ingestOf(
+  o: QueueExecutorOptions,
+  job: ExecuteJob,
+  h: Handles,
+  run: {
+    queueOf: Ingest['queueOf'];
+    pending: Ingest['pending'];
+    results: Map<string, CellResult>;
+    ref: (c: Cell) => CellRef;
+    checkDone: () => void;
+    note: (message: string) => void;
+  },
+): Ingest {
+  const { queueOf, pending, results, ref, checkDone, note } = run;
+  return {
+    conn: h.conn,
+    runDir: job.runDir,
+    maxAttempts: o.maxAttempts,
+    queueOf,
+    pending,
+    cancelling: () => job.signal.aborted,
+    record: (q, r) => {
+      pending.delete(q.jobId);
+      results.set(q.cell.id, r);
+      job.record(r);
+      job.emit({
+        type: 'cell:done',
+        cell: ref(q.cell),
+        status: r.status,
+        ms: r.durationMs,
+        dedupedFrom: r.dedupedFrom,
+        ...(r.reason ? { reason: r.reason } : {}),
+      });
+      checkDone();
+    },
+    retry: (q, attempt, reason) =>
+      job.emit({
+        type: 'cell:retry',
+        cell: ref(q.cell),
+        stage: q.stage ?? 'config',
+        attempt,
+        reason,
+      }),
+    wake: () => void h.conn.redis.publish(WAKE_CHANNEL, '1').catch(() => 0),
+    note,
+  };
+}
+
+/** The run's closing events and its outcome. */
+function endRun(
+  job: ExecuteJob,
+  results: Map<string, CellResult>,
+  started: number,
+): ExecuteOutcome {
   const interrupted = job.cells.some((c) => {
     const r = results.get(c.id);
     return !r || r.status === 'cancelled';
