@@ -33,6 +33,12 @@ export interface LocalExecutorOptions {
   clock?: Clock;
   /** Container limits and labels (a queue worker's: the job's CPUs, memory, id and attempt). */
   runtimeLimits?: RuntimeLimits;
+  /**
+   * Remove every container of the run at the end (default true). A queue worker runs one cell
+   * of a run whose other cells other workers on this host may be building, so it passes false;
+   * its own dead attempts' containers are removed by name when it starts again.
+   */
+  sweepRunContainers?: boolean;
 }
 
 export function localExecutor(o: LocalExecutorOptions): Executor {
@@ -57,7 +63,7 @@ export function localExecutor(o: LocalExecutorOptions): Executor {
           ...(o.clock ? { clock: o.clock } : {}),
         });
       } finally {
-        await sweepContainers(runtimes, job);
+        if (o.sweepRunContainers !== false) await sweepContainers(runtimes, job);
       }
     },
   };

@@ -157,6 +157,8 @@ async function runCell(
         memoryBytes: t.shape.memBytes,
         labels: jobContainerLabels(ctx.name, t.job.id ?? '', attempt),
       },
+      // Other workers here may be building cells of the same run: never sweep its containers.
+      sweepRunContainers: false,
     }).execute({
       runId: data.runId,
       runDir: jobDir,

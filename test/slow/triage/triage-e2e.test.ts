@@ -131,7 +131,7 @@ describe('kmatrix run with triage (docker, git history of 6.1)', () => {
       expect(crash.why?.errors[0]?.fingerprint).toMatch(
         /^arch-arm-kernel-crash_dump\.c:error:kmatrix_kexec_only_symbol-undeclared/,
       );
-      expect(crash.triage).toMatchObject({
+      expect(crash.triage, JSON.stringify(crash.triage?.reason)).toMatchObject({
         status: 'done',
         culprit: {
           commit: shas[planted.build],
