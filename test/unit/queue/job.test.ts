@@ -8,6 +8,7 @@ import type { Cell } from '../../../src/matrix/cell.js';
 import { baseConfigHash, checkJob, checkReturn, type JobData } from '../../../src/queue/job.js';
 import { jobIdOf } from '../../../src/queue/keys.js';
 import { cellId, cellIdentity } from '../../../src/matrix/cell.js';
+import { cellResult } from '../../helpers/results.js';
 
 function cells(yaml: string, baseFiles = new Map<string, string>()): Cell[] {
   const r = parseMatrixText(yaml, 'm.yaml');
@@ -129,26 +130,12 @@ configs:
 });
 
 describe('checkReturn', () => {
-  const result = {
-    cellId: tiny.id,
-    status: 'pass',
-    stage: 'build',
-    verdict: 'satisfied',
-    pins: [],
-    diagnostics: [],
-    counts: { errors: 0, warnings: 0 },
-    durationMs: 1,
-    configMs: 1,
+  const result = cellResult(tiny.id, {
     buildMs: 0,
-    workMs: 1,
-    attempts: 1,
-    configHash: null,
-    dedupedFrom: null,
     files: { log: `cells/${tiny.id}/build.log` },
-    artifacts: [],
     finishedAt: '2026-01-01T00:00:00Z',
     worker: 'w1',
-  };
+  });
   const value = { v: 1, worker: 'w1', attempt: 1, result, artifact: null };
 
   it('accepts a worker result for the cell it asked for', () => {

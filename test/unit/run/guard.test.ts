@@ -7,28 +7,15 @@ import { testDir } from '../../helpers/tmp.js';
 import { isNoSpace, logSaysNoSpace, mentionsNoSpace } from '../../../src/fsutil/space.js';
 import { noSpaceError, NoSpace, recordCell } from '../../../src/run/guard.js';
 import type { CellResult } from '../../../src/results/result.js';
+import { cellResult } from '../../helpers/results.js';
 
 function result(id: string, o: Partial<CellResult> = {}): CellResult {
-  return {
-    cellId: id,
-    status: 'pass',
+  return cellResult(id, {
     stage: 'config',
-    verdict: 'satisfied',
-    pins: [],
-    diagnostics: [],
-    counts: { errors: 0, warnings: 0 },
-    durationMs: 1,
-    configMs: 1,
     buildMs: 0,
-    workMs: 1,
-    attempts: 1,
-    configHash: null,
-    dedupedFrom: null,
-    files: {},
-    artifacts: [],
     finishedAt: '2026-01-01T00:00:00Z',
     ...o,
-  };
+  });
 }
 
 describe('telling a full disk', () => {

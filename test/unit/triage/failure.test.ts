@@ -12,7 +12,7 @@ import type { CellResult } from '../../../src/results/result.js';
 import { triageFailure, type RunFacts } from '../../../src/triage/failure.js';
 import type { TriageEnv } from '../../../src/triage/env.js';
 import type { FailureGroup } from '../../../src/triage/plan.js';
-import { cell } from '../../helpers/results.js';
+import { cell, cellResult } from '../../helpers/results.js';
 
 let dir: string;
 let repo: string;
@@ -51,28 +51,18 @@ const pinCell = cell('c1', {
   build: false,
   pins: [{ symbol: 'KEXEC', value: 'n', origin: 'matrix.yaml' }],
 });
-const result = (status: CellResult['status']): CellResult => ({
-  cellId: 'c1',
-  status,
-  stage: 'config',
-  verdict: status === 'pass' ? 'satisfied' : 'unsatisfied',
-  pins:
-    status === 'pass'
-      ? []
-      : [{ symbol: 'KEXEC', requested: 'n', effective: 'y', status: 'overridden', origin: 'm' }],
-  diagnostics: [],
-  counts: { errors: 0, warnings: 0 },
-  durationMs: 1,
-  configMs: 1,
-  buildMs: 0,
-  workMs: 1,
-  attempts: 1,
-  configHash: null,
-  dedupedFrom: null,
-  files: {},
-  artifacts: [],
-  finishedAt: '2026-01-01T00:00:00Z',
-});
+const result = (status: CellResult['status']): CellResult =>
+  cellResult('c1', {
+    status,
+    stage: 'config',
+    verdict: status === 'pass' ? 'satisfied' : 'unsatisfied',
+    pins:
+      status === 'pass'
+        ? []
+        : [{ symbol: 'KEXEC', requested: 'n', effective: 'y', status: 'overridden', origin: 'm' }],
+    buildMs: 0,
+    finishedAt: '2026-01-01T00:00:00Z',
+  });
 const group: FailureGroup = {
   key: 'k',
   n: 1,

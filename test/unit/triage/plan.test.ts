@@ -14,29 +14,10 @@ import {
   objectGoals,
   selectGroups,
 } from '../../../src/triage/plan.js';
-import { cell } from '../../helpers/results.js';
+import { cell, cellResult } from '../../helpers/results.js';
 
 function result(id: string, o: Partial<CellResult> = {}): CellResult {
-  return {
-    cellId: id,
-    status: 'pass',
-    stage: 'build',
-    verdict: 'satisfied',
-    pins: [],
-    diagnostics: [],
-    counts: { errors: 0, warnings: 0 },
-    durationMs: 1,
-    configMs: 1,
-    buildMs: 0,
-    workMs: 1,
-    attempts: 1,
-    configHash: null,
-    dedupedFrom: null,
-    files: {},
-    artifacts: [],
-    finishedAt: '2026-01-01T00:00:00Z',
-    ...o,
-  };
+  return cellResult(id, { buildMs: 0, finishedAt: '2026-01-01T00:00:00Z', ...o });
 }
 
 const err = (file: string, message: string, kind: Diagnostic['kind'] = 'compiler'): Diagnostic => ({
