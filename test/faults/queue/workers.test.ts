@@ -7,7 +7,7 @@
 // 6. A worker too small for a cell never takes it; a big enough one does.
 // Builds use a Debian 6.1 tree hard-linked with a planted error in kernel/bounds.c: make
 // reaches it seconds in, so the builds that prove these points stay short.
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { execa } from 'execa';
@@ -55,8 +55,12 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function worker(name: string, args: string[]): Promise<TestWorker> {
-  const w = await startWorker(dir, `${name}-${tag}`, ['--redis', redis.url, ...args]);
+async function worker(
+  name: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<TestWorker> {
+  const w = await startWorker(dir, `${name}-${tag}`, ['--redis', redis.url, ...args], env);
   workers.push(w);
   return w;
 }
@@ -200,11 +204,21 @@ sources: [debian:6.1]
 architectures: [arm]
 executor: {kind: queue, lock_timeout: 3s}
 configs:
-  - {name: tiny, base: tinyconfig, build: false}
+  - {name: none, base: allnoconfig, pins: [PRINTK=y], build: false}
 `,
     );
-    const a = await worker('sa', ['--cpus', '1', '--mem', '1G']);
-    const b = await worker('sb', ['--cpus', '1', '--mem', '1G']);
+    // The cell's config stage must still be running when its worker is stopped: a cached base
+    // (tinyconfig) can end within the moment the test takes to see the start, and then there
+    // is nothing to rerun. allnoconfig is never cached, and each make first sleeps 5 s. (The
+    // pin keeps its cell id apart from the next test's allnoconfig cell in the shared store.)
+    const slowBin = join(dir, 'slow-make');
+    await mkdir(slowBin, { recursive: true });
+    await writeFile(join(slowBin, 'make'), '#!/bin/sh\nsleep 5\nexec /usr/bin/make "$@"\n', {
+      mode: 0o755,
+    });
+    const slow = { PATH: `${slowBin}:${process.env['PATH'] ?? '/usr/bin:/bin'}` };
+    const a = await worker('sa', ['--cpus', '1', '--mem', '1G'], slow);
+    const b = await worker('sb', ['--cpus', '1', '--mem', '1G'], slow);
     const run = startRun(dir, ['stop.yaml', ...common('stop')]);
     const victim = await waitFor(
       'a worker to take the cell',
