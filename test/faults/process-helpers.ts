@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import type Docker from 'dockerode';
 import { execa } from 'execa';
 import { MANAGED_LABEL, RUN_LABEL } from '../../src/runtime/docker.js';
+import { readJsonLines } from '../helpers/ndjson.js';
 
 export const CLI = resolve('bin/kmatrix.js');
 
@@ -48,12 +49,8 @@ export interface RunEv {
   attempt?: number;
 }
 
-export async function events(file: string): Promise<RunEv[]> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as RunEv);
+export function events(file: string): Promise<RunEv[]> {
+  return readJsonLines<RunEv>(file);
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -12,6 +12,7 @@ import type Docker from 'dockerode';
 import { execa } from 'execa';
 import { MANAGED_LABEL } from '../../src/runtime/docker.js';
 import { CLI } from './cli.js';
+import { readJsonLines } from './ndjson.js';
 
 export const REDIS_TEST_ROOT = join(tmpdir(), 'kmatrix-redis-tests');
 const UP = resolve('scripts/redis-up.sh');
@@ -187,12 +188,8 @@ export interface RunEv {
   worker?: string;
 }
 
-export async function runEvents(file: string): Promise<RunEv[]> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as RunEv);
+export function runEvents(file: string): Promise<RunEv[]> {
+  return readJsonLines<RunEv>(file);
 }
 
 /**
