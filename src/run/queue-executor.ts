@@ -24,6 +24,7 @@ import { canEverFit, listWorkers, registerShapes } from '../queue/registry.js';
 import { parseRedisUrl } from '../queue/url.js';
 import type { CellRef } from '../results/events.js';
 import type { CellResult } from '../results/result.js';
+import { endRun } from '../results/run-end.js';
 import type { ExecuteJob, ExecuteOutcome, Executor } from './executor.js';
 import { ingestJob, sweepDone, type Ingest } from './queue-ingest.js';
 import { addJobs, prepareJobs, type Placement, type QueuedCell } from './queue-submit.js';
@@ -192,7 +193,14 @@ async function coordinate(
     capacity.stop();
     job.signal.removeEventListener('abort', onAbort);
   }
-  return endRun(job, results, started);
+  return endRun({
+    runId: job.runId,
+    cells: job.cells,
+    results,
+    signal: job.signal,
+    emit: job.emit,
+    ms: Date.now() - started,
+  });
 }
 
 /** How finished jobs come into the run: recorded, retried, or woken for. */
@@ -242,28 +250,6 @@ function ingestOf(
     wake: () => void h.conn.redis.publish(WAKE_CHANNEL, '1').catch(() => 0),
     note,
   };
-}
-
-/** The run's closing events and its outcome. */
-function endRun(
-  job: ExecuteJob,
-  results: Map<string, CellResult>,
-  started: number,
-): ExecuteOutcome {
-  const interrupted = job.cells.some((c) => {
-    const r = results.get(c.id);
-    return !r || r.status === 'cancelled';
-  });
-  if (interrupted && job.signal.aborted)
-    job.emit({ type: 'run:interrupted', reason: String(job.signal.reason ?? 'stopped') });
-  job.emit({
-    type: 'run:done',
-    runId: job.runId,
-    ms: Date.now() - started,
-    done: job.cells.filter((c) => results.has(c.id)).length,
-    total: job.cells.length,
-  });
-  return { results, interrupted };
 }
 
 /** Events of one shape's queue, and the stalled-job check for it. */

@@ -9,6 +9,7 @@ import PQueue from 'p-queue';
 import type { Cell } from '../matrix/cell.js';
 import type { RunEvent } from '../results/events.js';
 import type { CellResult } from '../results/result.js';
+import { endRun } from '../results/run-end.js';
 import type { CellWork } from './cell-work.js';
 import { realClock, type Clock } from './clock.js';
 import type { Sizing } from './resources.js';
@@ -107,20 +108,14 @@ export async function schedule(o: ScheduleOptions): Promise<ScheduleOutcome> {
   await drain(run.signal, o.sizing.buildJobs, groups, (g) => buildGroup(run, g));
 
   if (recordError) throw recordError.error;
-  const interrupted = o.cells.some((c) => {
-    const r = results.get(c.id);
-    return !r || r.status === 'cancelled';
-  });
-  if (interrupted && o.signal.aborted)
-    o.emit({ type: 'run:interrupted', reason: String(o.signal.reason ?? 'stopped') });
-  o.emit({
-    type: 'run:done',
+  return endRun({
     runId: o.runId,
+    cells: o.cells,
+    results,
+    signal: o.signal,
+    emit: o.emit,
     ms: clock.now() - started,
-    done: o.cells.filter((c) => results.has(c.id)).length,
-    total: o.cells.length,
   });
-  return { results, interrupted };
 }
 
 /**
