@@ -19,7 +19,11 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { benchArgs } from './lib/source.mjs';
 
-const { values, tree } = await benchArgs({ runtime: { type: 'string', default: 'docker' } });
+const { values, tree } = await benchArgs({
+  runtime: { type: 'string', default: 'docker' },
+  // --log FILE: kmatrix triage's progress lines, each with the seconds since it started.
+  log: { type: 'string' },
+});
 const CLI = resolve(process.env.KMATRIX_CLI ?? 'bin/kmatrix.js');
 const shm = await access('/dev/shm').then(
   () => '/dev/shm',
@@ -153,14 +157,43 @@ include:
   const runId = JSON.parse(r2.stdout).runId;
   say('kmatrix triage (timed)');
   const t0 = performance.now();
-  const t = await km(['triage', runId, '--results', 'res', '--json']);
+  const child = km(['triage', runId, '--results', 'res', '--json']);
+  const lines = [];
+  let rest = '';
+  child.stderr.on('data', (b) => {
+    const parts = (rest + b.toString()).split('\n');
+    rest = parts.pop();
+    const at = ((performance.now() - t0) / 1000).toFixed(1).padStart(6);
+    for (const l of parts) lines.push(`${at}s ${l}`);
+  });
+  const t = await child;
   const ms = performance.now() - t0;
+  if (values.log) await writeFile(values.log, lines.join('\n') + '\n');
   if (t.exitCode !== 0) throw new Error(`triage: exit ${t.exitCode}\n${t.stderr.slice(-3000)}`);
   const cells = JSON.parse(t.stdout).cells.filter((c) => c.triage);
   const culprits = Object.fromEntries(
     cells.map((c) => [c.config, c.triage.culprit?.commit ?? null]),
   );
-  return { ms, culprits, verification: cells.map((c) => `${c.config}:${c.triage.verification}`) };
+  return {
+    ms,
+    culprits,
+    verification: cells.map((c) => `${c.config}:${c.triage.verification}`),
+    phases: cells.map(phases),
+  };
+}
+
+/** Where one failure's triage went: the search, each verification build, the minimization. */
+function phases(c) {
+  const t = c.triage;
+  const s = (ms) => `${((ms ?? 0) / 1000).toFixed(1)}s`;
+  const parts = [
+    `search ${s(t.search.durationMs)} (${t.search.steps} step(s)${t.search.objects ? ', objects ' + t.search.objects.join(' ') : ''})`,
+    ...t.verify.map((v) => `${v.what} ${s(v.ms)}`),
+    ...(t.minimization
+      ? [`minimize ${s(t.minimization.durationMs)} (${t.minimization.tests} test(s))`]
+      : []),
+  ];
+  return `${c.config}: ${s(t.durationMs)} = ${parts.join(', ')}`;
 }
 
 const STEP = (arch, cross, pins, judge) => `#!/bin/sh
@@ -244,6 +277,7 @@ try {
   const shas = await buildHistory();
   const k = await kmatrixSide(shas);
   say(`kmatrix triage: ${(k.ms / 1000).toFixed(1)}s ${k.verification.join(' ')}`);
+  for (const p of k.phases) say(`  ${p}`);
   const h = await handSide(shas);
   for (const [name, at] of [
     ['crash', BUILD_AT],
@@ -256,6 +290,7 @@ try {
   console.log(
     `kmatrix triage (${values.runtime}): ${(k.ms / 1000).toFixed(1)}s  ${k.verification.join(' ')}`,
   );
+  for (const p of k.phases) console.log(`  ${p}`);
   console.log(
     `by hand (git bisect run + git revert builds): ${(h.ms / 1000).toFixed(1)}s  ${h.verification.join(' ')}`,
   );
