@@ -25,6 +25,12 @@ export interface BisectRequest {
    * known from. Such an endpoint is recorded as not tested, and not built again.
    */
   known?: { good?: string; bad?: string };
+  /**
+   * Build predicates: the files the errors are in. Candidates that change one of them are
+   * tested first (with the candidate before each), as a config bisect tests the commits whose
+   * Kconfig hunks name a required symbol: an ordering only, the answer is the same.
+   */
+  suspectFiles?: readonly string[];
   cacheDir: string;
   signal?: AbortSignal;
 }

@@ -102,11 +102,16 @@ export class Steps {
   }
 
   /** One round: a step per worker, all settled before an error is thrown. */
-  round(items: { sha: string; role: Role }[], total: () => number): Promise<Evaluation[]> {
+  async round(items: { sha: string; role: Role }[], total: () => number): Promise<Evaluation[]> {
     const ws = this.pool.workers;
-    return allOrFirstError(
-      items.map((it, k) => this.run(ws[k % ws.length]!, it.sha, it.role, total())),
-    );
+    // Items beyond the number of workers wait for their worker: one tree, one step at a time.
+    const out: Evaluation[] = [];
+    const lanes = ws.map(async (w, k) => {
+      for (let i = k; i < items.length; i += ws.length)
+        out[i] = await this.run(w, items[i]!.sha, items[i]!.role, total());
+    });
+    await allOrFirstError(lanes);
+    return out;
   }
 
   private async configStep(

@@ -87,6 +87,8 @@ export async function findCulprit(
       pins: g.cell.pins,
       predicate,
       workers: pred.kind === 'require' ? Math.min(4, Math.max(1, availableParallelism())) : 1,
+      // The commits that change a file with the errors are tested first.
+      ...(pred.kind === 'build' ? { suspectFiles: errorFiles(g, pred.match) } : {}),
       cacheDir: env.scratch,
       signal: env.signal,
       // Full builds: the run built both ends with this config; tonight's failed with the new
@@ -129,6 +131,14 @@ export async function findCulprit(
     result = await run(null);
   }
   return outcome(g, arch, pred, result, end, note, objects, Date.now() - started, env);
+}
+
+/** The files (in the tree) the matched error diagnostics are in. */
+function errorFiles(g: FailureGroup, match: readonly string[]): string[] {
+  const files = g.result.diagnostics
+    .filter((d) => match.includes(d.fingerprint) && d.file && !d.file.split('/').includes('..'))
+    .map((d) => d.file);
+  return [...new Set(files)].sort();
 }
 
 async function bisectPredicate(
