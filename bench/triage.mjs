@@ -8,9 +8,11 @@
 // build; the same for the pin with make tinyconfig + olddefconfig + grep. Both must name the
 // same commits. Run after `npm run build`:
 //   node bench/triage.mjs [--source debian:6.1] [--runtime docker|local]   (default docker)
-// Each side starts with an empty ccache of its own (kmatrix: a fresh KMATRIX_CACHE for the
-// whole bench, so its triage finds what its own two runs built; by hand: a fresh CCACHE_DIR
-// and one clone per bisect, built in place as `git bisect run` does). Prints both times and
+// Each side starts with an empty ccache of its own and makes the nightly's two builds (base
+// commit, then tip) before its timer: kmatrix with its two runs (a fresh KMATRIX_CACHE for the
+// whole bench, so its triage finds what they built), by hand with the step scripts in the
+// clones the bisects then run in (a fresh CCACHE_DIR, one clone per bisect, built in place
+// as `git bisect run` does), so neither side starts cold. Prints both times and
 // the ratio. With --runtime local the run's builds do not share the cache with triage's
 // clones (docs/triage.md), so expect a higher ratio there.
 import { mkdtemp, rm, writeFile, chmod, access } from 'node:fs/promises';
@@ -258,6 +260,22 @@ async function handSide(shas) {
     const r = await execa(step, [], { ...x, reject: false });
     return r.exitCode === 0 ? 'revert-fixes' : `revert exit ${r.exitCode}`;
   };
+  // The nightly by hand: the same two builds kmatrix's runs made (base, then tip), in the
+  // clones the bisects then run in, so the script starts with a warm ccache and O= dir too.
+  say('by hand: the nightly builds at the base commit and the tip (not timed)');
+  for (const [dir, step] of [
+    [armDir, buildStep],
+    [arm64Dir, pinStep],
+  ])
+    for (const [at, want] of [
+      [good, 0],
+      [bad, 1],
+    ]) {
+      await execa('git', ['checkout', '-q', at], { cwd: dir, env });
+      const r = await execa(step, [], { cwd: dir, env, reject: false });
+      if (r.exitCode !== want)
+        throw new Error(`by hand at ${at}: exit ${r.exitCode}, expected ${want}`);
+    }
   say('by hand: git bisect run (build, then the pin), git revert checks (timed)');
   const t0 = performance.now();
   const crash = await bisectRun(armDir, buildStep);
