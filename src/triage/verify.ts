@@ -196,6 +196,9 @@ async function placeFor(
   }
   const match = v.pred.match;
   const runtime = await env.runtime(cell.toolchain);
+  // Conf's compiler probes memoized across the three builds' config steps, as bisect steps do
+  // (most of a conf run is probes; make tinyconfig runs conf twice, olddefconfig once more).
+  const bdeps = await withProbeCache(kdeps, join(v.dir, 'probes'), v.arch, cell.toolchain);
   return {
     async judge(sha, what) {
       await clone.checkout(sha);
@@ -219,7 +222,7 @@ async function placeFor(
           ...(env.stepTimeoutMs ? { timeoutMs: env.stepTimeoutMs } : {}),
           ...(env.ccacheDir ? { ccacheDir: env.ccacheDir } : {}),
         },
-        kdeps,
+        bdeps,
         matchSpecOf(match),
       );
       return { got: r.verdict, why: r.why };
