@@ -32,6 +32,12 @@ export interface BisectRequest {
    */
   suspectFiles?: readonly string[];
   cacheDir: string;
+  /**
+   * Build predicates: make the run dir here and leave it when the bisect ends (the caller
+   * removes it), so a verification can go on in the worker's clone and O= dir
+   * (workerTree(keepDir, 0)) instead of checking out and configuring a new one.
+   */
+  keepDir?: string;
   signal?: AbortSignal;
 }
 

@@ -188,7 +188,7 @@ async function culpritStage(
       ? `bisecting ${history.good.slice(0, 12)}..${history.bad.slice(0, 12)}`
       : history.reason,
   );
-  const found = await findCulprit(g, arch, history, pred, run.runId, env);
+  const found = await findCulprit(g, arch, history, pred, run.runId, env, join(work, 'bisect'));
   rec.search = found.search;
   if (found.search.outcome !== 'found' && found.search.note)
     notes.push(`culprit: ${found.search.note}`);
@@ -211,6 +211,7 @@ async function culpritStage(
       parent: found.parent,
       tonight: history.bad,
       dir: join(work, 'verify'),
+      ...(found.tree ? { tree: found.tree } : {}),
     },
     env,
   );
