@@ -8,7 +8,7 @@ import { parseDotConfig } from '../config/dotconfig.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { resolveConfig, type KconfigDeps } from './configure.js';
 import type { BisectEvent } from './events.js';
-import { changedPaths, InputTree, type CommitInfo } from './git.js';
+import { changedPaths, InputTree, PrivateClone, type CommitInfo } from './git.js';
 import {
   evalBuild,
   givenMatch,
@@ -150,6 +150,7 @@ export class Steps {
         src: w.clone.dir,
         out: w.out,
         label: `bisect-${sha.slice(0, 12)}`,
+        reuseConfig: w.clone instanceof PrivateClone,
         arch: req.arch,
         toolchain: req.toolchain,
         base: req.base,

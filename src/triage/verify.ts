@@ -213,6 +213,7 @@ async function placeFor(
           src: clone.dir,
           out: join(clone.dir, OUT_IN_TREE),
           label: `triage-${what}-${sha.slice(0, 12)}`,
+          reuseConfig: true,
           arch: v.arch,
           toolchain: cell.toolchain,
           base: cell.base,
