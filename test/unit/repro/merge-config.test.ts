@@ -12,7 +12,11 @@ import { parseDotConfig } from '../../../src/config/dotconfig.js';
 import type { ConfigRequest, ConfigResult } from '../../../src/config/generate.js';
 import { verifyPins } from '../../../src/config/verify.js';
 import { renderRepro } from '../../../src/report/repro.js';
-import { mailConfigName, renderTriageMail } from '../../../src/report/triage-mail.js';
+import {
+  mailConfigName,
+  mergeConfigLines,
+  renderTriageMail,
+} from '../../../src/report/triage-mail.js';
 import { planRepro } from '../../../src/repro/plan.js';
 import { parseReport } from '../../../src/repro/report.js';
 import { runRepro, type ReproDeps } from '../../../src/repro/run.js';
@@ -120,6 +124,32 @@ describe('merge_config lines in reports', () => {
     });
     expect(plan.requests).toEqual([
       { symbol: 'KEXEC', value: 'n', origin: 'requested in the report' },
+    ]);
+  });
+
+  it('writes dropped and unavailable pins as merge_config does, and reads them back', () => {
+    const text = [
+      'config: arm64-x (attached as .config)',
+      '',
+      'All errors (new ones prefixed by >>):',
+      '',
+      ...mergeConfigLines({
+        symbol: 'KEXEC_FILE',
+        requested: 'm',
+        effective: 'n',
+        status: 'dropped',
+      }),
+      ...mergeConfigLines({
+        symbol: 'NOPE',
+        requested: 'y',
+        effective: 'n',
+        status: 'unavailable',
+      }),
+    ].join('\n');
+    expect(text).toContain('Actual value:     # CONFIG_KEXEC_FILE is not set');
+    expect(parseReport(text).issues.map((i) => i.request)).toEqual([
+      { symbol: 'KEXEC_FILE', requested: 'm', actual: 'n' },
+      { symbol: 'NOPE', requested: 'y', actual: null },
     ]);
   });
 
@@ -251,9 +281,8 @@ function deps(kconfig: string, asked: ConfigRequest[]): ReproDeps {
   };
 }
 
-async function repro(kconfig: string) {
+async function repro(kconfig: string, mail = pinMail()) {
   const dir = testDir('repro-merge-config');
-  const mail = pinMail();
   await writeFile(join(dir, '2.txt'), mail);
   await writeFile(join(dir, 'config'), 'CONFIG_CRASH_DUMP=y\nCONFIG_KEXEC=y\n');
   const asked: ConfigRequest[] = [];
@@ -298,6 +327,15 @@ describe('runRepro: a pin that stopped holding, by conf alone', () => {
     expect(text).toContain(' + requested CONFIG_KEXEC=n (olddefconfig)');
     expect(text).toContain(
       'found   kconfig: error: requested CONFIG_KEXEC=n not in final .config (actual: CONFIG_KEXEC=y)',
+    );
+  });
+
+  it('says so when conf gives another wrong value than the report had', async () => {
+    const mail = pinMail().replace('Actual value:     CONFIG_KEXEC=y', 'Actual value:');
+    const { r } = await repro(KCONFIG, mail);
+    expect(r.verdict).toBe('reproduced');
+    expect(r.plan.notes).toContain(
+      'CONFIG_KEXEC: the report had it absent, conf now gives CONFIG_KEXEC=y (overridden)',
     );
   });
 
