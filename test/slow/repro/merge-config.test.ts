@@ -210,7 +210,7 @@ describe('pin reports round-trip through kmatrix repro (6.1 arm64, a planted sel
     const src = join(work, 'checkout');
     await mkdir(src, { recursive: true });
     const archive = execa('git', ['-C', repo, 'archive', planted], { buffer: false });
-    await execa('tar', ['-x', '-C', src], { input: archive.stdout! });
+    await execa('tar', ['-x', '-C', src], { input: archive.stdout });
     await archive;
     await writeFile(join(work, 'base.config'), cell.config);
     await writeFile(join(work, 'kdump.config'), 'CONFIG_CRASH_DUMP=y\n# CONFIG_KEXEC is not set\n');
