@@ -45,7 +45,8 @@ export function renderRepro(r: ReproResult): string {
   if (rep.closes) out.push(`  closes: ${clean(rep.closes)}`);
   if (r.plan.toolchainNote) out.push(`  toolchain: ${r.plan.toolchainNote}`);
   if (r.plan.source) out.push(`  source: ${clean(r.plan.source)}`);
-  if (r.plan.config) out.push(`  config: ${clean(r.plan.config)} (olddefconfig)`);
+  const asked = r.plan.requests.length ? ` + requested ${r.plan.requests.join(' ')}` : '';
+  if (r.plan.config) out.push(`  config: ${clean(r.plan.config)}${asked} (olddefconfig)`);
   else if (r.config?.base === 'kismet')
     out.push(
       `  config: allnoconfig + ${r.config.pins.map((p) => `${p.symbol}=${p.requested}`).join(' ')} (the smallest config for the kismet pair)`,

@@ -2,12 +2,13 @@
 // compiler/reproduce, "All errors (new ones prefixed by >>):"), so a kernel developer reads it
 // like any robot report and `kmatrix repro` reads it back (src/repro/report.ts). The errors
 // are written in the compiler's and linker's own line formats, so they parse back to the same
-// fingerprints. The triage's findings (first bad commit, verification, smallest config, the
+// fingerprints; a report of pins that did not hold writes merge_config.sh's lines instead. The triage's findings (first bad commit, verification, smallest config, the
 // why) come before the errors section, indented, where a report parser reads no fields. Pure.
 import type { Arch } from '../arch/arches.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Cell } from '../matrix/cell.js';
-import type { CellWhy, TriageRecord, VerifyStep } from '../results/triage.js';
+import { formatPinLine } from '../config/pin.js';
+import type { CellWhy, PinWhy, TriageRecord, VerifyStep } from '../results/triage.js';
 import { toolchainMakeVars } from '../toolchain/toolchains.js';
 
 export interface MailInput {
@@ -70,11 +71,40 @@ export function verifyLabel(v: Pick<VerifyStep, 'what' | 'commit'>): string {
   return v.what === 'revert' ? `the revert on ${short(v.commit)}` : `${v.what} ${short(v.commit)}`;
 }
 
+/**
+ * The pins that did not hold, as scripts/kconfig/merge_config.sh prints them (the form
+ * `kmatrix repro` and a kernel developer already read).
+ */
+export function mergeConfigLines(
+  p: Pick<PinWhy, 'symbol' | 'requested' | 'effective' | 'status'>,
+): string[] {
+  const actual =
+    p.status === 'unavailable' ? '' : formatPinLine({ symbol: p.symbol, value: p.effective });
+  return [
+    `Value requested for CONFIG_${p.symbol} not in final .config`,
+    `Requested value:  ${formatPinLine({ symbol: p.symbol, value: p.requested })}`,
+    `Actual value:     ${actual}`,
+  ];
+}
+
+/** A report of pins only (no build errors): merge_config's lines are its errors. */
+function pinSection(m: MailInput): string[] {
+  const pins = m.why?.pins ?? [];
+  if (pins.length === 0) return [];
+  const fresh = new Set(m.record.fingerprints);
+  const out = ['All errors (new ones prefixed by >>):', ''];
+  for (const p of pins) {
+    const mark = fresh.has(`pin:${p.symbol}:${p.status}`) ? '>> ' : '   ';
+    out.push(...mergeConfigLines(p).map((l) => `${mark}${l}`.trimEnd()), '');
+  }
+  return out;
+}
+
 function errorSection(m: MailInput): string[] {
   const errors = m.diagnostics.filter((d) => d.severity === 'error');
   const specific = errors.filter((d) => d.kind !== 'make');
   const shown = specific.length ? specific : errors;
-  if (shown.length === 0) return [];
+  if (shown.length === 0) return pinSection(m);
   const fresh = new Set(m.record.fingerprints);
   const out = ['All errors (new ones prefixed by >>):', ''];
   let fn: string | undefined;

@@ -4,6 +4,7 @@
 // report is mail text, and make itself expands $(...) in command-line variables, so nothing
 // unchecked may reach make's argv (and nothing reaches a shell at all).
 import { findArch, type Arch } from '../arch/arches.js';
+import type { Pin } from '../config/pin.js';
 import { parseSourceSpec, type SourceSpec } from '../source/spec.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
 import {
@@ -65,6 +66,8 @@ export interface ReproPlan {
   goals: string[];
   /** What must appear in the build for "reproduced". */
   required: ReportedIssue[];
+  /** merge_config requests among the required complaints: applied to the config as pins. */
+  requests: Pin[];
   /** Listed in the report but not checkable here (sparse, smatch). */
   unchecked: ReportedIssue[];
   notes: string[];
@@ -379,8 +382,20 @@ export function planRepro(input: PlanInput): ReproPlan {
   const commit = rawCommit && SHA.test(rawCommit) ? rawCommit : undefined;
   const source = sourceFor(input, commit, notes, missing);
 
-  const { required, unchecked } = requiredIssues(report.issues);
-  const stage = required.length && required.every((i) => i.kind === 'kconfig') ? 'config' : 'build';
+  const picked = requiredIssues(report.issues);
+  const stage =
+    picked.required.length && picked.required.every((i) => i.kind === 'kconfig')
+      ? 'config'
+      : 'build';
+  // A build checks build complaints; requested values beside them are listed, not checked.
+  const required = stage === 'build' ? picked.required.filter((i) => !i.request) : picked.required;
+  const unchecked = [...picked.unchecked, ...picked.required.filter((i) => !required.includes(i))];
+  if (unchecked.some((i) => i.request))
+    notes.push(
+      'requested values (merge_config) beside build errors are listed, not checked: repro them from a report of their own',
+    );
+  const requests = requestedPins(required, notes, missing);
+  missing.push(...report.invalid.map((p) => `requested value: ${p}`));
   const kismet = configFor(input, stage, notes, missing);
 
   // make variables and goals
@@ -397,9 +412,10 @@ export function planRepro(input: PlanInput): ReproPlan {
       'config stage only: the report lists only Kconfig warnings, which conf reproduces without a build',
     );
 
-  if (unchecked.length)
+  const sparse = unchecked.filter((i) => i.tool === 'sparse');
+  if (sparse.length)
     notes.push(
-      `${unchecked.length} sparse/smatch complaint(s) listed but not checked (kmatrix builds run no sparse or smatch)`,
+      `${sparse.length} sparse/smatch complaint(s) listed but not checked (kmatrix builds run no sparse or smatch)`,
     );
   if (!required.length)
     missing.push(
@@ -421,8 +437,36 @@ export function planRepro(input: PlanInput): ReproPlan {
     makeVarDecisions: decisions,
     goals,
     required,
+    requests,
     unchecked,
     notes,
     missing,
   };
+}
+
+/**
+ * The pins merge_config asked for: applied to the report's config so conf can say again
+ * whether they hold. Two different requests for one symbol cannot both be checked.
+ */
+function requestedPins(
+  required: readonly ReportedIssue[],
+  notes: string[],
+  missing: string[],
+): Pin[] {
+  const pins = new Map<string, Pin>();
+  for (const i of required) {
+    const q = i.request;
+    if (!q) continue;
+    const had = pins.get(q.symbol);
+    if (had && had.value !== q.requested)
+      missing.push(
+        `requested value: the report asks for CONFIG_${q.symbol}=${had.value} and CONFIG_${q.symbol}=${q.requested}; one config cannot hold both`,
+      );
+    pins.set(q.symbol, { symbol: q.symbol, value: q.requested, origin: 'requested in the report' });
+  }
+  if (pins.size)
+    notes.push(
+      `requested values applied to the config, then olddefconfig: ${[...pins.values()].map((p) => `CONFIG_${p.symbol}=${p.value}`).join(' ')}`,
+    );
+  return [...pins.values()];
 }

@@ -3,9 +3,17 @@
 // Understands the 2018-2020 blocks (tree/head/commit/config/compiler/reproduce: with
 // make.cross lines, "All errors (new ones prefixed by >>):") and the 2021-2025 ones
 // ("reproduce (this is a W=1 build):", "| Closes: https://lore.kernel.org/oe-kbuild-all/..."),
-// kismet reports ("kismet warnings:"), quoted ("> ") as in replies or not.
+// kismet reports ("kismet warnings:"), merge_config.sh's "Value requested for CONFIG_X not in
+// final .config" blocks (a pin that did not hold; in a section or pasted bare), quoted ("> ")
+// as in replies or not.
 import { fingerprint, mostSpecific, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { parseBuildLog, parseUnmetMessage } from '../diagnostics/parse.js';
+import {
+  isMergeConfigHead,
+  readMergeConfigBlock,
+  requestDiagnostic,
+  type PinRequest,
+} from './merge-config.js';
 
 /** `kconfig`: "Kconfig warnings: (for reference only)" below a build report's complaints. */
 export type ReportSection = 'errors' | 'warnings' | 'sparse' | 'smatch' | 'kismet' | 'kconfig';
@@ -17,6 +25,8 @@ export interface ReportedIssue extends Diagnostic {
   section: ReportSection;
   /** Which tool produced it: sparse complaints need C=1 and the sparse binary; kconfig: conf. */
   tool: 'compiler' | 'sparse' | 'kconfig';
+  /** merge_config.sh's "Value requested for CONFIG_X not in final .config": the pin asked for. */
+  request?: PinRequest;
 }
 
 export interface MakeLine {
@@ -75,6 +85,8 @@ export interface RobotReport {
   issues: ReportedIssue[];
   /** Lines in an errors/warnings section that look like complaints but could not be read. */
   unparsed: string[];
+  /** Complaints read but unusable (a requested value that is no Kconfig value): line and why. */
+  invalid: string[];
   /** Fields a reproduction would want that the report does not have. */
   missing: string[];
 }
@@ -187,11 +199,39 @@ const SPARSE = /^(.+?):(\d+):(\d+): sparse: (.*)$/;
 const CODE_CONTEXT = /^\s*(\d+\s*)?\|/;
 const CARET = /^\s*[\^~]+[~^\s]*$/;
 
+/**
+ * merge_config.sh blocks among `lines` (blanked in place so no other reader sees them): one
+ * Kconfig complaint per pin that did not hold, new when any of its lines is marked.
+ */
+function takeMergeConfig(
+  lines: string[],
+  isNew: readonly boolean[],
+  section: ReportSection,
+  lineNo: (i: number) => number,
+): { issues: ReportedIssue[]; invalid: string[] } {
+  const issues: ReportedIssue[] = [];
+  const invalid: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!isMergeConfigHead(lines[i]!)) continue;
+    const b = readMergeConfigBlock(lines, i, lineNo);
+    if (b.problem) invalid.push(b.problem);
+    if (b.request) {
+      const d = requestDiagnostic(b.request, section === 'errors' ? 'error' : 'warning');
+      const fresh = b.used.some((k) => isNew[k]);
+      issues.push({ ...d, new: fresh, section, tool: 'kconfig', request: b.request });
+    }
+    for (const k of b.used) lines[k] = '';
+    i = b.used[b.used.length - 1]!;
+  }
+  return { issues, invalid };
+}
+
 /** The complaint lines of one section, read with the build-log parser so fingerprints match. */
 function parseSection(
   lines: readonly string[],
   section: ReportSection,
-): { issues: ReportedIssue[]; unparsed: string[] } {
+  lineNo: (i: number) => number,
+): { issues: ReportedIssue[]; unparsed: string[]; invalid: string[] } {
   const cleaned: string[] = [];
   const isNew: boolean[] = [];
   for (const l of lines) {
@@ -200,7 +240,8 @@ function parseSection(
     cleaned.push((m ? m[2]! : l).replace(/^\s{1,3}(?=\S)/, ''));
     isNew.push(m?.[1] === '>>');
   }
-  const issues: ReportedIssue[] = [];
+  const merged = takeMergeConfig(cleaned, isNew, section, lineNo);
+  const issues: ReportedIssue[] = merged.issues;
   const unparsed: string[] = [];
   const key = (d: Diagnostic) => `${d.fingerprint}@${d.line ?? ''}:${d.column ?? ''}`;
 
@@ -257,7 +298,7 @@ function parseSection(
     )
       unparsed.push(l.trim());
   });
-  return { issues, unparsed };
+  return { issues, unparsed, invalid: merged.invalid };
 }
 
 function sectionKind(header: string): ReportSection {
@@ -310,15 +351,28 @@ function sectionBody(lines: readonly string[], start: number): { body: string[];
   return { body, end: j };
 }
 
-function readSection(r: RobotReport, header: string, body: readonly string[]): void {
+/** A section's body; `first` is the report line number of its first line. */
+/** merge_config.sh output outside a section: its blocks from `start` on, blank lines between. */
+function mergeConfigRun(lines: readonly string[], start: number): { body: string[]; end: number } {
+  let j = start;
+  while (
+    j < lines.length &&
+    (isMergeConfigHead(lines[j]!) || /^\s*(Requested|Actual) value:|^\s*$/.test(lines[j]!))
+  )
+    j++;
+  return { body: lines.slice(start, j), end: j };
+}
+
+function readSection(r: RobotReport, header: string, body: readonly string[], first: number): void {
   const kind = sectionKind(header);
   if (kind === 'smatch') {
     r.issues.push(...parseSmatch(body));
     return;
   }
-  const got = parseSection(body, kind);
+  const got = parseSection(body, kind, (k) => first + k);
   r.issues.push(...got.issues);
   r.unparsed.push(...got.unparsed);
+  r.invalid.push(...got.invalid);
 }
 
 /** One header line ("tree:", "commit:", ...) and what it fills in. */
@@ -444,7 +498,13 @@ function readLine(lines: readonly string[], i: number, r: RobotReport): number {
   const sec = SECTION.exec(trimmed);
   if (sec && !line.startsWith(' ')) {
     const { body, end } = sectionBody(lines, i);
-    readSection(r, sec[1]!, body);
+    readSection(r, sec[1]!, body, i + 2);
+    return end - 1;
+  }
+  // merge_config.sh's output pasted into a mail without a section header (old complaints)
+  if (isMergeConfigHead(trimmed)) {
+    const { body, end } = mergeConfigRun(lines, i);
+    readSection(r, 'kconfig warnings', body, i + 1);
     return end - 1;
   }
   const f = FIELD.exec(trimmed);
@@ -533,9 +593,10 @@ function missingFields(r: RobotReport): string[] {
   const missing: string[] = [];
   if (!r.config) missing.push('config (no "config:" line)');
   else if (!r.config.link && !r.config.attached) missing.push('config link');
-  // a kismet report is about Kconfig: no compiler to name
+  // a kismet or merge_config report is about Kconfig: no compiler to name
+  const kconfigOnly = r.issues.length > 0 && r.issues.every((i) => i.request);
   if (!r.compiler) {
-    if (!r.kismet) missing.push('compiler (no "compiler:" line)');
+    if (!r.kismet && !kconfigOnly) missing.push('compiler (no "compiler:" line)');
   } else if (!r.compiler.family) missing.push('compiler family');
   else if (!r.compiler.version) missing.push('compiler version');
   if (!r.commit && !r.head && !r.checkout && !r.base?.sha)
@@ -561,6 +622,7 @@ export function parseReport(text: string): RobotReport {
     makeLines: [],
     issues: [],
     unparsed: [],
+    invalid: [],
     missing: [],
   };
   for (let i = 0; i < lines.length; i++) i = readLine(lines, i, r);

@@ -24,6 +24,7 @@ export type IssueView = Pick<
   | 'fingerprint'
   | 'new'
   | 'section'
+  | 'request'
 >;
 
 type Where = Pick<ReportedIssue, 'file' | 'line' | 'column' | 'message'>;
@@ -82,6 +83,8 @@ export interface ReproResult {
     w1Build: boolean;
     makeLines: string[];
     issues: IssueView[];
+    /** Complaints read but unusable (a bad requested value), with their report line. */
+    invalid: string[];
     /** Report fields that were not there. */
     missing: string[];
   };
@@ -96,6 +99,8 @@ export interface ReproResult {
     makeVars: string[];
     makeVarDecisions: MakeVarDecision[];
     goals: string[];
+    /** merge_config requests applied to the config (config stage). */
+    requests: string[];
     notes: string[];
   };
   /** One per required issue: found in the build (or conf's output) or not. */
@@ -118,6 +123,7 @@ export function issueView(i: ReportedIssue): IssueView {
     fingerprint: i.fingerprint,
     new: i.new,
     section: i.section,
+    ...(i.request ? { request: i.request } : {}),
   };
 }
 
@@ -144,6 +150,7 @@ function reportView(report: RobotReport, path: string | undefined): ReproResult[
     w1Build: report.w1Build,
     makeLines: report.makeLines.map((m) => m.text),
     issues: report.issues.map(issueView),
+    invalid: report.invalid,
     missing: report.missing,
   };
 }
@@ -176,6 +183,7 @@ export function assemble(
       makeVars: plan.makeVars,
       makeVarDecisions: plan.makeVarDecisions,
       goals: plan.goals,
+      requests: plan.requests.map((p) => `CONFIG_${p.symbol}=${p.value}`),
       notes: plan.notes,
     },
     outcomes: outcomes.map((o) => ({

@@ -4,7 +4,7 @@
 // break showing only on arm with CRASH_DUMP=y KEXEC=n and a Kconfig change that makes the
 // arm64 pin KEXEC=n stop holding; run again: exit 1, both failures triaged to the planted
 // commits and verified (the build break by its revert too), the smallest config named, every
-// broken cell's why inline, and the build report reproduced by `kmatrix repro` from its text.
+// broken cell's why inline, and both reports reproduced by `kmatrix repro` from their text.
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -203,6 +203,27 @@ describe('kmatrix run with triage (docker, git history of 6.1)', () => {
       ]);
       expect(repro.exitCode, repro.stderr + repro.stdout).toBe(0);
       expect(JSON.parse(repro.stdout)).toMatchObject({ verdict: 'reproduced' });
+
+      // The pin report round-trips too: merge_config.sh's lines are its errors, and repro
+      // applies the request to the report's config at the culprit, by conf alone.
+      const pinMail = await readFile(join(s2.runDir, pin.triage!.report!), 'utf8');
+      expect(pinMail).toContain('>> Value requested for CONFIG_KEXEC not in final .config');
+      const pinRepro = await kmatrix(work, [
+        'repro',
+        join(s2.runDir, pin.triage!.report!),
+        '--repo',
+        repo,
+        '--json',
+        '--out',
+        join(work, 'repro-pin'),
+      ]);
+      expect(pinRepro.exitCode, pinRepro.stderr + pinRepro.stdout).toBe(0);
+      expect(JSON.parse(pinRepro.stdout)).toMatchObject({
+        verdict: 'reproduced',
+        plan: { stage: 'config', source: `git:${repo}@${shas[planted.kconfig]}` },
+        build: null,
+        outcomes: [{ found: true, issue: { request: { symbol: 'KEXEC', requested: 'n' } } }],
+      });
     },
     45 * 60_000,
   );
