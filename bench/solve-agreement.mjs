@@ -30,6 +30,7 @@ import { execaRunner } from '../dist/process/runner.js';
 import { openConfChecker } from '../dist/solve/conf.js';
 import { createSolveDeps } from '../dist/solve/deps.js';
 import { checkClaim, drawQueries, treeSeed } from '../dist/solve/sample.js';
+import { confSessions } from '../dist/solve/sessions.js';
 import { solvePins } from '../dist/solve/solve.js';
 import { resolveSource } from '../dist/source/resolve.js';
 
@@ -122,12 +123,10 @@ async function runSlice(deps, version) {
     { kind: 'debian', version },
     { runner: execaRunner, cacheDir, cwd: process.cwd(), emit: () => {} },
   );
-  const sessions = new Map();
-  deps.sharedConf = (t, arch, toolchain, base) => {
-    if (!sessions.has(arch.name))
-      sessions.set(arch.name, openConfChecker(t, arch, toolchain, base, deps));
-    return sessions.get(arch.name);
-  };
+  const sessions = confSessions((t, arch, toolchain, base) =>
+    openConfChecker(t, arch, toolchain, base, deps),
+  );
+  deps.sharedConf = sessions.get;
   const started = Date.now();
   const queries = await drawQueries({
     arches: archList,
@@ -147,7 +146,7 @@ async function runSlice(deps, version) {
       );
     }
   } finally {
-    for (const c of sessions.values()) await (await c).close();
+    await sessions.close();
   }
   const slice = {
     ...SWEEP,

@@ -10,9 +10,10 @@ import type { Pin } from '../../../src/config/pin.js';
 import { defaultCacheDir } from '../../../src/fsutil/cache.js';
 import { execaRunner } from '../../../src/process/runner.js';
 import type { ArchSolveResult } from '../../../src/solve/result.js';
-import { openConfChecker, type ConfChecker } from '../../../src/solve/conf.js';
+import { openConfChecker } from '../../../src/solve/conf.js';
 import { createSolveDeps } from '../../../src/solve/deps.js';
 import { checkClaim, randomPins as drawPins } from '../../../src/solve/sample.js';
+import { confSessions } from '../../../src/solve/sessions.js';
 import { solvePins, type SolveDeps } from '../../../src/solve/solve.js';
 import type { KernelTree } from '../../../src/source/tree.js';
 
@@ -49,15 +50,10 @@ export async function agreementSession(tree: KernelTree, base: Base = { kind: 'd
     emit: () => {},
     jobs: 2,
   });
-  const confs = new Map<string, Promise<ConfChecker>>();
-  deps.sharedConf = (t, arch, toolchain, b) => {
-    let c = confs.get(arch.name);
-    if (!c) {
-      c = openConfChecker(t, arch, toolchain, b, deps);
-      confs.set(arch.name, c);
-    }
-    return c;
-  };
+  const confs = confSessions((t, arch, toolchain, b) =>
+    openConfChecker(t, arch, toolchain, b, deps),
+  );
+  deps.sharedConf = confs.get;
 
   /** 2-4 random pins of this tree on `arch` (the bench's draw, src/solve/sample.ts). */
   async function randomPins(arch: Arch, rand: () => number): Promise<Pin[]> {
@@ -100,8 +96,6 @@ export async function agreementSession(tree: KernelTree, base: Base = { kind: 'd
     randomPins,
     query,
     conf: (arch: Arch) => deps.sharedConf!(tree, arch, 'gcc', base),
-    close: async () => {
-      for (const c of confs.values()) await (await c).close();
-    },
+    close: () => confs.close(),
   };
 }
