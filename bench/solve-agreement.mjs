@@ -14,7 +14,7 @@
 // Runs in slices so a long sweep can be split (each slice in the shared heavy-job lock):
 // every invocation runs queries --from .. --to - 1 (default 0 .. --per-tree - 1) of each
 // tree's stream (the same queries whatever the slicing) and saves them as JSON in the
-// results dir (default bench/results/solve-agreement). --write-docs then merges every saved
+// results dir (default bench/results/solve-agreement, JSON lines). --write-docs then merges every saved
 // slice of the same seed, arches and --max-extra (a query saved twice counts once: the last
 // saved) and replaces the table between the solve-agreement markers in docs/solve.md;
 // --merge-only runs nothing, only merges (and prints, or writes with --write-docs).
@@ -148,18 +148,18 @@ async function runSlice(deps, version) {
   } finally {
     await sessions.close();
   }
-  const slice = {
+  const head = {
     ...SWEEP,
     tree: version,
     from: FROM,
     to: TO,
     savedAt: Date.now(),
     wallMs: Date.now() - started,
-    outcomes,
   };
   await mkdir(opts.results, { recursive: true });
-  const file = join(opts.results, `${version}-seed${SEED}-${FROM}-${TO}.json`);
-  await writeFile(file, JSON.stringify(slice, null, 1) + '\n');
+  // JSON lines: the slice first, then one query a line
+  const file = join(opts.results, `${version}-seed${SEED}-${FROM}-${TO}.jsonl`);
+  await writeFile(file, [head, ...outcomes].map((x) => JSON.stringify(x) + '\n').join(''));
   console.log(
     `${version}: queries ${FROM}..${TO - 1} in ${((Date.now() - started) / 1000).toFixed(0)} s, saved ${file}`,
   );
@@ -169,12 +169,18 @@ async function runSlice(deps, version) {
 async function mergeSlices() {
   let names = [];
   try {
-    names = (await readdir(opts.results)).filter((n) => n.endsWith('.json')).sort();
+    names = (await readdir(opts.results)).filter((n) => n.endsWith('.jsonl')).sort();
   } catch (e) {
     if (e.code !== 'ENOENT') throw e;
   }
   const slices = [];
-  for (const n of names) slices.push(JSON.parse(await readFile(join(opts.results, n), 'utf8')));
+  for (const n of names) {
+    const [head, ...outcomes] = (await readFile(join(opts.results, n), 'utf8'))
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l));
+    slices.push({ ...head, outcomes });
+  }
   slices.sort((a, b) => a.savedAt - b.savedAt);
   const byTree = new Map(TREES.map((t) => [t, { byIndex: new Map(), wallMs: 0 }]));
   for (const s of slices) {
