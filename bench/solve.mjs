@@ -19,6 +19,7 @@ import { execaRunner } from '../dist/process/runner.js';
 import { openConfChecker } from '../dist/solve/conf.js';
 import { createSolveDeps } from '../dist/solve/deps.js';
 import { encode } from '../dist/solve/encode.js';
+import { confSessions } from '../dist/solve/sessions.js';
 import { solvePins } from '../dist/solve/solve.js';
 import { resolveSource } from '../dist/source/resolve.js';
 
@@ -52,12 +53,10 @@ const deps = await createSolveDeps({
   emit: () => {},
   jobs: 2,
 });
-const sessions = new Map();
-deps.sharedConf = (tree, arch, toolchain, base) => {
-  const key = `${tree.path} ${arch.name} ${base.kind}`;
-  if (!sessions.has(key)) sessions.set(key, openConfChecker(tree, arch, toolchain, base, deps));
-  return sessions.get(key);
-};
+const sessions = confSessions((tree, arch, toolchain, base) =>
+  openConfChecker(tree, arch, toolchain, base, deps),
+);
+deps.sharedConf = sessions.get;
 
 const pin = (t) => {
   const [symbol, value] = t.split('=');
@@ -172,7 +171,7 @@ for (const q of QUERIES) {
       `  ratio solve/search: ${s.found ? '' : '<'}${(solveMs / searchMs).toFixed(3)}`,
   );
 }
-for (const c of sessions.values()) await (await c).close();
+await sessions.close();
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -45,7 +45,8 @@ export function localExecutor(o: LocalExecutorOptions): Executor {
   return {
     async execute(job) {
       const runtimes = new Map<ToolchainName, Promise<Runtime>>();
-      const work = o.work ?? (await makeRealWork(o, job, runtimes));
+      const closers: (() => Promise<void>)[] = [];
+      const work = o.work ?? (await makeRealWork(o, job, runtimes, closers));
       try {
         return await schedule({
           runId: job.runId,
@@ -63,6 +64,10 @@ export function localExecutor(o: LocalExecutorOptions): Executor {
           ...(o.clock ? { clock: o.clock } : {}),
         });
       } finally {
+        for (const close of closers)
+          await close().catch((e: unknown) =>
+            job.emit({ type: 'run:note', message: `could not close: ${errorMessage(e)}` }),
+          );
         if (o.sweepRunContainers !== false) await sweepContainers(runtimes, job);
       }
     },
@@ -116,6 +121,8 @@ async function makeRealWork(
   o: LocalExecutorOptions,
   job: ExecuteJob,
   runtimes: Map<ToolchainName, Promise<Runtime>>,
+  /** What the run closes at its end (the solve cells' conf sessions). */
+  closers: (() => Promise<void>)[],
 ): Promise<CellWork> {
   const wiring = buildWiring({
     env: o.env,
@@ -147,8 +154,10 @@ async function makeRealWork(
         cacheDir: o.cacheDir,
         env: o.env,
         jobs: job.sizing.configJobs,
+        signal: job.signal,
       })
     : undefined;
+  if (solve) closers.push(solve.close);
   const trees = new Map<string, Promise<KernelTree>>();
   const treeFor = (source: string) => {
     let t = trees.get(source);
@@ -168,7 +177,7 @@ async function makeRealWork(
     ...(wiring.ccacheDir ? { ccacheDir: wiring.ccacheDir } : {}),
     ...(o.onBuildEvent ? { onBuildEvent: o.onBuildEvent } : {}),
     ...(o.keepBuildDirs ? { keepBuildDirs: true } : {}),
-    ...(solve ? { solve } : {}),
+    ...(solve ? { solve: solve.solve } : {}),
     onPruned: (cell, r) =>
       job.emit({
         type: 'run:note',

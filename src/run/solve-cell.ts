@@ -13,8 +13,10 @@ import type { Cell } from '../matrix/cell.js';
 import type { ProcessRunner } from '../process/runner.js';
 import { renderSolveReport } from '../report/solve.js';
 import type { CellSolve } from '../results/result.js';
+import { openConfChecker } from '../solve/conf.js';
 import { createSolveDeps } from '../solve/deps.js';
 import type { ArchVerdict, SolveReport } from '../solve/result.js';
+import { confSessions, sessionView, untilAborted } from '../solve/sessions.js';
 import { solvePins } from '../solve/solve.js';
 import type { KernelTree } from '../source/tree.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
@@ -126,18 +128,32 @@ export async function writeSolveFiles(report: SolveReport, dir: string): Promise
   return text;
 }
 
+/** The real solver of a run, and the end of its conf sessions. */
+export interface RunSolver {
+  solve: CellSolver;
+  /** Closes the run's conf sessions (at the end of the run, whatever happened). */
+  close: () => Promise<void>;
+}
+
 /**
  * The real solver, one per run: the solvers are checked here (a missing one fails the run
- * before any work), conf runs share one queue as wide as the run's config stage.
+ * before any work), conf runs share one queue as wide as the run's config stage, and the
+ * cells of one tree, arch, toolchain and base share one conf session (make <base> and the
+ * probes once, not once per cell). The sessions stop with the run's signal; a cell that is
+ * stopped stops waiting on its session at once.
  */
 export async function realCellSolver(o: {
   runner: ProcessRunner;
   cacheDir: string;
   env: NodeJS.ProcessEnv;
   jobs: number;
-}): Promise<CellSolver> {
+  signal?: AbortSignal;
+}): Promise<RunSolver> {
   const deps = await createSolveDeps({ ...o, emit: () => {} });
-  return (req, signal) =>
+  const sessions = confSessions((tree, arch, toolchain, base) =>
+    openConfChecker(tree, arch, toolchain, base, deps),
+  );
+  const solve: CellSolver = (req, signal) =>
     solvePins(
       {
         tree: req.tree,
@@ -149,6 +165,12 @@ export async function realCellSolver(o: {
         keepBase: false,
         maxExtra: CELL_MAX_EXTRA,
       },
-      { ...deps, signal },
+      {
+        ...deps,
+        signal,
+        sharedConf: async (...key) =>
+          sessionView(await untilAborted(sessions.get(...key), signal), signal),
+      },
     );
+  return { solve, close: () => sessions.close() };
 }

@@ -11,10 +11,11 @@ import { mergePins, parseConfigLines, parseDotConfig } from '../../../src/config
 import { execaRunner } from '../../../src/process/runner.js';
 import type { Lit, Tri } from '../../../src/solve/cnf.js';
 import { encode } from '../../../src/solve/encode.js';
+import { rng, treeSeed } from '../../../src/solve/sample.js';
 import { dimacsSolver } from '../../../src/solve/sat.js';
 import type { KernelTree } from '../../../src/source/tree.js';
 import { debianTree, type TreeVersion } from '../../helpers/trees.js';
-import { agreementSession, pinsOf, rng, type AgreementSession } from './agreement.js';
+import { agreementSession, pinsOf, type AgreementSession } from './agreement.js';
 
 const arch = (name: string): Arch => ARCHES.find((a) => a.name === name)!;
 
@@ -106,7 +107,7 @@ describe.each(['6.1', '6.12', '7.2'] as const)(
 
     it(`${a.name}: the encoding computes what conf writes, for every symbol of the tree`, async () => {
       const model = await modelFor(tree, a);
-      const pins = await session.randomPins(a, rng(1000 + Number(version.replace('.', ''))));
+      const pins = await session.randomPins(a, rng(treeSeed(1, version)));
       const conf = await session.conf(a);
       const values = await conf.resolve(pins);
       // the pins as user values (merged into the base, as conf reads them), not as demands

@@ -2,7 +2,8 @@
 // tree (as debian:6.12, so the made tinyconfig is shared through the cache with kmatrix
 // config and the other solve tests), config-only tinyconfig cells (the solver's answer is
 // checked by conf; a build would prove nothing more). x86_64 gets the extra pin and passes where the same pins without solve
-// end config-unsatisfied; arm ends config-unsatisfied with the proof's line and file.
+// end config-unsatisfied; arm ends config-unsatisfied with the proof's line and file. The two
+// x86_64 solve cells share the run's conf session for 6.12 x86_64 tinyconfig.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,12 +33,18 @@ configs:
     pins: [CRASH_DUMP=y, KEXEC=n]
     build: false
     solve: true
+  - name: kexec-file
+    base: tinyconfig
+    pins: [KEXEC_FILE=y]
+    build: false
+    solve: true
   - name: as-written
     base: tinyconfig
     pins: [CRASH_DUMP=y, KEXEC=n]
     build: false
 exclude:
   - {config: as-written, arch: arm}
+  - {config: kexec-file, arch: arm}
 `,
     );
     const r = await kmatrix(dir, ['run', '--json', '--results', 'res']);
@@ -66,6 +73,14 @@ exclude:
       '--set CRASH_DUMP=y --set KEXEC=n --set KEXEC_FILE=y',
     );
     expect(await file(x86.files.solve!)).toContain('SATISFIABLE');
+
+    // a second solve: true cell of the same tree, arch and base (the run's one conf session)
+    const kexecFile = cell('kexec-file', 'x86_64');
+    expect(kexecFile.status).toBe('pass');
+    expect(kexecFile.pins.find((p) => p.symbol === 'KEXEC_FILE')).toMatchObject({
+      effective: 'y',
+      status: 'holds',
+    });
 
     const arm = cell('crash-no-kexec', 'armhf');
     expect(arm.status).toBe('config-unsatisfied');
