@@ -9,10 +9,9 @@ import { errorMessage, KmatrixError } from '../core/errors.js';
 import { connectDocker } from '../docker/client.js';
 import { pidAlive } from '../fsutil/atomic.js';
 import { HEARTBEAT_TTL_MS, getWorker } from '../queue/registry.js';
-import { MANAGED_LABEL } from '../runtime/docker.js';
+import { MANAGED_LABEL, WORKER_LABEL } from '../runtime/docker.js';
 
-/** Labels on a worker's containers: which worker, which job, which attempt. */
-export const WORKER_LABEL = 'org.kmatrix.worker';
+/** Labels on a worker's containers: which worker (WORKER_LABEL), which job, which attempt. */
 export const JOB_LABEL = 'org.kmatrix.job';
 export const ATTEMPT_LABEL = 'org.kmatrix.attempt';
 

@@ -5,8 +5,10 @@
 // however the command ends (exit, timeout, AbortSignal, daemon error): no orphans.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
+import { pidAlive } from '../fsutil/atomic.js';
 import { chownTree, ownedBy, type Owner } from '../fsutil/ownership.js';
 import { shellJoin } from '../process/shell-quote.js';
 import {
@@ -32,8 +34,11 @@ export const MANAGED_LABEL = 'org.kmatrix.managed';
 /** A matrix run's containers also carry its run id and the cell id (see CommandOwner). */
 export const RUN_LABEL = 'org.kmatrix.run';
 export const CELL_LABEL = 'org.kmatrix.cell';
-/** The pid of the kmatrix process that created the container. */
+/** The pid of the kmatrix process that created the container, and the host it runs on. */
 export const OWNER_PID_LABEL = 'org.kmatrix.owner-pid';
+export const OWNER_HOST_LABEL = 'org.kmatrix.owner-host';
+/** A queue worker's containers carry its name (its restart removes what it left). */
+export const WORKER_LABEL = 'org.kmatrix.worker';
 
 /** The readable name of a run's cell container: kmatrix-<run>-<cell>. */
 export function containerName(owner: CommandOwner): string {
@@ -41,7 +46,7 @@ export function containerName(owner: CommandOwner): string {
 }
 
 function ownerLabels(owner: CommandOwner | undefined): Record<string, string> {
-  const mine = { [OWNER_PID_LABEL]: String(process.pid) };
+  const mine = { [OWNER_PID_LABEL]: String(process.pid), [OWNER_HOST_LABEL]: hostname() };
   return owner ? { ...mine, [RUN_LABEL]: owner.runId, [CELL_LABEL]: owner.cellId } : mine;
 }
 
@@ -329,6 +334,30 @@ export async function removeRunContainers(docker: Docker, runId: string): Promis
   const found = await listRunContainers(docker, runId);
   for (const c of found) await removeContainerById(docker, c.id);
   return found.map((c) => c.name);
+}
+
+/**
+ * Remove the containers that kmatrix processes on this host left when they were killed
+ * (kill -9, the OOM killer, a closed session) while a build, bisect step or repro ran: their
+ * owner pid is dead, so nothing else would ever remove them, and they pile up. A matrix run's
+ * containers are left for its `--resume` and a worker's for its restart, which both remove
+ * them and say so. Returns the names removed.
+ */
+export async function removeOrphans(
+  docker: Docker,
+  alive: (pid: number) => boolean = pidAlive,
+): Promise<string[]> {
+  const found = await docker.listContainers({
+    all: true,
+    filters: { label: [MANAGED_LABEL, `${OWNER_HOST_LABEL}=${hostname()}`] },
+  });
+  const orphans = found.filter((c) => {
+    const pid = Number(c.Labels[OWNER_PID_LABEL]);
+    if (!Number.isInteger(pid) || pid <= 0 || alive(pid)) return false;
+    return !(RUN_LABEL in c.Labels) && !(WORKER_LABEL in c.Labels);
+  });
+  for (const c of orphans) await removeContainerById(docker, c.Id);
+  return orphans.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, ''));
 }
 
 /**

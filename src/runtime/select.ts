@@ -5,7 +5,7 @@ import { resolveToolchainImage } from '../images/lookup.js';
 import type { ProcessRunner } from '../process/runner.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
 import { connectDocker, describeUnavailable } from '../docker/client.js';
-import { DockerRuntime } from './docker.js';
+import { DockerRuntime, removeOrphans } from './docker.js';
 import { LocalRuntime } from './local.js';
 import type { Runtime, RuntimeKind } from './runtime.js';
 
@@ -66,8 +66,12 @@ export async function selectRuntime(
     ...(opts.labels ? { labels: opts.labels } : {}),
   });
   const how = choice === 'docker' ? 'as requested' : 'a daemon answers';
+  const removed = await removeOrphans(conn.docker).catch(() => []);
+  const swept = removed.length
+    ? `; removed ${removed.length} container(s) left by killed kmatrix processes: ${removed.join(', ')}`
+    : '';
   return {
     runtime,
-    note: `runtime: docker (${image.ref} ${image.id.slice(0, 19)} via ${conn.endpoint.host}; ${how})`,
+    note: `runtime: docker (${image.ref} ${image.id.slice(0, 19)} via ${conn.endpoint.host}; ${how})${swept}`,
   };
 }

@@ -31,13 +31,18 @@ export interface ScheduleOptions {
   /** Results already stored (a resumed run): those cells are not run again. */
   done: ReadonlyMap<string, CellResult>;
   sizing: Sizing;
+  /** Per cell, config + build. */
   timeoutMs: number;
+  /** Attempts after an infrastructure error. */
   retries: number;
   /** Expected duration per cell id (from earlier runs): longer builds start first. */
   expectedMs?: ReadonlyMap<string, number>;
   signal: AbortSignal;
   emit: (e: RunEvent) => void;
-  /** Called as each cell finishes, before anything else happens (the store's transaction). */
+  /**
+   * Called as each cell finishes, before anything else happens (the store's transaction); a
+   * throw ends the run with that error.
+   */
   record: (r: CellResult) => void;
   work: CellWork;
   clock?: Clock;

@@ -2,13 +2,14 @@
 // runtimes), then `kmatrix run --resume`. Finished cells must be neither lost nor run again,
 // and what the killed run left running (its build container, its make processes) must be
 // found and removed. The resumed build is cut by a short --timeout: a whole tinyconfig build
-// proves nothing more here and costs minutes.
+// proves nothing more here and costs minutes. Also `kill -9` of a plain `kmatrix build`: there
+// is no --resume, so the next docker command on the host removes the container it left.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDocker } from '../../src/docker/client.js';
 import { processesOwnedBy } from '../../src/process/owner.js';
-import { containerName } from '../../src/runtime/docker.js';
+import { containerName, MANAGED_LABEL, OWNER_PID_LABEL } from '../../src/runtime/docker.js';
 import { figure } from './figures.js';
 import {
   descendants,
@@ -212,5 +213,60 @@ describe('kill -9 of kmatrix run mid-build, then --resume', () => {
     expect(m.after.size).toBe(4);
     expect(m.runs).toEqual([{ id: m.runId, state: 'completed', pid: null }]);
     expect(m.orphansAfter).toEqual([]);
+  });
+});
+
+describe('kill -9 of kmatrix build mid-build (no --resume for it)', () => {
+  it('the next docker command on this host removes the container the killed build left', async () => {
+    const dir = await workDir('kill-build');
+    dirs.push(dir);
+    const build = (out: string, extra: string[] = []) => [
+      'build',
+      '--source',
+      'debian:6.1',
+      '--arch',
+      'arm',
+      '--base',
+      'tinyconfig',
+      '--runtime',
+      'docker',
+      '--no-ccache',
+      '--out',
+      out,
+      ...extra,
+    ];
+    const child = startKmatrix(dir, build('first'));
+    const pid = child.pid!;
+    const mine = async () =>
+      docker.listContainers({
+        all: true,
+        filters: { label: [MANAGED_LABEL, `${OWNER_PID_LABEL}=${pid}`] },
+      });
+    const [container] = await waitFor('the make container', async () => {
+      const cs = await mine();
+      return cs.some((c) => c.State === 'running') ? cs : undefined;
+    });
+    child.kill('SIGKILL');
+    await child;
+    await sleep(1000);
+    const left = await mine();
+    // The next docker command: a build of its own, cut short (its build proves nothing here).
+    const r = await kmatrix(dir, build('second', ['--timeout', '5s']));
+    const after = await mine();
+    const name = (container!.Names[0] ?? '').replace(/^\//, '');
+    const note = /removed (\d+) container\(s\) left by killed kmatrix processes: (.*)/.exec(
+      r.stderr,
+    );
+    figure({
+      group: 'process',
+      fault: 'kill -9 of `kmatrix build` during a docker build (a command with no --resume)',
+      expected: 'the next docker command on the host removes the container it left, and says so',
+      measured: `${left.length} container left by the kill (${left[0]?.State ?? 'none'}); the next \`kmatrix build\` ${note ? `removed ${note[1]} (${note[2]})` : 'removed none'}; ${after.length} left after it`,
+      ok: left.length === 1 && after.length === 0 && note?.[2] === name,
+    });
+    // The fault is real: make went on in its container after kmatrix died.
+    expect(left.map((c) => c.Id)).toEqual([container!.Id]);
+    expect(note?.[2], r.stderr).toBe(name);
+    expect(after).toEqual([]);
   });
 });

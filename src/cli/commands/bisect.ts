@@ -32,18 +32,12 @@ import {
   type RawConfigOptions,
 } from '../options.js';
 
-interface BisectOptions extends RawConfigOptions {
+interface BisectOptions extends RawConfigOptions, BuildPredicateOptions {
   repo: string;
   good: string;
   bad: string;
   require: string[];
   build?: boolean;
-  targets: BuildTarget[];
-  match?: string;
-  runtime: RuntimeChoice;
-  jobs?: number;
-  timeout?: number;
-  ccache: boolean;
   workers?: number;
   log?: string;
   json?: boolean;

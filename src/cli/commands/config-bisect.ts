@@ -9,13 +9,11 @@ import { configBisectExitCode } from '../../bisect/exit-code.js';
 import type { Predicate } from '../../bisect/run.js';
 import { bisectRunner } from '../../bisect/runner.js';
 import { buildWiring } from '../../build/deps.js';
-import type { BuildTarget } from '../../build/targets.js';
 import { readConfigFile } from '../../config/fragment.js';
 import { parsePins } from '../../config/pin.js';
 import { KmatrixError } from '../../core/errors.js';
 import { configBisectEventLine, renderConfigBisect } from '../../report/config-bisect.js';
 import { lineReporter, progressReporter } from '../../report/progress.js';
-import type { RuntimeChoice } from '../../runtime/select.js';
 import type { SourceSpec } from '../../source/spec.js';
 import { TOOLCHAINS, type ToolchainName } from '../../toolchain/toolchains.js';
 import { interruptible, type CliIo } from '../io.js';
@@ -27,23 +25,16 @@ import {
   parseToolchain,
   sourceOption,
 } from '../options.js';
-import { addPredicateOptions, buildPredicate } from './bisect.js';
+import { addPredicateOptions, buildPredicate, type BuildPredicateOptions } from './bisect.js';
 
-interface ConfigBisectOptions {
+interface ConfigBisectOptions extends BuildPredicateOptions {
   source: SourceSpec;
   arch: Arch;
   good: string;
   bad: string;
   toolchain: ToolchainName;
-  cacheDir: string;
   require: string[];
   build?: boolean;
-  targets: BuildTarget[];
-  match?: string;
-  runtime: RuntimeChoice;
-  jobs?: number;
-  timeout?: number;
-  ccache: boolean;
   json?: boolean;
 }
 

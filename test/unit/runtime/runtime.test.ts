@@ -1,6 +1,9 @@
-// Pure parts of the runtimes: DOCKER_HOST parsing and the candidates tried, and the
-// reproducer lines each runtime writes.
+// Pure parts of the runtimes: DOCKER_HOST parsing and the candidates tried, the reproducer
+// lines each runtime writes, and which containers count as orphans.
+import { hostname } from 'node:os';
+import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
+import { removeOrphans } from '../../../src/runtime/docker.js';
 import { dockerCandidates, parseDockerHost } from '../../../src/docker/client.js';
 import { LocalRuntime } from '../../../src/runtime/local.js';
 import type { ProcessRunner } from '../../../src/process/runner.js';
@@ -45,5 +48,52 @@ describe('local runtime reproducer lines', () => {
     ).toBe(
       `env "PATH=/usr/lib/ccache:$PATH" CCACHE_DIR=/c env 'KBUILD_BUILD_USER=o'\\''brien' make -C '/src dir' O=/o`,
     );
+  });
+});
+
+describe('orphaned containers', () => {
+  // A daemon's answer to listContainers, filtered by label as dockerd would; removals recorded.
+  function daemon(containers: { id: string; labels: Record<string, string> }[]) {
+    const removed: string[] = [];
+    const docker = {
+      listContainers: ({ filters }: { filters: { label: string[] } }) =>
+        Promise.resolve(
+          containers
+            .filter((c) =>
+              filters.label.every((f) => {
+                const [k, v] = f.split('=') as [string, string | undefined];
+                return k in c.labels && (v === undefined || c.labels[k] === v);
+              }),
+            )
+            .map((c) => ({ Id: c.id, Names: [`/${c.id}`], Labels: c.labels })),
+        ),
+      getContainer: (id: string) => ({
+        remove: () => {
+          removed.push(id);
+          return Promise.resolve();
+        },
+      }),
+    } as unknown as Docker;
+    return { docker, removed };
+  }
+  const owned = (pid: number, extra: Record<string, string> = {}, host = hostname()) => ({
+    'org.kmatrix.managed': 'true',
+    'org.kmatrix.owner-pid': String(pid),
+    'org.kmatrix.owner-host': host,
+    ...extra,
+  });
+
+  it('removes only containers of dead kmatrix processes on this host that nothing else reaps', async () => {
+    const { docker, removed } = daemon([
+      { id: 'dead-build', labels: owned(111) },
+      { id: 'live-build', labels: owned(222) },
+      { id: 'dead-run-cell', labels: owned(111, { 'org.kmatrix.run': 'r1' }) },
+      { id: 'dead-worker-job', labels: owned(111, { 'org.kmatrix.worker': 'w1' }) },
+      { id: 'other-host', labels: owned(111, {}, 'another-host') },
+      { id: 'before-owner-labels', labels: { 'org.kmatrix.managed': 'true' } },
+    ]);
+    const names = await removeOrphans(docker, (pid) => pid === 222);
+    expect(names).toEqual(['dead-build']);
+    expect(removed).toEqual(['dead-build']);
   });
 });
