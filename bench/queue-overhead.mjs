@@ -13,7 +13,7 @@
 // wall-time difference spread over the cells, and the median hand-off per cell (taken ->
 // ingested, minus the cell's own work).
 // Usage: npm run build && node bench/queue-overhead.mjs [--config-cells 4] [--builds 1]
-//        [--worker-cpus N] [--rounds 1] [--source debian:6.1] [--order local,queue]
+//        [--worker-cpus N] [--rounds 2] [--source debian:6.1] [--order local,queue]
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -27,7 +27,7 @@ const { values } = parseArgs({
     builds: { type: 'string', default: '1' },
     order: { type: 'string', default: 'local,queue' },
     'worker-cpus': { type: 'string' },
-    rounds: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '2' },
     keep: { type: 'boolean', default: false },
   },
 });
