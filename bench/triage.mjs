@@ -8,9 +8,11 @@
 // build; the same for the pin with make tinyconfig + olddefconfig + grep. Both must name the
 // same commits. Run after `npm run build`:
 //   node bench/triage.mjs [--source debian:6.1] [--runtime docker|local]   (default docker)
-// Each side starts with an empty ccache of its own (kmatrix: a fresh KMATRIX_CACHE for the
-// whole bench, so its triage finds what its own two runs built; by hand: a fresh CCACHE_DIR
-// and one clone per bisect, built in place as `git bisect run` does). Prints both times and
+// Each side starts with an empty ccache of its own and makes the nightly's two builds (base
+// commit, then tip) before its timer: kmatrix with its two runs (a fresh KMATRIX_CACHE for the
+// whole bench, so its triage finds what they built), by hand with the step scripts in the
+// clones the bisects then run in (a fresh CCACHE_DIR, one clone per bisect, built in place
+// as `git bisect run` does), so neither side starts cold. Prints both times and
 // the ratio. With --runtime local the run's builds do not share the cache with triage's
 // clones (docs/triage.md), so expect a higher ratio there.
 import { mkdtemp, rm, writeFile, chmod, access } from 'node:fs/promises';
@@ -19,7 +21,11 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { benchArgs } from './lib/source.mjs';
 
-const { values, tree } = await benchArgs({ runtime: { type: 'string', default: 'docker' } });
+const { values, tree } = await benchArgs({
+  runtime: { type: 'string', default: 'docker' },
+  // --log FILE: kmatrix triage's progress lines, each with the seconds since it started.
+  log: { type: 'string' },
+});
 const CLI = resolve(process.env.KMATRIX_CLI ?? 'bin/kmatrix.js');
 const shm = await access('/dev/shm').then(
   () => '/dev/shm',
@@ -153,14 +159,43 @@ include:
   const runId = JSON.parse(r2.stdout).runId;
   say('kmatrix triage (timed)');
   const t0 = performance.now();
-  const t = await km(['triage', runId, '--results', 'res', '--json']);
+  const child = km(['triage', runId, '--results', 'res', '--json']);
+  const lines = [];
+  let rest = '';
+  child.stderr.on('data', (b) => {
+    const parts = (rest + b.toString()).split('\n');
+    rest = parts.pop();
+    const at = ((performance.now() - t0) / 1000).toFixed(1).padStart(6);
+    for (const l of parts) lines.push(`${at}s ${l}`);
+  });
+  const t = await child;
   const ms = performance.now() - t0;
+  if (values.log) await writeFile(values.log, lines.join('\n') + '\n');
   if (t.exitCode !== 0) throw new Error(`triage: exit ${t.exitCode}\n${t.stderr.slice(-3000)}`);
   const cells = JSON.parse(t.stdout).cells.filter((c) => c.triage);
   const culprits = Object.fromEntries(
     cells.map((c) => [c.config, c.triage.culprit?.commit ?? null]),
   );
-  return { ms, culprits, verification: cells.map((c) => `${c.config}:${c.triage.verification}`) };
+  return {
+    ms,
+    culprits,
+    verification: cells.map((c) => `${c.config}:${c.triage.verification}`),
+    phases: cells.map(phases),
+  };
+}
+
+/** Where one failure's triage went: the search, each verification build, the minimization. */
+function phases(c) {
+  const t = c.triage;
+  const s = (ms) => `${((ms ?? 0) / 1000).toFixed(1)}s`;
+  const parts = [
+    `search ${s(t.search.durationMs)} (${t.search.steps} step(s)${t.search.objects ? ', objects ' + t.search.objects.join(' ') : ''})`,
+    ...t.verify.map((v) => `${v.what} ${s(v.ms)}`),
+    ...(t.minimization
+      ? [`minimize ${s(t.minimization.durationMs)} (${t.minimization.tests} test(s))`]
+      : []),
+  ];
+  return `${c.config}: ${s(t.durationMs)} = ${parts.join(', ')}`;
 }
 
 const STEP = (arch, cross, pins, judge) => `#!/bin/sh
@@ -225,6 +260,22 @@ async function handSide(shas) {
     const r = await execa(step, [], { ...x, reject: false });
     return r.exitCode === 0 ? 'revert-fixes' : `revert exit ${r.exitCode}`;
   };
+  // The nightly by hand: the same two builds kmatrix's runs made (base, then tip), in the
+  // clones the bisects then run in, so the script starts with a warm ccache and O= dir too.
+  say('by hand: the nightly builds at the base commit and the tip (not timed)');
+  for (const [dir, step] of [
+    [armDir, buildStep],
+    [arm64Dir, pinStep],
+  ])
+    for (const [at, want] of [
+      [good, 0],
+      [bad, 1],
+    ]) {
+      await execa('git', ['checkout', '-q', at], { cwd: dir, env });
+      const r = await execa(step, [], { cwd: dir, env, reject: false });
+      if (r.exitCode !== want)
+        throw new Error(`by hand at ${at}: exit ${r.exitCode}, expected ${want}`);
+    }
   say('by hand: git bisect run (build, then the pin), git revert checks (timed)');
   const t0 = performance.now();
   const crash = await bisectRun(armDir, buildStep);
@@ -244,6 +295,7 @@ try {
   const shas = await buildHistory();
   const k = await kmatrixSide(shas);
   say(`kmatrix triage: ${(k.ms / 1000).toFixed(1)}s ${k.verification.join(' ')}`);
+  for (const p of k.phases) say(`  ${p}`);
   const h = await handSide(shas);
   for (const [name, at] of [
     ['crash', BUILD_AT],
@@ -256,6 +308,7 @@ try {
   console.log(
     `kmatrix triage (${values.runtime}): ${(k.ms / 1000).toFixed(1)}s  ${k.verification.join(' ')}`,
   );
+  for (const p of k.phases) console.log(`  ${p}`);
   console.log(
     `by hand (git bisect run + git revert builds): ${(h.ms / 1000).toFixed(1)}s  ${h.verification.join(' ')}`,
   );

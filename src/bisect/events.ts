@@ -13,5 +13,5 @@ export type BisectEvent =
       role: 'good endpoint' | 'bad endpoint' | 'probe' | 'suspect' | 'parent';
     }
   | { type: 'bisect:verdict'; sha: string; verdict: StepVerdict; why: string; ms: number }
-  | { type: 'bisect:suspects'; symbols: string[]; commits: string[] }
+  | { type: 'bisect:suspects'; symbols: string[]; commits: string[]; files?: string[] }
   | { type: 'bisect:note'; text: string };

@@ -253,6 +253,11 @@ export class PrivateClone implements Worktree {
     return new PrivateClone(runner, dir, signal);
   }
 
+  /** A clone made earlier (a bisect worker's, kept for the verification after it). */
+  static open(runner: ProcessRunner, dir: string, signal?: AbortSignal): PrivateClone {
+    return new PrivateClone(runner, dir, signal);
+  }
+
   get head(): string | undefined {
     return this.current;
   }

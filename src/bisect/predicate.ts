@@ -1,7 +1,8 @@
 // What a bisect step is tested with, shared by `kmatrix bisect` (a commit) and
 // `kmatrix config-bisect` (a candidate config): --require judges required values against a
 // resolved config; --build runs a build and judges it by its error diagnostics.
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Arch } from '../arch/arches.js';
 import type { BuildEvent } from '../build/events.js';
@@ -9,7 +10,7 @@ import type { BuildResult } from '../build/result.js';
 import { runBuild } from '../build/run.js';
 import type { BuildTarget } from '../build/targets.js';
 import { baseLabel, type Base } from '../config/base.js';
-import type { ConfigValues } from '../config/dotconfig.js';
+import { parseDotConfig, type ConfigValues } from '../config/dotconfig.js';
 import type { ConfigRequest, ConfigResult } from '../config/generate.js';
 import type { Pin } from '../config/pin.js';
 import { verifyPins } from '../config/verify.js';
@@ -24,6 +25,7 @@ import {
   type KconfigDeps,
   type KconfigPlace,
   type RequireResult,
+  type Resolved,
 } from './configure.js';
 import type { StepVerdict } from './search.js';
 
@@ -145,6 +147,12 @@ export interface BuildAt {
   pins: readonly Pin[];
   /** For a file base: its text (config-bisect's candidate configs never touch the disk). */
   baseText?: string;
+  /**
+   * `src` is a private clone kmatrix checked out (no local edits): when the .config in `out`
+   * was resolved from the same request at a commit with the same files Kconfig can read (see
+   * configKey), it is used as it is instead of running make <base>, the pins and olddefconfig.
+   */
+  reuseConfig?: boolean;
   signal?: AbortSignal;
 }
 
@@ -196,9 +204,16 @@ async function configInPlace(
 ): Promise<ConfigResult> {
   const t0 = Date.now();
   const place: KconfigPlace = { src: at.src, out: at.out, arch: at.arch, toolchain: at.toolchain };
-  const r = await resolveConfig(place, creq.base, creq.pins, kdeps, at.baseText);
+  const keyFile = join(at.out, CONFIG_KEY);
+  const key = at.reuseConfig ? await configKey(at, creq, kdeps) : undefined;
+  const saved = key ? await savedConfig(at.out, key) : undefined;
+  await rm(keyFile, { force: true });
+  const r: Resolved =
+    saved ?? (await resolveConfig(place, creq.base, creq.pins, kdeps, at.baseText));
   if (r.kind === 'failed')
     throw new KmatrixError('kconfig-failed', `make ${r.step} failed`, r.output);
+  if (key)
+    await writeFile(keyFile, JSON.stringify({ key, config: digest(r.text), commands: r.commands }));
   const pinN = new Set(creq.pins.filter((p) => p.value === 'n').map((p) => p.symbol));
   const v = verifyPins(creq.pins, r.values, {
     isDefined: (s) => r.values.has(s) || pinN.has(s),
@@ -219,6 +234,63 @@ async function configInPlace(
     commands: r.commands,
     durationMs: Date.now() - t0,
   };
+}
+
+/** Where configInPlace keeps the key of the .config it resolved (and the commands it ran). */
+const CONFIG_KEY = '.kmatrix-config-key';
+
+/**
+ * Files whose content Kconfig never reads: sources, headers, docs. Every other file of the
+ * commit (Kconfig files, Makefiles, scripts, config fragments, ...) is in the key with its
+ * blob: a deliberate superset of the Kconfig inputs, so a reused .config is exactly what make
+ * would resolve again.
+ */
+const NOT_KCONFIG_INPUT = /(\.(c|h|S|rs|txt|rst)$)|(^Documentation\/)/;
+
+/** The request and the commit's Kconfig-readable files, hashed; undefined outside git. */
+export async function configKey(
+  at: BuildAt,
+  creq: ConfigRequest,
+  kdeps: KconfigDeps,
+): Promise<string | undefined> {
+  const r = await kdeps.runner.run('git', ['-C', at.src, 'ls-tree', '-r', '--full-tree', 'HEAD'], {
+    ...(at.signal ? { signal: at.signal } : {}),
+  });
+  if (r.failed) return undefined;
+  const h = createHash('sha256');
+  h.update(
+    JSON.stringify([at.arch.name, at.toolchain, creq.base, creq.pins, at.baseText ?? null]) + '\n',
+  );
+  // Of the others, only the path: whether a file exists can still be asked.
+  for (const line of r.stdout.split('\n')) {
+    const path = line.slice(line.indexOf('\t') + 1);
+    h.update((NOT_KCONFIG_INPUT.test(path) ? path : line) + '\n');
+  }
+  return h.digest('hex');
+}
+
+/**
+ * The .config resolved before in this O= dir for the same key, when it is still what was
+ * resolved then (anything else that wrote it since, e.g. a step decided without a build,
+ * makes it resolve again).
+ */
+async function savedConfig(out: string, key: string): Promise<Resolved | undefined> {
+  try {
+    const saved = JSON.parse(await readFile(join(out, CONFIG_KEY), 'utf8')) as {
+      key: string;
+      config: string;
+      commands: string[];
+    };
+    const text = await readFile(join(out, '.config'), 'utf8');
+    if (saved.key !== key || saved.config !== digest(text)) return undefined;
+    return { kind: 'ok', text, values: parseDotConfig(text), commands: saved.commands };
+  } catch {
+    return undefined;
+  }
+}
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 /** A build's outcome as a verdict: bad only for a matching error; infrastructure throws. */

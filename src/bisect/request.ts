@@ -25,7 +25,19 @@ export interface BisectRequest {
    * known from. Such an endpoint is recorded as not tested, and not built again.
    */
   known?: { good?: string; bad?: string };
+  /**
+   * Build predicates: the files the errors are in. Candidates that change one of them are
+   * tested first (with the candidate before each), as a config bisect tests the commits whose
+   * Kconfig hunks name a required symbol: an ordering only, the answer is the same.
+   */
+  suspectFiles?: readonly string[];
   cacheDir: string;
+  /**
+   * Build predicates: make the run dir here and leave it when the bisect ends (the caller
+   * removes it), so a verification can go on in the worker's clone and O= dir
+   * (workerTree(keepDir, 0)) instead of checking out and configuring a new one.
+   */
+  keepDir?: string;
   signal?: AbortSignal;
 }
 

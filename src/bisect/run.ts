@@ -52,7 +52,7 @@ export async function bisect(req: BisectRequest, deps: BisectDeps): Promise<Bise
     }
 
     // 2. Suspects, 3. the search.
-    const suspects = await findSuspects(req, range.candidates, patches, ends.bad, pool, deps.emit);
+    const suspects = await findSuspects(req, range, patches, ends.bad, pool, deps.emit);
     const o = await search(steps, pool, range, suspects);
     if (o.kind === 'inconclusive') {
       const c = common();

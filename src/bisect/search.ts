@@ -99,9 +99,17 @@ export async function driveSearch(
     if (o.kind !== 'continue') return { outcome: o, verdicts };
     let probes: number[] = [];
     let role: 'suspect' | 'probe' = 'probe';
+    let suspect: number | undefined;
     while (probes.length === 0 && queue.length > 0) {
-      probes = suspectProbes(state, queue.shift()!);
+      suspect = queue.shift()!;
+      probes = suspectProbes(state, suspect);
       role = 'suspect';
+    }
+    if (suspect !== undefined && probes.length > workers) {
+      // Fewer workers than probes (one): the suspect first, then (back in the queue) the
+      // candidate before it, which is only worth a step when the suspect is bad.
+      probes = [suspect, ...probes.filter((p) => p !== suspect)].slice(0, workers);
+      queue.unshift(suspect);
     }
     if (probes.length < workers) {
       const pretend = new Map<number, StepVerdict>(verdicts);

@@ -8,7 +8,7 @@ import { parseDotConfig } from '../config/dotconfig.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { resolveConfig, type KconfigDeps } from './configure.js';
 import type { BisectEvent } from './events.js';
-import { changedPaths, InputTree, type CommitInfo } from './git.js';
+import { changedPaths, InputTree, PrivateClone, type CommitInfo } from './git.js';
 import {
   evalBuild,
   givenMatch,
@@ -102,11 +102,16 @@ export class Steps {
   }
 
   /** One round: a step per worker, all settled before an error is thrown. */
-  round(items: { sha: string; role: Role }[], total: () => number): Promise<Evaluation[]> {
+  async round(items: { sha: string; role: Role }[], total: () => number): Promise<Evaluation[]> {
     const ws = this.pool.workers;
-    return allOrFirstError(
-      items.map((it, k) => this.run(ws[k % ws.length]!, it.sha, it.role, total())),
-    );
+    // Items beyond the number of workers wait for their worker: one tree, one step at a time.
+    const out: Evaluation[] = [];
+    const lanes = ws.map(async (w, k) => {
+      for (let i = k; i < items.length; i += ws.length)
+        out[i] = await this.run(w, items[i]!.sha, items[i]!.role, total());
+    });
+    await allOrFirstError(lanes);
+    return out;
   }
 
   private async configStep(
@@ -145,6 +150,7 @@ export class Steps {
         src: w.clone.dir,
         out: w.out,
         label: `bisect-${sha.slice(0, 12)}`,
+        reuseConfig: w.clone instanceof PrivateClone,
         arch: req.arch,
         toolchain: req.toolchain,
         base: req.base,

@@ -1,7 +1,8 @@
 // Suspects of a config bisect: the candidates whose Kconfig hunks change a line naming a
 // required symbol or, when none does, a symbol of the explanation at the bad endpoint (the
-// Kconfig model is only loaded then). Testing a suspect and the candidate before it often
-// ends the search in one round; if not, their verdicts still narrow the range.
+// Kconfig model is only loaded then). Suspects of a build bisect: the candidates that change
+// a file the errors are in (request.suspectFiles). Testing a suspect and the candidate
+// before it often ends the search in one round; if not, their verdicts still narrow the range.
 import type { ProcessRunner } from '../process/runner.js';
 import type { BisectEvent } from './events.js';
 import { explainAt, explainJob, treeSymbols } from './explain-at.js';
@@ -36,13 +37,26 @@ export function readPatches(
 /** Candidate indices to test first, best first. */
 export async function findSuspects(
   req: BisectRequest,
-  candidates: readonly string[],
+  range: Pick<BisectRange, 'commits' | 'candidates'>,
   patches: Promise<Map<string, string>> | undefined,
   badStep: Evaluation,
   pool: WorkerPool,
   emit: (e: BisectEvent) => void,
 ): Promise<number[]> {
+  const { candidates } = range;
   const pred = req.predicate;
+  if (pred.kind === 'build' && req.suspectFiles?.length) {
+    const files = new Set(req.suspectFiles);
+    const changed = new Map(range.commits.map((c) => [c.sha, c.files]));
+    const found = suspectsByFile(candidates, changed, files);
+    emit({
+      type: 'bisect:suspects',
+      symbols: [],
+      files: [...files].sort(),
+      commits: found.map((i) => candidates[i]!),
+    });
+    return found;
+  }
   if (pred.kind !== 'config' || !patches) return [];
   const byCommit = await patches;
   const required = new Set(pred.requires.map((p) => p.symbol));
@@ -87,4 +101,16 @@ export function rankSuspects(
   });
   scored.sort((a, b) => b.score - a.score || b.index - a.index);
   return scored.slice(0, SUSPECTS).map((x) => x.index);
+}
+
+/** Pure: the candidates (not the bad endpoint) that change one of `files`, later first. */
+export function suspectsByFile(
+  candidates: readonly string[],
+  changed: ReadonlyMap<string, readonly string[]>,
+  files: ReadonlySet<string>,
+): number[] {
+  const out: number[] = [];
+  for (let i = candidates.length - 2; i >= 0 && out.length < SUSPECTS; i--)
+    if ((changed.get(candidates[i]!) ?? []).some((f) => files.has(f))) out.push(i);
+  return out;
 }

@@ -43,7 +43,9 @@ export async function withWorkers<T>(
   relevant: (path: string) => boolean,
   use: (pool: WorkerPool) => Promise<T>,
 ): Promise<T> {
-  const tmp = await createRunDir(req, deps.env);
+  const keep = req.predicate.kind === 'build' ? req.keepDir : undefined;
+  if (keep) await mkdir(keep, { recursive: true });
+  const tmp = keep ?? (await createRunDir(req, deps.env));
   const explainThread =
     req.predicate.kind === 'config' && req.workers > 1 ? ExplainThread.spawn() : undefined;
   let kdeps: Promise<KconfigDeps> | undefined;
@@ -57,9 +59,11 @@ export async function withWorkers<T>(
     // The probe cache may still be writing into tmp when a step failed early: let it finish,
     // or rm -rf races it and the run dir comes back.
     await kdeps?.catch(() => undefined);
-    // rm -rf: 4x faster than fs.rm on thousands of small files.
-    const r = await deps.runner.run('rm', ['-rf', '--', tmp]);
-    if (r.failed) await rm(tmp, { recursive: true, force: true });
+    if (!keep) {
+      // rm -rf: 4x faster than fs.rm on thousands of small files.
+      const r = await deps.runner.run('rm', ['-rf', '--', tmp]);
+      if (r.failed) await rm(tmp, { recursive: true, force: true });
+    }
   }
 }
 
@@ -90,7 +94,7 @@ async function createWorkers(
   const config = req.predicate.kind === 'config';
   const workers: Worker[] = [];
   for (let i = 0; i < (config ? Math.max(1, req.workers) : 1); i++) {
-    const dir = join(tmp, `src${i}`);
+    const dir = workerTree(tmp, i);
     workers.push({
       // O= inside the tree: config workers share conf (src/bisect/share-conf.ts); builds
       // see srctree "..", so their compiler command lines are the same in every clone and
@@ -103,6 +107,11 @@ async function createWorkers(
     });
   }
   return workers;
+}
+
+/** The tree of worker `i` in a bisect's run dir (its O= dir is OUT_IN_TREE inside it). */
+export function workerTree(runDir: string, i: number): string {
+  return join(runDir, `src${i}`);
 }
 
 /** Ready once the probe cache's wrapper is compiled (meanwhile the first trees are written). */

@@ -17,6 +17,10 @@ export function bisectEventLine(e: BisectEvent): string | undefined {
     case 'bisect:verdict':
       return `  ${e.sha.slice(0, 12)} is ${e.verdict}: ${e.why} (${(e.ms / 1000).toFixed(1)}s)`;
     case 'bisect:suspects':
+      if (e.files)
+        return e.commits.length
+          ? `suspects (changing ${e.files.slice(0, 3).join(', ')}${e.files.length > 3 ? ', ...' : ''}): ${e.commits.map((c) => c.slice(0, 12)).join(', ')}`
+          : undefined;
       return e.commits.length
         ? `suspects (Kconfig hunks naming ${e.symbols.slice(0, 6).join(', ')}${e.symbols.length > 6 ? ', ...' : ''}): ${e.commits.map((c) => c.slice(0, 12)).join(', ')}`
         : undefined;

@@ -3,9 +3,11 @@
 // errors, object-only steps when the errors allow it). A baseline commit that is no longer
 // an ancestor of tonight's (a rewritten branch) is replaced by their merge base, and said so.
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import type { Arch } from '../arch/arches.js';
 import { bisect, type BisectRequest, type BisectResult, type Predicate } from '../bisect/run.js';
 import { isAncestor } from '../bisect/git.js';
+import { workerTree } from '../bisect/workers.js';
 import type { BisectEvent } from '../bisect/events.js';
 import { bisectEventLine } from '../report/bisect.js';
 import { shellJoin } from '../process/shell-quote.js';
@@ -21,6 +23,8 @@ export interface CulpritOutcome {
   suspect: CommitRef | null;
   /** Its first parent. */
   parent: string | null;
+  /** A build bisect's clone (with its O= dir), left for the verification to go on in. */
+  tree?: string;
 }
 
 /** Resolve the good end: the baseline commit when it is an ancestor, else the merge base. */
@@ -63,6 +67,8 @@ export async function findCulprit(
   pred: CulpritPredicate,
   runId: string,
   env: TriageEnv,
+  /** Where a build bisect leaves its run dir (the caller removes it). */
+  keepDir?: string,
 ): Promise<CulpritOutcome> {
   const none = (note: string): CulpritOutcome => ({
     search: emptySearch(note),
@@ -75,8 +81,11 @@ export async function findCulprit(
   if ('reason' in end) return none(end.reason);
   if (end.note) env.note(end.note);
   const started = Date.now();
+  let kept: string | undefined;
   const run = async (objects: readonly string[] | null) => {
     const predicate = await bisectPredicate(g, arch, pred, objects, env);
+    kept =
+      keepDir && pred.kind === 'build' ? join(keepDir, objects ? 'objects' : 'full') : undefined;
     const req: BisectRequest = {
       repo: h.repo,
       good: end.good,
@@ -87,7 +96,10 @@ export async function findCulprit(
       pins: g.cell.pins,
       predicate,
       workers: pred.kind === 'require' ? Math.min(4, Math.max(1, availableParallelism())) : 1,
+      // The commits that change a file with the errors are tested first.
+      ...(pred.kind === 'build' ? { suspectFiles: errorFiles(g, pred.match) } : {}),
       cacheDir: env.scratch,
+      ...(kept ? { keepDir: kept } : {}),
       signal: env.signal,
       // Full builds: the run built both ends with this config; tonight's failed with the new
       // errors, and a baseline build that passed is good. (Object-only steps test both ends:
@@ -105,7 +117,12 @@ export async function findCulprit(
           }),
     };
     const emit = (e: BisectEvent) => {
-      if (e.type === 'bisect:step' || e.type === 'bisect:verdict' || e.type === 'bisect:range') {
+      if (
+        e.type === 'bisect:step' ||
+        e.type === 'bisect:verdict' ||
+        e.type === 'bisect:range' ||
+        e.type === 'bisect:suspects'
+      ) {
         const line = bisectEventLine(e);
         if (line) env.note(line.trim());
       }
@@ -128,7 +145,16 @@ export async function findCulprit(
     objects = null;
     result = await run(null);
   }
-  return outcome(g, arch, pred, result, end, note, objects, Date.now() - started, env);
+  const o = await outcome(g, arch, pred, result, end, note, objects, Date.now() - started, env);
+  return kept ? { ...o, tree: workerTree(kept, 0) } : o;
+}
+
+/** The files (in the tree) the matched error diagnostics are in. */
+function errorFiles(g: FailureGroup, match: readonly string[]): string[] {
+  const files = g.result.diagnostics
+    .filter((d) => match.includes(d.fingerprint) && d.file && !d.file.split('/').includes('..'))
+    .map((d) => d.file);
+  return [...new Set(files)].sort();
 }
 
 async function bisectPredicate(

@@ -77,30 +77,25 @@ export async function triageFailure(
   try {
     if (!arch) throw new Error(`unknown arch ${g.cell.arch}`);
     const pred = culpritPredicate(g.fingerprints, g.cell, g.result);
-    await culpritStage(g, arch, pred, run, rec, notes, work, env);
-    const skipMin = minimizable(g.result, pred);
-    if (skipMin === null && pred.kind === 'build') {
-      env.note('looking for the smallest config');
-      rec.minimization = await minimizeConfig(
-        {
-          g,
-          arch,
-          match: pred.match,
-          objects: pred.objects,
-          settings: run.settings,
-          runDir: run.runDir,
-          cells: run.cells,
-          results: run.results,
-          dir: join(work, 'minimize'),
-        },
-        env,
-      );
-      if (rec.minimization.outcome === 'found')
-        rec.minimalConfig = rec.minimization.symbols.map((s) => ({
-          symbol: s.symbol,
-          value: s.value,
-        }));
-    } else if (skipMin) notes.push(`smallest config: ${skipMin}`);
+    // The smallest config does not depend on the culprit: it is looked for at the same time
+    // (on tonight's tree, its own O= dirs), which fills the cores the culprit stage's serial
+    // parts (git, conf, make's own startup, containers) leave idle.
+    // The first stage to fail on the machine stops the other: the triage ends with its error.
+    const stop = new AbortController();
+    const both = { ...env, signal: AbortSignal.any([env.signal, stop.signal]) };
+    let failed: { error: unknown } | undefined;
+    const guard = (p: Promise<void>) =>
+      p.catch((error: unknown) => {
+        failed ??= { error };
+        stop.abort(error);
+      });
+    const minNotes: string[] = [];
+    await Promise.all([
+      guard(culpritStage(g, arch, pred, run, rec, notes, work, both)),
+      guard(minimizeStage(g, arch, pred, run, rec, minNotes, work, both)),
+    ]);
+    if (failed) throw failed.error;
+    notes.push(...minNotes);
   } catch (e) {
     const stopped = env.signal.aborted;
     rec.status = stopped ? 'incomplete' : 'infra-error';
@@ -127,6 +122,41 @@ export async function triageFailure(
       source: run.sources[g.cell.source],
     });
   return rec;
+}
+
+/** The smallest config of a build failure (the others say why there is none). */
+async function minimizeStage(
+  g: FailureGroup,
+  arch: Arch,
+  pred: CulpritPredicate,
+  run: RunFacts,
+  rec: TriageRecord,
+  notes: string[],
+  work: string,
+  env: TriageEnv,
+): Promise<void> {
+  const skip = minimizable(g.result, pred);
+  if (skip !== null || pred.kind !== 'build') {
+    if (skip) notes.push(`smallest config: ${skip}`);
+    return;
+  }
+  env.note('looking for the smallest config');
+  rec.minimization = await minimizeConfig(
+    {
+      g,
+      arch,
+      match: pred.match,
+      objects: pred.objects,
+      settings: run.settings,
+      runDir: run.runDir,
+      cells: run.cells,
+      results: run.results,
+      dir: join(work, 'minimize'),
+    },
+    env,
+  );
+  if (rec.minimization.outcome === 'found')
+    rec.minimalConfig = rec.minimization.symbols.map((s) => ({ symbol: s.symbol, value: s.value }));
 }
 
 /** The culprit search and its verification; fills the record as they complete. */
@@ -158,7 +188,7 @@ async function culpritStage(
       ? `bisecting ${history.good.slice(0, 12)}..${history.bad.slice(0, 12)}`
       : history.reason,
   );
-  const found = await findCulprit(g, arch, history, pred, run.runId, env);
+  const found = await findCulprit(g, arch, history, pred, run.runId, env, join(work, 'bisect'));
   rec.search = found.search;
   if (found.search.outcome !== 'found' && found.search.note)
     notes.push(`culprit: ${found.search.note}`);
@@ -181,6 +211,7 @@ async function culpritStage(
       parent: found.parent,
       tonight: history.bad,
       dir: join(work, 'verify'),
+      ...(found.tree ? { tree: found.tree } : {}),
     },
     env,
   );

@@ -10,6 +10,7 @@ import type { Arch } from '../arch/arches.js';
 import { configBisect, type ConfigBisectResult } from '../bisect/config-bisect.js';
 import { closeConfig, resolveConfig, type KconfigDeps } from '../bisect/configure.js';
 import { evalBuild, matchSpecOf, type Predicate } from '../bisect/predicate.js';
+import { withProbeCache } from '../bisect/probe-cache.js';
 import { mergePins, parseDotConfig, type ConfigValues } from '../config/dotconfig.js';
 import { modelFor } from '../config/kconfig-bridge.js';
 import type { Pin } from '../config/pin.js';
@@ -43,14 +44,18 @@ interface GoodCandidate {
 }
 
 /** Passing configs to minimize against, best first (see docs/triage.md). */
-function goodCandidates(m: MinimizeInput, tree: KernelTree, env: TriageEnv): GoodCandidate[] {
+function goodCandidates(
+  m: MinimizeInput,
+  tree: KernelTree,
+  deps: () => Promise<KconfigDeps>,
+): GoodCandidate[] {
   const c = m.g.cell;
   const out: GoodCandidate[] = [];
   const generated = (base: Cell['base'], pins: readonly Pin[], label: string): GoodCandidate => ({
     label,
     text: async () => {
       const dir = join(m.dir, `good-${base.kind}-${pins.length}`);
-      const kdeps: KconfigDeps = { runner: env.runner, env: env.env, signal: env.signal };
+      const kdeps = await deps();
       const place = { src: tree.path, out: dir, arch: m.arch, toolchain: c.toolchain };
       const r = await resolveConfig(place, base, pins, kdeps);
       if (r.kind === 'failed') throw new Error(`make ${r.step} failed for ${label}`);
@@ -97,6 +102,12 @@ function goodCandidates(m: MinimizeInput, tree: KernelTree, env: TriageEnv): Goo
   return out;
 }
 
+/** Config steps' deps with conf's compiler probes memoized (one cache per minimization). */
+function probedDeps(m: MinimizeInput, env: TriageEnv): Promise<KconfigDeps> {
+  const kdeps: KconfigDeps = { runner: env.runner, env: env.env, signal: env.signal };
+  return withProbeCache(kdeps, join(m.dir, 'probes'), m.arch, m.g.cell.toolchain);
+}
+
 export async function minimizeConfig(m: MinimizeInput, env: TriageEnv): Promise<Minimization> {
   const started = Date.now();
   const done = (o: Partial<Minimization> & Pick<Minimization, 'outcome'>): Minimization => ({
@@ -116,7 +127,10 @@ export async function minimizeConfig(m: MinimizeInput, env: TriageEnv): Promise<
   const notes: string[] = [];
   let tests = 0;
   let objects = m.objects;
-  for (const cand of goodCandidates(m, tree, env)) {
+  // Conf's compiler probes memoized for this minimization's own conf runs, made on first use.
+  let probed: Promise<KconfigDeps> | undefined;
+  const deps = () => (probed ??= probedDeps(m, env));
+  for (const cand of goodCandidates(m, tree, deps)) {
     let goodText: string;
     try {
       goodText = await cand.text();
@@ -140,7 +154,7 @@ export async function minimizeConfig(m: MinimizeInput, env: TriageEnv): Promise<
       continue;
     }
     if (r.kind === 'found' && objects) {
-      const confirmed = await confirmFull(m, tree, goodText, badText, r, env);
+      const confirmed = await confirmFull(m, tree, goodText, badText, r, env, deps);
       if (confirmed.ok) notes.push(confirmed.why);
       if (!confirmed.ok) {
         notes.push(
@@ -240,6 +254,7 @@ async function confirmFull(
   badText: string,
   r: Extract<ConfigBisectResult, { kind: 'found' }>,
   env: TriageEnv,
+  deps: () => Promise<KconfigDeps>,
 ): Promise<{ ok: boolean; why: string }> {
   const text = mergePins(
     goodText,
@@ -247,7 +262,7 @@ async function confirmFull(
   );
   // The minimal set may close to the failing cell's own config: the run's full build of it
   // already failed with the error.
-  const kdeps: KconfigDeps = { runner: env.runner, env: env.env, signal: env.signal };
+  const kdeps = await deps();
   const place = {
     src: tree.path,
     out: join(m.dir, 'close'),
@@ -282,7 +297,7 @@ async function confirmFull(
       ...(env.stepTimeoutMs ? { timeoutMs: env.stepTimeoutMs } : {}),
       ...(env.ccacheDir ? { ccacheDir: env.ccacheDir } : {}),
     },
-    { runner: env.runner, env: env.env, signal: env.signal },
+    kdeps,
     matchSpecOf(m.match),
   );
   return v.verdict === 'bad'

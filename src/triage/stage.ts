@@ -1,5 +1,6 @@
 // The triage stage of a run: after every cell is recorded and compared, each distinct new
-// failure within the budget is triaged in turn (each one uses the whole machine), and its
+// failure within the budget is triaged in turn (each build failure uses the whole machine;
+// failures of config-only cells run beside them, they only run conf), and its
 // record is stored for every cell that shares it as soon as it is known. Failures waiting
 // their turn are stored as `incomplete` first, so a stop or a crash leaves them so and
 // `kmatrix triage RUN_ID` continues with them. The work is injected (TriageWork) so the
@@ -82,14 +83,14 @@ export async function runTriageStage(o: StageOptions): Promise<StageOutcome> {
   }
   const budget = AbortSignal.any([o.signal, AbortSignal.timeout(Math.max(1, settings.timeoutMs))]);
   let complete = true;
-  for (const g of todo) {
+  const triageOne = async (g: FailureGroup) => {
     if (budget.aborted) {
       complete = false;
       const why = o.signal.aborted
         ? `the triage was stopped before this failure; kmatrix triage ${o.run.runId} continues it`
         : `the triage time budget (triage.timeout, ${formatDuration(settings.timeoutMs)}) ran out before this failure; kmatrix triage ${o.run.runId} continues it`;
       put(g, placeholder(g, 'incomplete', why));
-      continue;
+      return;
     }
     const ref = { id: g.cell.id, label: cellLabel(g.cell) };
     const t0 = Date.now();
@@ -108,7 +109,17 @@ export async function runTriageStage(o: StageOptions): Promise<StageOutcome> {
       ms: Date.now() - t0,
       ...(rec.reason ? { reason: rec.reason } : {}),
     });
-  }
+  };
+  // Two lanes, each one failure at a time: failures of config-only cells (pins: conf runs,
+  // no build) go beside those that build, which leave a core idle between their builds.
+  const lane = async (gs: readonly FailureGroup[]) => {
+    for (const g of gs) await triageOne(g);
+  };
+  const lanes = await Promise.allSettled([
+    lane(todo.filter((g) => g.cell.build)),
+    lane(todo.filter((g) => !g.cell.build)),
+  ]);
+  for (const l of lanes) if (l.status === 'rejected') throw l.reason;
   o.emit({ type: 'triage:end', runId: o.run.runId, ms: Date.now() - started, complete });
   return { complete, records };
 }

@@ -1,9 +1,9 @@
 // Verification of a suspect before it is named the cause: the suspect is rebuilt (it must be
 // bad), then its parent (good), and where `git revert` of the suspect applies cleanly on
 // tonight's commit, the revert (good). Builds are full builds of the cell's targets (a search
-// with object-only steps is confirmed here) in one private clone with O= inside it: the first
-// build hits the shared ccache, the next two are incremental. Pins are resolved with the
-// tree's own Kconfig at each commit.
+// with object-only steps is confirmed here) in one private clone with O= inside it (the build
+// bisect's own, when it ran): the first build hits the shared ccache, the next two are
+// incremental. Pins are resolved with the tree's own Kconfig at each commit.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Arch } from '../arch/arches.js';
@@ -35,6 +35,8 @@ export interface VerifyInput {
   tonight: string;
   /** A fresh directory for the clones. */
   dir: string;
+  /** The build bisect's clone, O= dir inside: the verification goes on there when given. */
+  tree?: string;
 }
 
 type Got = VerifyStep['got'];
@@ -53,7 +55,11 @@ export async function verifyCulprit(v: VerifyInput, env: TriageEnv): Promise<Ver
   await mkdir(v.dir, { recursive: true });
   // One private clone holds the revert commit and moves between the three commits; its O= dir
   // is kept, so the parent and the revert are incremental builds after the suspect's.
-  const clone = await PrivateClone.create(env.runner, v.repo, join(v.dir, 'src'), env.signal);
+  // The bisect's clone when there is one: no new checkout, and its O= dir is configured
+  // and prepared already (the search's last steps built the suspect and its parent there).
+  const clone = v.tree
+    ? PrivateClone.open(env.runner, v.tree, env.signal)
+    : await PrivateClone.create(env.runner, v.repo, join(v.dir, 'src'), env.signal);
   const reverted = await revertCommit(v, clone.dir, env);
   const place = await placeFor(v, clone, env);
   const steps: VerifyStep[] = [];
@@ -196,6 +202,9 @@ async function placeFor(
   }
   const match = v.pred.match;
   const runtime = await env.runtime(cell.toolchain);
+  // Conf's compiler probes memoized across the three builds' config steps, as bisect steps do
+  // (most of a conf run is probes; make tinyconfig runs conf twice, olddefconfig once more).
+  const bdeps = await withProbeCache(kdeps, join(v.dir, 'probes'), v.arch, cell.toolchain);
   return {
     async judge(sha, what) {
       await clone.checkout(sha);
@@ -204,6 +213,7 @@ async function placeFor(
           src: clone.dir,
           out: join(clone.dir, OUT_IN_TREE),
           label: `triage-${what}-${sha.slice(0, 12)}`,
+          reuseConfig: true,
           arch: v.arch,
           toolchain: cell.toolchain,
           base: cell.base,
@@ -219,7 +229,7 @@ async function placeFor(
           ...(env.stepTimeoutMs ? { timeoutMs: env.stepTimeoutMs } : {}),
           ...(env.ccacheDir ? { ccacheDir: env.ccacheDir } : {}),
         },
-        kdeps,
+        bdeps,
         matchSpecOf(match),
       );
       return { got: r.verdict, why: r.why };

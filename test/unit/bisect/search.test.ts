@@ -140,4 +140,26 @@ describe('filtered bisect == exhaustive scan', () => {
     expect(await count(1)).toBeLessThanOrEqual(11);
     expect(await count(2)).toBeLessThanOrEqual(7);
   });
+
+  it('with one worker, tests a right suspect, then the candidate before it, and stops', async () => {
+    const tested: number[][] = [];
+    const { outcome } = await driveSearch(19, new Map([[18, 'bad']]), 1, [12], async (idx) => {
+      tested.push(idx);
+      return idx.map((i) => (i >= 12 ? 'bad' : 'good'));
+    });
+    expect(outcome).toEqual({ kind: 'found', index: 12, lastGood: 11 });
+    expect(tested).toEqual([[12], [11]]);
+  });
+
+  it('with one worker, a good suspect costs one step and the search goes on past it', async () => {
+    const tested: number[][] = [];
+    const { outcome } = await driveSearch(19, new Map([[18, 'bad']]), 1, [5], async (idx) => {
+      tested.push(idx);
+      return idx.map((i) => (i >= 12 ? 'bad' : 'good'));
+    });
+    expect(outcome).toMatchObject({ kind: 'found', index: 12 });
+    expect(tested[0]).toEqual([5]);
+    expect(tested.flat()).not.toContain(4);
+    expect(tested.every((r) => r.length === 1)).toBe(true);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rankSuspects } from '../../../src/bisect/suspects.js';
+import { rankSuspects, suspectsByFile } from '../../../src/bisect/suspects.js';
 
 const patch = (file: string, lines: string[]) =>
   `diff --git a/${file} b/${file}\n--- a/${file}\n+++ b/${file}\n@@ -1,2 +1,3 @@ config X\n${lines.join('\n')}\n`;
@@ -26,5 +26,26 @@ describe('rankSuspects', () => {
       ['c1', patch('arch/x86/Kconfig', ['+# select KEXEC here', ' config KEXEC'])],
     ]);
     expect(rankSuspects(candidates, patches, required, symbols)).toEqual([]);
+  });
+});
+
+describe('suspectsByFile', () => {
+  const candidates = ['c0', 'c1', 'c2', 'c3', 'bad'];
+  const changed = new Map([
+    ['c0', ['arch/arm/kernel/crash_dump.c']],
+    ['c1', ['mm/Kconfig']],
+    ['c2', ['arch/arm/kernel/setup.c', 'arch/arm/kernel/crash_dump.c']],
+    ['c3', ['arch/arm/kernel/crash_dump.c']],
+    ['bad', ['arch/arm/kernel/crash_dump.c']],
+  ]);
+
+  it('picks the latest two candidates that change a file with the errors, never the bad end', () => {
+    expect(suspectsByFile(candidates, changed, new Set(['arch/arm/kernel/crash_dump.c']))).toEqual([
+      3, 2,
+    ]);
+  });
+
+  it('finds nothing when no candidate changes those files', () => {
+    expect(suspectsByFile(candidates, changed, new Set(['kernel/fork.c']))).toEqual([]);
   });
 });

@@ -13,7 +13,10 @@ import { runMatrix, type RunMatrixOptions } from '../../../src/run/run-matrix.js
 import { triageStoredRun } from '../../../src/run/triage-run.js';
 import { ResultStore } from '../../../src/store/store.js';
 import type { FailureGroup } from '../../../src/triage/plan.js';
-import type { TriageWork } from '../../../src/triage/stage.js';
+import { runTriageStage, type TriageWork } from '../../../src/triage/stage.js';
+import type { Cell } from '../../../src/matrix/cell.js';
+import type { CellResult } from '../../../src/results/result.js';
+import type { RunFacts } from '../../../src/triage/failure.js';
 import { whyOfBroken } from '../../../src/triage/why.js';
 import { diag } from '../../helpers/results.js';
 import { fakeWork, type FakeCellScript } from '../schedule/fake-work.js';
@@ -361,5 +364,54 @@ describe('the triage stage of kmatrix run', () => {
       ),
     ).rejects.toThrow(`no results store at ${store}; give the --results DIR`);
     expect((await readdir(dir)).sort()).toEqual(['linux', 'matrix.yaml']);
+  });
+});
+
+describe('runTriageStage lanes', () => {
+  const cell = (id: string, build: boolean) =>
+    ({ id, build, source: 'git:x@m', arch: 'arm64', variant: id, toolchain: 'gcc' }) as Cell;
+  const group = (c: Cell, n: number, fp: string): FailureGroup => ({
+    key: fp,
+    n,
+    cell: c,
+    result: { status: 'fail' } as CellResult,
+    members: [c],
+    fingerprints: [fp],
+  });
+  const run = {
+    runId: 'r',
+    settings: { enabled: true, maxFailures: 10, timeoutMs: 60_000, verify: true, goodConfig: null },
+  } as unknown as RunFacts;
+
+  it("runs a config-only cell's failure beside the build failures, each lane in order", async () => {
+    const [b1, b2, pin] = [cell('b1', true), cell('b2', true), cell('pin', false)];
+    const order: string[] = [];
+    let pinStarted!: () => void;
+    const pinRunning = new Promise<void>((r) => (pinStarted = r));
+    const work: TriageWork = {
+      why: () => Promise.resolve(new Map()),
+      async triage(g) {
+        order.push(`start ${g.cell.id}`);
+        if (g.cell.id === 'pin') pinStarted();
+        // The first build failure finishes only once the pin's triage has started beside it.
+        if (g.cell.id === 'b1') await pinRunning;
+        order.push(`end ${g.cell.id}`);
+        return record(g);
+      },
+    };
+    const recorded: string[] = [];
+    const out = await runTriageStage({
+      run,
+      groups: [group(b1, 1, 'A'), group(b2, 2, 'B'), group(pin, 3, 'pin:KEXEC:overridden')],
+      existing: new Map(),
+      signal: new AbortController().signal,
+      emit: () => {},
+      record: (ids, rec) => recorded.push(`${ids.join(',')}:${rec.status}`),
+      work,
+    });
+    expect(out.complete).toBe(true);
+    expect(order.indexOf('start pin')).toBeLessThan(order.indexOf('end b1'));
+    expect(order.indexOf('end b1')).toBeLessThan(order.indexOf('start b2'));
+    expect([...out.records.values()].map((r) => r.status)).toEqual(['done', 'done', 'done']);
   });
 });
