@@ -2,17 +2,21 @@
 // Issue 14's benchmark: the same cells (config-only tinyconfig cells and small tinyconfig
 // builds, arm) through `kmatrix run --executor local` and through the queue with one
 // `kmatrix worker` on this machine (a private redis-server from scripts/redis-up.sh), side by
-// side in one run, with the same slots on both sides (local: 2 config stages beside one make
-// -j2 build; the worker: --worker-cpus 4, two one-CPU config cells beside one two-CPU build)
-// and no ccache on either side. With --worker-cpus 2 the worker runs no config cell beside a
-// build (it reserves the build's CPUs), which the local executor does. Prints the wall-time ratio queue/local (aim <= 1.1) and the
-// queue's added latency per cell (aim < 100 ms): the wall-time difference spread over the
-// cells, and the median hand-off per cell (taken -> ingested, minus the cell's own work).
+// side, no ccache on either side. Both sides get this machine as it is, with their defaults:
+// the local executor sizes itself from the CPUs (2 CPUs: 2 config stages at once, then one
+// make -j2 build), the worker offers all CPUs (2 CPUs: two one-CPU config cells at once, or
+// one two-CPU build). --worker-cpus N offers another capacity (4 lets the worker run config
+// cells beside a build, which the local executor never does: its config stages all finish
+// before its builds start). The machine is shared, so --rounds N alternates the sides
+// (local,queue then queue,local, ...) and the ratio is over the sums. Prints the wall-time
+// ratio queue/local (aim <= 1.1) and the queue's added latency per cell (aim < 100 ms): the
+// wall-time difference spread over the cells, and the median hand-off per cell (taken ->
+// ingested, minus the cell's own work).
 // Usage: npm run build && node bench/queue-overhead.mjs [--config-cells 4] [--builds 1]
-//        [--worker-cpus 4] [--source debian:6.1] [--order local,queue]
+//        [--worker-cpus N] [--rounds 2] [--source debian:6.1] [--order local,queue]
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 
@@ -22,13 +26,16 @@ const { values } = parseArgs({
     'config-cells': { type: 'string', default: '4' },
     builds: { type: 'string', default: '1' },
     order: { type: 'string', default: 'local,queue' },
-    'worker-cpus': { type: 'string', default: '4' },
+    'worker-cpus': { type: 'string' },
+    rounds: { type: 'string', default: '2' },
     keep: { type: 'boolean', default: false },
   },
 });
 const CLI = resolve('bin/kmatrix.js');
 const configCells = Number(values['config-cells']);
 const builds = Number(values.builds);
+const rounds = Number(values.rounds);
+const workerCpus = values['worker-cpus'] ?? String(availableParallelism());
 const dir = mkdtempSync(join(tmpdir(), 'kmatrix-bench-queue-'));
 const redisDir = join(dir, 'redis');
 
@@ -93,7 +100,8 @@ async function run(label, args) {
   const statuses = s.cells.map((c) => c.status);
   if (statuses.some((x) => x !== 'pass'))
     throw new Error(`${label}: not every cell passed: ${statuses.join(' ')}`);
-  return { wall, n: statuses.length, handoff: medianHandoffMs(ev) };
+  const start = events(ev).find((e) => e.type === 'run:start');
+  return { wall, n: statuses.length, handoff: medianHandoffMs(ev), start };
 }
 
 let worker;
@@ -115,9 +123,7 @@ try {
       '--name',
       'bench',
       '--cpus',
-      values['worker-cpus'],
-      '--mem',
-      '4G',
+      workerCpus,
       '--no-ccache',
     ],
     { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] },
@@ -133,28 +139,39 @@ try {
     });
   });
   const sides = {
-    local: () =>
-      run('local', ['--executor', 'local', '--config-jobs', '2', '--jobs', '1', '-j', '2']),
-    queue: () => run('queue', ['--executor', 'queue', '--redis', url]),
+    local: (i) => run(`local${i}`, ['--executor', 'local']),
+    queue: (i) => run(`queue${i}`, ['--executor', 'queue', '--redis', url]),
   };
   // The tree and the Kconfig tools are cached by a first config-only cell outside the timing.
   await run('warm', ['--executor', 'local', '--filter', 'config=c0']);
-  const r = {};
-  for (const side of values.order.split(',')) {
-    r[side] = await sides[side]();
-    console.log(
-      `${side}: ${r[side].n} cells (${configCells} config-only, ${builds} built), wall ${(r[side].wall / 1000).toFixed(2)}s, median hand-off ${r[side].handoff.toFixed(0)} ms/cell`,
-    );
+  const r = { local: [], queue: [] };
+  const first = values.order.split(',');
+  for (let i = 0; i < rounds; i++) {
+    for (const side of i % 2 === 0 ? first : [...first].reverse()) {
+      const x = await sides[side](i);
+      r[side].push(x);
+      const sizing =
+        side === 'local'
+          ? `${x.start.configJobs} config stages, ${x.start.buildJobs} x make -j${x.start.makeJobs}`
+          : `worker --cpus ${workerCpus}`;
+      console.log(
+        `round ${i + 1} ${side} (${sizing}): ${x.n} cells (${configCells} config-only, ${builds} built), wall ${(x.wall / 1000).toFixed(2)}s, median hand-off ${x.handoff.toFixed(0)} ms/cell`,
+      );
+    }
   }
   const bytes = workerEvents
     .filter((e) => e.type === 'job:done')
+    .slice(0, configCells + builds)
     .map((e) => `${e.files} files ${(e.bytes / 1024).toFixed(0)} KiB`);
-  console.log(`worker: --cpus ${values['worker-cpus']}`);
   console.log(`files returned per cell (gzipped tar): ${bytes.join('; ')}`);
-  const ratio = r.queue.wall / r.local.wall;
-  const added = (r.queue.wall - r.local.wall) / r.queue.n;
+  const sum = (xs, f) => xs.reduce((a, x) => a + f(x), 0);
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const wall = { local: sum(r.local, (x) => x.wall), queue: sum(r.queue, (x) => x.wall) };
+  const ratio = wall.queue / wall.local;
+  const added = (wall.queue - wall.local) / sum(r.queue, (x) => x.n);
+  const handoff = median(r.queue.map((x) => x.handoff)) - median(r.local.map((x) => x.handoff));
   console.log(
-    `ratio queue/local wall ${ratio.toFixed(2)} (aim <= 1.1); added latency ${added.toFixed(0)} ms/cell over the run, ${(r.queue.handoff - r.local.handoff).toFixed(0)} ms/cell median hand-off (aim < 100 ms)`,
+    `ratio queue/local wall ${ratio.toFixed(2)} over ${rounds} round(s) (aim <= 1.1); added latency ${added.toFixed(0)} ms/cell over the run, ${handoff.toFixed(0)} ms/cell median hand-off (aim < 100 ms)`,
   );
 } finally {
   if (worker && worker.exitCode === null) {
