@@ -47,17 +47,37 @@ export interface RunRecord {
   sources: Record<string, SourceCommit>;
 }
 
+/**
+ * Switch to WAL. Two kmatrix processes creating the same new store at once can get
+ * SQLITE_BUSY here at once, without the busy timeout (SQLite does not wait on a lock it could
+ * deadlock on), so it is tried again after a short random pause, for up to 3 s; a lock held
+ * longer (another program's) fails as before, after the busy timeout.
+ */
+function walMode(db: Database.Database): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const until = Date.now() + 3_000;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > until) throw e;
+      Atomics.wait(pause, 0, 0, 10 + Math.random() * 20);
+    }
+  }
+}
+
 /** Open (creating or migrating) the store; SQLite failures become a KmatrixError naming it. */
 function openStore(path: string): Database.Database {
   let db: Database.Database | undefined;
   try {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     db = new Database(path);
-    // The first statement reads the file: junk, or another program's file, fails here.
-    db.pragma('journal_mode = WAL');
+    db.pragma('busy_timeout = 10000');
+    // The first statement that reads the file: junk, or another program's file, fails here.
+    walMode(db);
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 10000');
     migrate(db, path);
     return db;
   } catch (e) {

@@ -47,13 +47,13 @@ describe('two kmatrix run on one results dir', () => {
     const args = (n: number) => ['run', '--results', 'res', '--json', '--events', `ev${n}.ndjson`];
     const [a, b] = await Promise.all([startKmatrix(dir, args(1)), startKmatrix(dir, args(2))]);
     const db = join(dir, 'res', 'kmatrix.db');
+    expect([a.exitCode, b.exitCode], String(a.stderr) + String(b.stderr)).toEqual([0, 0]);
     const sa = JSON.parse(String(a.stdout)) as { runId: string; counts: { total: number } };
     const sb = JSON.parse(String(b.stdout)) as { runId: string; counts: { total: number } };
     const runs = storedRuns(db);
     const results = storedResults(db);
     const integrity = integrityCheck(db);
 
-    expect([a.exitCode, b.exitCode], String(a.stderr) + String(b.stderr)).toEqual([0, 0]);
     expect(sa.runId).not.toBe(sb.runId);
     expect(runs.map((r) => r.state)).toEqual(['completed', 'completed']);
     expect(results.filter((r) => r.status === 'pass')).toHaveLength(8);

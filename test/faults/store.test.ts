@@ -1,7 +1,8 @@
 // Storage fault 6: a results store that cannot be used. Garbage bytes, a truncated file, a
 // write lock held by another program, a database written by a newer kmatrix: each must give
 // one clear error naming the store (exit 2, no stack trace) and leave the file as it was, and
-// the documented recovery must work.
+// the documented recovery must work. And a new store created by several processes at once
+// (two `kmatrix run` on a fresh results dir) must open in every one of them.
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -185,5 +186,38 @@ describe('a results store that cannot be used', () => {
       measured: `exit ${m.r.exitCode}: "${m.first.replace(dir, '…')}"; file ${m.unchanged ? 'untouched' : 'CHANGED'}`,
       ok,
     });
+  });
+
+  it('a new store opened by three processes at once: every one opens it', async () => {
+    // The built store module, opened by separate node processes at the same instant (two
+    // runs on a fresh results dir): SQLite can answer SQLITE_BUSY to the switch to WAL even
+    // with a busy timeout. Many rounds, because one round hits the race only sometimes.
+    // Each process loads the module first, then waits for the same instant to open.
+    const script = `import { ResultStore } from ${JSON.stringify(resolve('dist/store/store.js'))};
+const [db, at] = process.argv.slice(-2);
+while (Date.now() < Number(at));
+try { new ResultStore(db).close(); } catch (e) { console.error(e.message); process.exit(2); }`;
+    const rounds = 20;
+    const failures: string[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const db = join(dir, `fresh-${i}`, 'kmatrix.db');
+      const at = Date.now() + 800;
+      const opens = await Promise.all(
+        [0, 1, 2].map(() =>
+          execa(process.execPath, ['--input-type=module', '-e', script, db, String(at)], {
+            reject: false,
+          }),
+        ),
+      );
+      for (const o of opens) if (o.exitCode !== 0) failures.push(String(o.stderr).trim());
+    }
+    figure({
+      group: 'storage',
+      fault: 'a new store created by three processes at once (20 rounds)',
+      expected: 'every process opens it',
+      measured: `${rounds * 3 - failures.length} of ${rounds * 3} opens succeeded${failures[0] ? `; first error: ${failures[0]}` : ''}`,
+      ok: failures.length === 0,
+    });
+    expect(failures).toEqual([]);
   });
 });
