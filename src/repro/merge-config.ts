@@ -3,8 +3,7 @@
 // set" / "Actual value:     CONFIG_X=y"; from 7.x "WARNING: CONFIG_X differs:" (or "WARNING:
 // Value requested ...") with the same two lines. kmatrix's own reports write the first form.
 // Read into a Kconfig complaint that carries the request, so repro can apply it again. Pure.
-import { normalizeValue } from '../config/pin.js';
-import { ACCEPTED_VALUES } from '../config/pin.js';
+import { ACCEPTED_VALUES, normalizeValue } from '../config/pin.js';
 import { fingerprint, type Diagnostic, type Severity } from '../diagnostics/diagnostic.js';
 
 /** A value merge_config asked for: `requested` as .config writes it; `actual` null: absent. */
