@@ -1,8 +1,7 @@
 // What a bisect step is tested with, shared by `kmatrix bisect` (a commit) and
 // `kmatrix config-bisect` (a candidate config): --require judges required values against a
 // resolved config; --build runs a build and judges it by its error diagnostics.
-import { createHash } from 'node:crypto';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Arch } from '../arch/arches.js';
 import type { BuildEvent } from '../build/events.js';
@@ -27,6 +26,7 @@ import {
   type RequireResult,
   type Resolved,
 } from './configure.js';
+import { configKey } from './config-key.js';
 import type { StepVerdict } from './search.js';
 
 export type Predicate =
@@ -148,11 +148,12 @@ export interface BuildAt {
   /** For a file base: its text (config-bisect's candidate configs never touch the disk). */
   baseText?: string;
   /**
-   * `src` is a private clone kmatrix checked out (no local edits): when the .config in `out`
-   * was resolved from the same request at a commit with the same files Kconfig can read (see
-   * configKey), it is used as it is instead of running make <base>, the pins and olddefconfig.
+   * `src` holds exactly the files of commit `sha` of `repo` (a private clone kmatrix checked
+   * out, no local edits): when a .config was resolved in `out` from the same request at a
+   * commit with the same files Kconfig can read (see configKey), it is used as it is instead
+   * of running make <base>, the pins and olddefconfig.
    */
-  reuseConfig?: boolean;
+  commit?: { repo: string; sha: string };
   signal?: AbortSignal;
 }
 
@@ -204,16 +205,26 @@ async function configInPlace(
 ): Promise<ConfigResult> {
   const t0 = Date.now();
   const place: KconfigPlace = { src: at.src, out: at.out, arch: at.arch, toolchain: at.toolchain };
-  const keyFile = join(at.out, CONFIG_KEY);
-  const key = at.reuseConfig ? await configKey(at, creq, kdeps) : undefined;
+  const key = at.commit
+    ? await configKey(
+        kdeps.runner,
+        at.commit,
+        {
+          arch: at.arch,
+          toolchain: at.toolchain,
+          base: creq.base,
+          pins: creq.pins,
+          baseText: at.baseText ?? null,
+        },
+        at.signal,
+      )
+    : undefined;
   const saved = key ? await savedConfig(at.out, key) : undefined;
-  await rm(keyFile, { force: true });
   const r: Resolved =
     saved ?? (await resolveConfig(place, creq.base, creq.pins, kdeps, at.baseText));
   if (r.kind === 'failed')
     throw new KmatrixError('kconfig-failed', `make ${r.step} failed`, r.output);
-  if (key)
-    await writeFile(keyFile, JSON.stringify({ key, config: digest(r.text), commands: r.commands }));
+  if (key && !saved) await saveConfig(at.out, key, r);
   const pinN = new Set(creq.pins.filter((p) => p.value === 'n').map((p) => p.symbol));
   const v = verifyPins(creq.pins, r.values, {
     isDefined: (s) => r.values.has(s) || pinN.has(s),
@@ -236,61 +247,48 @@ async function configInPlace(
   };
 }
 
-/** Where configInPlace keeps the key of the .config it resolved (and the commands it ran). */
-const CONFIG_KEY = '.kmatrix-config-key';
+/** Where configInPlace keeps each .config it resolved, by key (with the commands it ran). */
+const SAVED_CONFIGS = '.kmatrix-configs';
 
 /**
- * Files whose content Kconfig never reads: sources, headers, docs. Every other file of the
- * commit (Kconfig files, Makefiles, scripts, config fragments, ...) is in the key with its
- * blob: a deliberate superset of the Kconfig inputs, so a reused .config is exactly what make
- * would resolve again.
- */
-const NOT_KCONFIG_INPUT = /(\.(c|h|S|rs|txt|rst)$)|(^Documentation\/)/;
-
-/** The request and the commit's Kconfig-readable files, hashed; undefined outside git. */
-export async function configKey(
-  at: BuildAt,
-  creq: ConfigRequest,
-  kdeps: KconfigDeps,
-): Promise<string | undefined> {
-  const r = await kdeps.runner.run('git', ['-C', at.src, 'ls-tree', '-r', '--full-tree', 'HEAD'], {
-    ...(at.signal ? { signal: at.signal } : {}),
-  });
-  if (r.failed) return undefined;
-  const h = createHash('sha256');
-  h.update(
-    JSON.stringify([at.arch.name, at.toolchain, creq.base, creq.pins, at.baseText ?? null]) + '\n',
-  );
-  // Of the others, only the path: whether a file exists can still be asked.
-  for (const line of r.stdout.split('\n')) {
-    const path = line.slice(line.indexOf('\t') + 1);
-    h.update((NOT_KCONFIG_INPUT.test(path) ? path : line) + '\n');
-  }
-  return h.digest('hex');
-}
-
-/**
- * The .config resolved before in this O= dir for the same key, when it is still what was
- * resolved then (anything else that wrote it since, e.g. a step decided without a build,
- * makes it resolve again).
+ * The .config resolved before in this O= dir for the same key, put back in place when
+ * another is there (a step at a commit with other Kconfig inputs, or one decided without a
+ * build): the verification's revert is mostly at tonight's Kconfig inputs, which the search
+ * resolved first. Left untouched when it is already there, so make rebuilds nothing for it.
  */
 async function savedConfig(out: string, key: string): Promise<Resolved | undefined> {
+  let saved: { text: string; commands: string[] };
   try {
-    const saved = JSON.parse(await readFile(join(out, CONFIG_KEY), 'utf8')) as {
-      key: string;
-      config: string;
+    saved = JSON.parse(await readFile(join(out, SAVED_CONFIGS, `${key}.json`), 'utf8')) as {
+      text: string;
       commands: string[];
     };
-    const text = await readFile(join(out, '.config'), 'utf8');
-    if (saved.key !== key || saved.config !== digest(text)) return undefined;
-    return { kind: 'ok', text, values: parseDotConfig(text), commands: saved.commands };
   } catch {
     return undefined;
   }
+  const current = await readFile(join(out, '.config'), 'utf8').catch(() => undefined);
+  if (current !== saved.text) {
+    await writeFile(join(out, '.config.kmatrix-tmp'), saved.text);
+    await rename(join(out, '.config.kmatrix-tmp'), join(out, '.config'));
+  }
+  return {
+    kind: 'ok',
+    text: saved.text,
+    values: parseDotConfig(saved.text),
+    commands: saved.commands,
+  };
 }
 
-function digest(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+async function saveConfig(
+  out: string,
+  key: string,
+  r: Extract<Resolved, { kind: 'ok' }>,
+): Promise<void> {
+  await mkdir(join(out, SAVED_CONFIGS), { recursive: true });
+  await writeFile(
+    join(out, SAVED_CONFIGS, `${key}.json`),
+    JSON.stringify({ text: r.text, commands: r.commands }),
+  );
 }
 
 /** A build's outcome as a verdict: bad only for a matching error; infrastructure throws. */

@@ -6,6 +6,7 @@ import type { Pin } from '../config/pin.js';
 import type { ProcessRunner } from '../process/runner.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
 import type { BisectEvent } from './events.js';
+import type { TreeSeed } from './git.js';
 import type { Predicate } from './predicate.js';
 
 export interface BisectRequest {
@@ -38,6 +39,12 @@ export interface BisectRequest {
    * (workerTree(keepDir, 0)) instead of checking out and configuring a new one.
    */
   keepDir?: string;
+  /**
+   * Build predicates: a tree holding exactly the files of one commit (a run's export of
+   * tonight's commit, the usual bad endpoint): the worker's clone starts as hard links to it
+   * instead of writing every file (src/bisect/git.ts).
+   */
+  seed?: TreeSeed;
   signal?: AbortSignal;
 }
 

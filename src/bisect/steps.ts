@@ -150,7 +150,7 @@ export class Steps {
         src: w.clone.dir,
         out: w.out,
         label: `bisect-${sha.slice(0, 12)}`,
-        reuseConfig: w.clone instanceof PrivateClone,
+        ...(w.clone instanceof PrivateClone ? { commit: { repo: w.clone.repo, sha } } : {}),
         arch: req.arch,
         toolchain: req.toolchain,
         base: req.base,
@@ -188,7 +188,7 @@ export class Steps {
   ): Promise<StepOutcome | undefined> {
     const req = this.req;
     for (const ref of w.passes.slice(0, 3)) {
-      const changed = await changedPaths(this.deps.runner, w.clone.dir, ref.sha, sha);
+      const changed = await changedPaths(this.deps.runner, w.clone.repo, ref.sha, sha);
       if (!decideWithoutBuild({ sameConfig: true, changed, deps: ref.deps }).decided) continue;
       const r = await resolveConfig(
         { src: w.clone.dir, out: w.out, arch: req.arch, toolchain: req.toolchain },

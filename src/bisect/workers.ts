@@ -102,7 +102,7 @@ async function createWorkers(
       out: join(dir, OUT_IN_TREE),
       clone: config
         ? await InputTree.create(runner, req.repo, dir, relevant, req.signal)
-        : await PrivateClone.create(runner, req.repo, dir, req.signal),
+        : await PrivateClone.create(runner, req.repo, dir, req.signal, req.seed),
       passes: [],
     });
   }

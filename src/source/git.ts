@@ -10,6 +10,9 @@ import { exists, publishDir, removeDeadStaging, withLock } from '../fsutil/atomi
 import { killOrphansOf } from '../process/owner.js';
 import { howItFailed, lastLines, type ProcessRunner } from '../process/runner.js';
 
+/** The stamp a finished export carries (the one file of the tree that is not the commit's). */
+export const EXPORT_STAMP = '.kmatrix-source';
+
 export interface GitTree {
   path: string;
   commit: string;
@@ -115,7 +118,7 @@ export async function resolveGitTree(
   }
   const commit = await resolveCommit(deps.runner, repo, ref);
   const treeDir = join(deps.cacheDir, 'trees', `git-${commit}`);
-  const stamp = join(treeDir, '.kmatrix-source');
+  const stamp = join(treeDir, EXPORT_STAMP);
   if (await exists(stamp)) return { path: treeDir, commit, cached: true };
   return withLock(
     join(deps.cacheDir, 'locks', `git-${commit}.lock`),
@@ -135,7 +138,7 @@ export async function resolveGitTree(
             `git archive ${commit} from ${repo} failed: ${r.command} ${howItFailed(r)}`,
             lastLines(r.stderr, 20),
           );
-        await writeFile(join(staging, '.kmatrix-source'), `git ${repo} ${commit}\n`);
+        await writeFile(join(staging, EXPORT_STAMP), `git ${repo} ${commit}\n`);
       });
       return { path: treeDir, commit, cached: false };
     },

@@ -6,11 +6,12 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Arch } from '../arch/arches.js';
 import { bisect, type BisectRequest, type BisectResult, type Predicate } from '../bisect/run.js';
-import { isAncestor } from '../bisect/git.js';
+import { isAncestor, type TreeSeed } from '../bisect/git.js';
 import { workerTree } from '../bisect/workers.js';
 import type { BisectEvent } from '../bisect/events.js';
 import { bisectEventLine } from '../report/bisect.js';
 import { shellJoin } from '../process/shell-quote.js';
+import { EXPORT_STAMP } from '../source/git.js';
 import type { CommitRef, CulpritSearch } from '../results/triage.js';
 import { emptySearch } from '../results/triage.js';
 import { ObjectGoalRuntime } from './objects.js';
@@ -81,6 +82,7 @@ export async function findCulprit(
   if ('reason' in end) return none(end.reason);
   if (end.note) env.note(end.note);
   const started = Date.now();
+  const seed = pred.kind === 'build' ? await tonightsTree(g, h.bad, env) : undefined;
   let kept: string | undefined;
   const run = async (objects: readonly string[] | null) => {
     const predicate = await bisectPredicate(g, arch, pred, objects, env);
@@ -100,21 +102,18 @@ export async function findCulprit(
       ...(pred.kind === 'build' ? { suspectFiles: errorFiles(g, pred.match) } : {}),
       cacheDir: env.scratch,
       ...(kept ? { keepDir: kept } : {}),
+      ...(seed ? { seed } : {}),
       signal: env.signal,
-      // Full builds: the run built both ends with this config; tonight's failed with the new
-      // errors, and a baseline build that passed is good. (Object-only steps test both ends:
-      // they are cheap, and an object that does not fail at tonight's commit means a full
-      // search, see below.)
-      ...(objects
-        ? {}
-        : {
-            known: {
-              bad: `the build of run ${runId} failed with it`,
-              ...(end.from === 'baseline' && h.baselinePassed
-                ? { good: `the build passed in run ${h.baselineRunId}` }
-                : {}),
-            },
-          }),
+      // The run built both ends with this config: tonight's failed with the new errors, and
+      // a baseline build that passed is good, also for object-only steps (the objects are
+      // part of the build that passed). Object-only steps test tonight's commit: an object
+      // that does not fail there means a full search (see below).
+      known: {
+        ...(objects ? {} : { bad: `the build of run ${runId} failed with it` }),
+        ...(end.from === 'baseline' && h.baselinePassed
+          ? { good: `the build passed in run ${h.baselineRunId}` }
+          : {}),
+      },
     };
     const emit = (e: BisectEvent) => {
       if (
@@ -147,6 +146,20 @@ export async function findCulprit(
   }
   const o = await outcome(g, arch, pred, result, end, note, objects, Date.now() - started, env);
   return kept ? { ...o, tree: workerTree(kept, 0) } : o;
+}
+
+/**
+ * The run's export of tonight's commit, which the build bisect's clone starts from (hard
+ * links, not 80,000 files written again); undefined when the cell's source is not that commit.
+ */
+async function tonightsTree(
+  g: FailureGroup,
+  bad: string,
+  env: TriageEnv,
+): Promise<TreeSeed | undefined> {
+  const tree = await env.tree(g.cell.sourceResolved).catch(() => undefined);
+  if (!tree || tree.cacheKey !== `git-${bad}`) return undefined;
+  return { dir: tree.path, commit: bad, extra: [EXPORT_STAMP] };
 }
 
 /** The files (in the tree) the matched error diagnostics are in. */

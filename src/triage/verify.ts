@@ -58,9 +58,9 @@ export async function verifyCulprit(v: VerifyInput, env: TriageEnv): Promise<Ver
   // The bisect's clone when there is one: no new checkout, and its O= dir is configured
   // and prepared already (the search's last steps built the suspect and its parent there).
   const clone = v.tree
-    ? PrivateClone.open(env.runner, v.tree, env.signal)
+    ? await PrivateClone.open(env.runner, v.tree, env.signal)
     : await PrivateClone.create(env.runner, v.repo, join(v.dir, 'src'), env.signal);
-  const reverted = await revertCommit(v, clone.dir, env);
+  const reverted = await revertCommit(v, clone.repo, env);
   const place = await placeFor(v, clone, env);
   const steps: VerifyStep[] = [];
   const run = async (
@@ -103,7 +103,7 @@ async function revertCommit(
 ): Promise<{ sha: string } | { why: string }> {
   const git = (args: string[], opts: { input?: string; env?: Record<string, string> } = {}) =>
     env.runner.run('git', ['-C', clone, ...args], { ...opts, signal: env.signal });
-  const index = { GIT_INDEX_FILE: join(clone, '.git', 'kmatrix-revert-index') };
+  const index = { GIT_INDEX_FILE: join(clone, 'kmatrix-revert-index') };
   const patch = await git([
     'diff',
     '--binary',
@@ -165,7 +165,7 @@ async function placeFor(
     // Pins need only the Kconfig inputs, written from the clone's objects (it has the revert).
     const grep = await grepTrees(
       env.runner,
-      clone.dir,
+      clone.repo,
       [v.tonight, v.parent],
       SOURCE_GREP,
       SOURCE_GREP_PATHS,
@@ -173,7 +173,7 @@ async function placeFor(
     const ctx = inputContext(v.arch, cell.base, sourcedFromOutside(grep, v.arch.srcarch));
     const tree = await InputTree.create(
       env.runner,
-      clone.dir,
+      clone.repo,
       join(v.dir, 'kconfig'),
       (p) => isKconfigInput(p, ctx),
       env.signal,
@@ -213,7 +213,7 @@ async function placeFor(
           src: clone.dir,
           out: join(clone.dir, OUT_IN_TREE),
           label: `triage-${what}-${sha.slice(0, 12)}`,
-          reuseConfig: true,
+          commit: { repo: clone.repo, sha },
           arch: v.arch,
           toolchain: cell.toolchain,
           base: cell.base,

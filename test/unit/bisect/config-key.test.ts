@@ -1,15 +1,16 @@
-// The key under which a bisect or verification step reuses the .config resolved in its O= dir
-// at an earlier commit: it must change with anything Kconfig can read (Kconfig files,
-// Makefiles, scripts, the request) and with a file appearing or going, and may stay the same
-// when only the content of sources, headers or docs changed.
+// The key under which a bisect or verification step reuses a .config resolved in its O= dir
+// at another commit: it must change with anything the config targets can read (Kconfig
+// statements, Makefiles, scripts, fragments, a Kconfig file appearing, the request) and may
+// stay the same when only sources, headers, docs, another arch's Kconfig, or comment and blank
+// lines of a Kconfig file changed.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findArch } from '../../../src/arch/arches.js';
-import { configKey } from '../../../src/bisect/predicate.js';
-import type { ConfigRequest } from '../../../src/config/generate.js';
+import { configKey, kconfigTexts } from '../../../src/bisect/config-key.js';
+import type { Pin } from '../../../src/config/pin.js';
 import { createExecaRunner } from '../../../src/process/runner.js';
 
 let repo: string;
@@ -31,26 +32,27 @@ async function commit(files: Record<string, string>): Promise<void> {
   await execa('git', ['-C', repo, 'commit', '-q', '-m', 'c'], { env: ENV });
 }
 
-const key = (pins: ConfigRequest['pins'] = []) =>
+const key = async (pins: Pin[] = [], at = repo) =>
   configKey(
+    runner,
     {
-      src: repo,
-      out: join(repo, 'out'),
-      label: 'k',
-      arch,
-      toolchain: 'gcc',
-      base: { kind: 'tinyconfig' },
-      pins,
+      repo: at,
+      sha:
+        (await execa('git', ['-C', at, 'rev-parse', 'HEAD'], { reject: false })).stdout.trim() ||
+        'HEAD',
     },
-    { base: { kind: 'tinyconfig' }, pins } as unknown as ConfigRequest,
-    { runner, env: process.env },
+    { arch, toolchain: 'gcc', base: { kind: 'tinyconfig' }, pins, baseText: null },
   );
 
 beforeEach(async () => {
   repo = await mkdtemp(join(tmpdir(), 'kmatrix-config-key-'));
   await execa('git', ['init', '-q', '-b', 'main', repo]);
   await commit({
-    Kconfig: 'config A\n\tbool "a"\n',
+    Kconfig: 'config A\n\tbool "a"\nsource "mm/Kconfig"\nsource "arch/arm/Kconfig"\n',
+    'mm/Kconfig': 'config M\n\tbool "m"\n',
+    'arch/arm/Kconfig': 'config ARM\n\tdef_bool y\n',
+    'arch/x86/Kconfig': 'config X86\n\tdef_bool y\n',
+    'arch/arm/Makefile': 'KBUILD_DEFCONFIG := multi_v7_defconfig\n',
     Makefile: 'all:\n',
     'kernel/fork.c': 'int x;\n',
     'include/linux/x.h': '#define X 1\n',
@@ -62,25 +64,36 @@ beforeEach(async () => {
 afterEach(() => rm(repo, { recursive: true, force: true }));
 
 describe('configKey', () => {
-  it('stays the same when only sources, headers and docs changed', async () => {
+  it('stays the same when only sources, docs, other archs or Kconfig comments changed', async () => {
     const k0 = await key();
     expect(k0).toMatch(/^[0-9a-f]{64}$/);
-    await commit({
-      'kernel/fork.c': 'int y;\n',
-      'include/linux/x.h': '#define X 2\n',
-      'Documentation/note.txt': 'other\n',
-    });
-    expect(await key()).toBe(k0);
+    for (const files of [
+      { 'kernel/fork.c': 'int y;\n', 'include/linux/x.h': '#define X 2\n' },
+      { 'Documentation/note.txt': 'other\n', 'kernel/new.c': 'int z;\n' },
+      { 'arch/x86/Kconfig': 'config X86\n\tdef_bool n\n', 'arch/x86/Makefile': 'x\n' },
+      { 'mm/Kconfig': '# the m option\nconfig M\n\n\tbool "m"\n  # more\n' },
+    ]) {
+      await commit(files);
+      expect(await key(), JSON.stringify(files)).toBe(k0);
+    }
   });
 
-  it('changes with a Kconfig file, a Makefile, a script, a new file, or other pins', async () => {
+  it('changes with a Kconfig statement, a new Kconfig file, a Makefile, a script, or the pins', async () => {
     const seen = new Set([await key()]);
     expect(seen.has(await key([{ symbol: 'A', value: 'y', origin: 'matrix.yaml' }]))).toBe(false);
     for (const files of [
-      { 'mm/Kconfig': '# more\n' },
+      { 'mm/Kconfig': 'config M\n\tbool "m"\n\tdefault y\n' },
+      { 'mm/Kconfig.debug': '# only a comment\n' },
+      { 'arch/arm/Makefile': 'KBUILD_DEFCONFIG := vexpress_defconfig\n' },
       { Makefile: 'all: x\n' },
       { 'scripts/check.sh': 'false\n' },
-      { 'kernel/new.c': 'int z;\n' },
+      { 'kernel/configs/tiny.config': 'CONFIG_A=y\n' },
+      // Another arch's Kconfig that a file outside it sources counts (crypto/Kconfig does).
+      {
+        'crypto/Kconfig': 'source "arch/x86/crypto/Kconfig"\n',
+        'arch/x86/crypto/Kconfig': 'config C\n\tbool\n',
+      },
+      { 'arch/x86/crypto/Kconfig': 'config C\n\tbool "c"\n' },
     ]) {
       await commit(files);
       const k = await key();
@@ -89,25 +102,29 @@ describe('configKey', () => {
     }
   });
 
-  it('is undefined outside a git checkout (the tree may have edits nobody committed)', async () => {
+  it('is undefined where git cannot read the commit', async () => {
     const plain = await mkdtemp(join(tmpdir(), 'kmatrix-config-key-plain-'));
     try {
-      const k = await configKey(
-        {
-          src: plain,
-          out: join(plain, 'out'),
-          label: 'k',
-          arch,
-          toolchain: 'gcc',
-          base: { kind: 'tinyconfig' },
-          pins: [],
-        },
-        { base: { kind: 'tinyconfig' }, pins: [] } as unknown as ConfigRequest,
-        { runner, env: process.env },
-      );
-      expect(k).toBeUndefined();
+      expect(await key([], plain)).toBeUndefined();
     } finally {
       await rm(plain, { recursive: true, force: true });
     }
+  });
+});
+
+describe('kconfigTexts', () => {
+  it('keeps line numbers only where a continuation spans a dropped line', () => {
+    const rev = 'a'.repeat(40);
+    const t = kconfigTexts(
+      [
+        `${rev}:mm/Kconfig:1:config M`,
+        `${rev}:mm/Kconfig:4:\tbool "m"`,
+        `${rev}:arch/arm/Kconfig:2:\tdepends on A && \\`,
+        `${rev}:arch/arm/Kconfig:4:\t\tB`,
+      ].join('\n'),
+      rev,
+    );
+    expect(t.get('mm/Kconfig')).toBe('config M\n\tbool "m"');
+    expect(t.get('arch/arm/Kconfig')).toBe('2:\tdepends on A && \\\n4:\t\tB');
   });
 });
