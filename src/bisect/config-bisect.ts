@@ -38,6 +38,12 @@ export interface ConfigBisectRequest {
    * the answer is 1-minimal either way.
    */
   prefer?: readonly string[];
+  /**
+   * Endpoints whose verdict is known from elsewhere (why): a matrix run built them, or a
+   * culprit search built the same config at the same commit. Their configs are still closed
+   * (the diff needs them) but not judged again. A known bad needs a given match.
+   */
+  known?: { good?: string; bad?: string };
 }
 
 export interface ConfigBisectDeps {
@@ -198,14 +204,16 @@ async function endpoints(
     const f = bad.kind === 'failed' ? bad : good.kind === 'failed' ? good : undefined;
     return { kind: 'failed', problem: `make olddefconfig failed: ${f?.output ?? ''}` };
   }
-  const badOutcome = await judge.judge(bad.text, bad.values);
+  const judged = async (c: Closed, known: string | undefined, verdict: 'pass' | 'fail') =>
+    known !== undefined ? { verdict, why: known } : judge.judge(c.text, c.values);
+  const badOutcome = await judged(bad, judge.match ? req.known?.bad : undefined, 'fail');
   emit({
     type: 'cbisect:endpoint',
     which: 'bad',
     verdict: badOutcome.verdict,
     why: badOutcome.why,
   });
-  const goodOutcome = await judge.judge(good.text, good.values);
+  const goodOutcome = await judged(good, req.known?.good, 'pass');
   emit({
     type: 'cbisect:endpoint',
     which: 'good',

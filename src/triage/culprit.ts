@@ -9,6 +9,7 @@ import { bisect, type BisectRequest, type BisectResult, type Predicate } from '.
 import { isAncestor, type TreeSeed } from '../bisect/git.js';
 import { workerTree } from '../bisect/workers.js';
 import type { BisectEvent } from '../bisect/events.js';
+import type { StepVerdict } from '../bisect/search.js';
 import { bisectEventLine } from '../report/bisect.js';
 import { shellJoin } from '../process/shell-quote.js';
 import { EXPORT_STAMP } from '../source/git.js';
@@ -68,9 +69,17 @@ export async function findCulprit(
   pred: CulpritPredicate,
   runId: string,
   env: TriageEnv,
-  /** Where a build bisect leaves its run dir (the caller removes it). */
-  keepDir?: string,
+  opts: {
+    /** Where a build bisect leaves its run dir (the caller removes it). */
+    keepDir?: string;
+    /**
+     * An object-only search's verdict at tonight's commit (the minimization of the same
+     * failure builds the same objects of the same config there).
+     */
+    onTonight?: (verdict: StepVerdict, why: string) => void;
+  } = {},
 ): Promise<CulpritOutcome> {
+  const { keepDir } = opts;
   const none = (note: string): CulpritOutcome => ({
     search: emptySearch(note),
     suspect: null,
@@ -116,6 +125,8 @@ export async function findCulprit(
       },
     };
     const emit = (e: BisectEvent) => {
+      if (objects && e.type === 'bisect:verdict' && e.sha === h.bad)
+        opts.onTonight?.(e.verdict, e.why);
       if (
         e.type === 'bisect:step' ||
         e.type === 'bisect:verdict' ||

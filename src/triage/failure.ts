@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { findArch, type Arch } from '../arch/arches.js';
+import type { StepVerdict } from '../bisect/search.js';
 import { errorMessage, isKmatrixError } from '../core/errors.js';
 import type { Cell } from '../matrix/cell.js';
 import type { TriageSettings } from '../matrix/load.js';
@@ -90,9 +91,18 @@ export async function triageFailure(
         stop.abort(error);
       });
     const minNotes: string[] = [];
+    // An object-only search builds the same objects of the same config at tonight's commit
+    // as the minimization's failing end: built once, by the search (its first step).
+    let tonight!: (why: string | undefined) => void;
+    const tonightBad = new Promise<string | undefined>((resolve) => (tonight = resolve));
+    const stage = { g, arch, pred, run, rec, work, env: both };
     await Promise.all([
-      guard(culpritStage(g, arch, pred, run, rec, notes, work, both)),
-      guard(minimizeStage(g, arch, pred, run, rec, minNotes, work, both)),
+      guard(
+        culpritStage({ ...stage, notes }, (v, why) =>
+          tonight(v === 'bad' ? why : undefined),
+        ).finally(() => tonight(undefined)),
+      ),
+      guard(minimizeStage({ ...stage, notes: minNotes }, tonightBad)),
     ]);
     if (failed) throw failed.error;
     notes.push(...minNotes);
@@ -124,16 +134,23 @@ export async function triageFailure(
   return rec;
 }
 
+/** What a stage of one failure's triage works with; it fills `rec` and `notes`. */
+interface StageContext {
+  g: FailureGroup;
+  arch: Arch;
+  pred: CulpritPredicate;
+  run: RunFacts;
+  rec: TriageRecord;
+  notes: string[];
+  work: string;
+  env: TriageEnv;
+}
+
 /** The smallest config of a build failure (the others say why there is none). */
 async function minimizeStage(
-  g: FailureGroup,
-  arch: Arch,
-  pred: CulpritPredicate,
-  run: RunFacts,
-  rec: TriageRecord,
-  notes: string[],
-  work: string,
-  env: TriageEnv,
+  { g, arch, pred, run, rec, notes, work, env }: StageContext,
+  /** Why tonight's objects fail (an object-only search's first step), or undefined. */
+  tonightBad: Promise<string | undefined>,
 ): Promise<void> {
   const skip = minimizable(g.result, pred);
   if (skip !== null || pred.kind !== 'build') {
@@ -152,6 +169,7 @@ async function minimizeStage(
       cells: run.cells,
       results: run.results,
       dir: join(work, 'minimize'),
+      tonightBad,
     },
     env,
   );
@@ -161,14 +179,8 @@ async function minimizeStage(
 
 /** The culprit search and its verification; fills the record as they complete. */
 async function culpritStage(
-  g: FailureGroup,
-  arch: Arch,
-  pred: CulpritPredicate,
-  run: RunFacts,
-  rec: TriageRecord,
-  notes: string[],
-  work: string,
-  env: TriageEnv,
+  { g, arch, pred, run, rec, notes, work, env }: StageContext,
+  onTonight: (verdict: StepVerdict, why: string) => void,
 ): Promise<void> {
   const now = run.sources[g.cell.source];
   const before = run.baseline;
@@ -188,7 +200,10 @@ async function culpritStage(
       ? `bisecting ${history.good.slice(0, 12)}..${history.bad.slice(0, 12)}`
       : history.reason,
   );
-  const found = await findCulprit(g, arch, history, pred, run.runId, env, join(work, 'bisect'));
+  const found = await findCulprit(g, arch, history, pred, run.runId, env, {
+    keepDir: join(work, 'bisect'),
+    onTonight,
+  });
   rec.search = found.search;
   if (found.search.outcome !== 'found' && found.search.note)
     notes.push(`culprit: ${found.search.note}`);

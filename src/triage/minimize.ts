@@ -36,11 +36,18 @@ export interface MinimizeInput {
   cells: readonly Cell[];
   results: ReadonlyMap<string, CellResult>;
   dir: string;
+  /**
+   * Why the objects fail at tonight's commit with the cell's config, once the culprit search
+   * built them there (its first step); undefined when it did not show that.
+   */
+  tonightBad?: Promise<string | undefined>;
 }
 
 interface GoodCandidate {
   label: string;
   text: () => Promise<string>;
+  /** Why its build is known to pass (the run built it), when it is. */
+  passed?: string;
 }
 
 /** Passing configs to minimize against, best first (see docs/triage.md). */
@@ -94,6 +101,8 @@ function goodCandidates(
     out.push({
       label: `the passing cell ${other.id} (${other.variant}) of this run`,
       text: () => readFile(join(m.runDir, otherConfig), 'utf8'),
+      // Its full build passed in the run, so its objects build too.
+      ...(other.build ? { passed: `its build passed in this run` } : {}),
     });
   const b = c.base;
   if (b.kind === 'defconfig' || b.kind === 'tinyconfig' || b.kind === 'allnoconfig')
@@ -139,14 +148,20 @@ export async function minimizeConfig(m: MinimizeInput, env: TriageEnv): Promise<
       continue;
     }
     env.note(`minimizing against ${cand.label}`);
-    let r = await search(m, tree, goodText, badText, objects, env);
+    // The failing end is known from the run's full build; built as objects, from the culprit
+    // search's first step (the same objects of the same config at the same commit).
+    const known = async (objs: string[] | null) => ({
+      ...(cand.passed ? { good: cand.passed } : {}),
+      ...(await failingEnd(m, objs)),
+    });
+    let r = await search(m, tree, goodText, badText, objects, env, await known(objects));
     tests += r.tests;
     if (objects && r.kind === 'endpoints' && r.problems.some((p) => p.startsWith('--bad'))) {
       notes.push(
         `building ${objects.join(' ')} alone does not fail with the cell's config: full builds`,
       );
       objects = null;
-      r = await search(m, tree, goodText, badText, null, env);
+      r = await search(m, tree, goodText, badText, null, env, await known(null));
       tests += r.tests;
     }
     if (r.kind === 'endpoints') {
@@ -160,7 +175,7 @@ export async function minimizeConfig(m: MinimizeInput, env: TriageEnv): Promise<
         notes.push(
           `the set found with object-only builds does not fail in a full build (${confirmed.why}); searched again with full builds`,
         );
-        r = await search(m, tree, goodText, badText, null, env);
+        r = await search(m, tree, goodText, badText, null, env, await known(null));
         tests += r.tests;
       }
     }
@@ -187,6 +202,13 @@ export async function minimizeConfig(m: MinimizeInput, env: TriageEnv): Promise<
   });
 }
 
+/** What is known of the failing end: the run's full build, or the search's object build. */
+async function failingEnd(m: MinimizeInput, objects: string[] | null): Promise<{ bad?: string }> {
+  if (!objects) return { bad: `the cell's build failed with it in this run` };
+  const why = await m.tonightBad;
+  return why ? { bad: `${why} (the culprit search's build of tonight's commit)` } : {};
+}
+
 async function search(
   m: MinimizeInput,
   tree: KernelTree,
@@ -194,6 +216,7 @@ async function search(
   badText: string,
   objects: string[] | null,
   env: TriageEnv,
+  known: { good?: string; bad?: string },
 ): Promise<ConfigBisectResult> {
   const inner = await env.runtime(m.g.cell.toolchain);
   const predicate: Predicate = {
@@ -216,6 +239,7 @@ async function search(
       cacheDir: env.scratch,
       signal: env.signal,
       prefer: await namedSymbols(m, tree),
+      known,
     },
     {
       runner: env.runner,

@@ -1,5 +1,5 @@
 // Verification of a suspect before it is named the cause: the suspect is rebuilt (it must be
-// bad), then its parent (good), and where `git revert` of the suspect applies cleanly on
+// bad) and its parent (good), whichever the clone is at first, and where `git revert` of the suspect applies cleanly on
 // tonight's commit, the revert (good). Builds are full builds of the cell's targets (a search
 // with object-only steps is confirmed here) in one private clone with O= inside it (the build
 // bisect's own, when it ran): the first build hits the shared ccache, the next two are
@@ -76,8 +76,14 @@ export async function verifyCulprit(v: VerifyInput, env: TriageEnv): Promise<Ver
     const r = await place.judge(sha, what);
     steps.push({ what, commit, expected, got: r.got, why: r.why, ms: Date.now() - t0 });
   };
-  await run('culprit', v.suspect.commit, v.suspect.commit, 'bad');
-  await run('parent', v.parent, v.parent, 'good');
+  // The culprit first only when the clone is at it; else the parent, which the search's last
+  // step (the candidate before the culprit, mostly) differs least from: its objects are
+  // then there, and the culprit's build recompiles only what the culprit changed.
+  const culprit = () => run('culprit', v.suspect.commit, v.suspect.commit, 'bad');
+  const parent = () => run('parent', v.parent, v.parent, 'good');
+  if (clone.head === v.suspect.commit) await culprit().then(parent);
+  else await parent().then(culprit);
+  steps.sort((a, b) => (a.what === 'culprit' ? -1 : b.what === 'culprit' ? 1 : 0));
   if ('sha' in reverted) await run('revert', v.tonight, reverted.sha, 'good');
   else
     steps.push({
