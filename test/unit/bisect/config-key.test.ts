@@ -12,14 +12,9 @@ import { findArch } from '../../../src/arch/arches.js';
 import { configKey, kconfigTexts } from '../../../src/bisect/config-key.js';
 import type { Pin } from '../../../src/config/pin.js';
 import { createExecaRunner } from '../../../src/process/runner.js';
+import { git } from '../../helpers/history.js';
 
 let repo: string;
-const ENV = {
-  GIT_AUTHOR_NAME: 't',
-  GIT_AUTHOR_EMAIL: 't@t',
-  GIT_COMMITTER_NAME: 't',
-  GIT_COMMITTER_EMAIL: 't@t',
-};
 const runner = createExecaRunner({ cleanup: true });
 const arch = findArch('armel')!;
 
@@ -28,8 +23,8 @@ async function commit(files: Record<string, string>): Promise<void> {
     await mkdir(join(repo, p, '..'), { recursive: true });
     await writeFile(join(repo, p), text);
   }
-  await execa('git', ['-C', repo, 'add', '-A'], { env: ENV });
-  await execa('git', ['-C', repo, 'commit', '-q', '-m', 'c'], { env: ENV });
+  await git(repo, ['add', '-A']);
+  await git(repo, ['commit', '-q', '-m', 'c']);
 }
 
 const key = async (pins: Pin[] = [], at = repo) =>

@@ -9,13 +9,8 @@ import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PrivateClone } from '../../../src/bisect/git.js';
 import { createExecaRunner } from '../../../src/process/runner.js';
+import { git } from '../../helpers/history.js';
 
-const ENV = {
-  GIT_AUTHOR_NAME: 't',
-  GIT_AUTHOR_EMAIL: 't@t',
-  GIT_COMMITTER_NAME: 't',
-  GIT_COMMITTER_EMAIL: 't@t',
-};
 const runner = createExecaRunner({ cleanup: true });
 let top: string;
 let repo: string;
@@ -28,8 +23,8 @@ async function commit(files: Record<string, string | null>): Promise<string> {
       await writeFile(join(repo, p), text);
     }
   }
-  await execa('git', ['-C', repo, 'add', '-A'], { env: ENV });
-  await execa('git', ['-C', repo, 'commit', '-q', '-m', 'c'], { env: ENV });
+  await git(repo, ['add', '-A']);
+  await git(repo, ['commit', '-q', '-m', 'c']);
   return (await execa('git', ['-C', repo, 'rev-parse', 'HEAD'])).stdout.trim();
 }
 
@@ -43,6 +38,14 @@ async function exportOf(sha: string): Promise<string> {
 }
 
 const inode = async (p: string) => (await stat(p)).ino;
+
+/** A clone at top/clone started from the export of `sha`, as triage starts its bisect. */
+async function seededClone(sha: string): Promise<{ c: PrivateClone; dir: string; exp: string }> {
+  const exp = await exportOf(sha);
+  const dir = join(top, 'clone');
+  const seed = { dir: exp, commit: sha, extra: ['.kmatrix-source'] };
+  return { c: await PrivateClone.create(runner, repo, dir, undefined, seed), dir, exp };
+}
 
 beforeEach(async () => {
   top = await mkdtemp(join(tmpdir(), 'kmatrix-private-clone-'));
@@ -64,13 +67,7 @@ describe('PrivateClone', () => {
       'kernel/gone.c': null,
       'kernel/new.c': 'n\n',
     });
-    const exp = await exportOf(a);
-    const dir = join(top, 'clone');
-    const c = await PrivateClone.create(runner, repo, dir, undefined, {
-      dir: exp,
-      commit: a,
-      extra: ['.kmatrix-source'],
-    });
+    const { c, dir, exp } = await seededClone(a);
     expect(c.head).toBe(a);
     expect(await inode(join(dir, 'kernel/a.c'))).toBe(await inode(join(exp, 'kernel/a.c')));
     await expect(stat(join(dir, '.kmatrix-source'))).rejects.toThrow();
@@ -106,13 +103,7 @@ describe('PrivateClone', () => {
       '.gitattributes': 'version.h export-subst\n',
       'version.h': '$Format:%H$\n',
     });
-    const exp = await exportOf(a);
-    const dir = join(top, 'clone');
-    const c = await PrivateClone.create(runner, repo, dir, undefined, {
-      dir: exp,
-      commit: a,
-      extra: ['.kmatrix-source'],
-    });
+    const { c, dir, exp } = await seededClone(a);
     expect(c.head).toBeUndefined();
     await c.checkout(a);
     expect(await readFile(join(dir, 'version.h'), 'utf8')).toBe('$Format:%H$\n');
