@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { buildWiring } from '../build/deps.js';
 import { bisectRunner } from '../bisect/runner.js';
+import { lowPriority } from '../process/priority.js';
 import type { ProcessRunner } from '../process/runner.js';
 import { removeDeadRuns } from '../fsutil/atomic.js';
 import { scratchDir } from '../fsutil/scratch.js';
@@ -69,7 +70,9 @@ export function realTriageWork(o: RealTriageOptions): TriageWork {
       // Work dirs of triages killed with SIGKILL (triage-<pid>-<random>).
       await removeDeadRuns(scratch.dir, 'triage-');
       const env: TriageEnv = {
-        runner,
+        // A pin's triage (conf runs, beside the build failures' lane) takes the CPU time the
+        // builds leave: the builds are the longer path.
+        runner: g.cell.build ? runner : lowPriority(runner),
         env: o.env,
         cacheDir: o.cacheDir,
         scratch: scratch.dir,
