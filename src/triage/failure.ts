@@ -9,8 +9,6 @@ import { findArch, type Arch } from '../arch/arches.js';
 import type { StepVerdict } from '../bisect/search.js';
 import { errorMessage, isKmatrixError } from '../core/errors.js';
 import type { Cell } from '../matrix/cell.js';
-import { lowPriority } from '../process/priority.js';
-import { LowPriorityRuntime } from '../runtime/low-priority.js';
 import type { TriageSettings } from '../matrix/load.js';
 import type { CellResult } from '../results/result.js';
 import {
@@ -104,9 +102,7 @@ export async function triageFailure(
           tonight(v === 'bad' ? why : undefined),
         ).finally(() => tonight(undefined)),
       ),
-      // The culprit search and its verification are the longer path: the minimization
-      // takes the CPU time they leave.
-      guard(minimizeStage({ ...stage, notes: minNotes, env: lowPriorityEnv(both) }, tonightBad)),
+      guard(minimizeStage({ ...stage, notes: minNotes }, tonightBad)),
     ]);
     if (failed) throw failed.error;
     notes.push(...minNotes);
@@ -244,15 +240,6 @@ async function culpritStage(
       `verification: ${off.map((v) => `the ${v.what} rebuilt ${v.got} (expected ${v.expected})`).join(', ') || 'not run'}; reported as a suspect`,
     );
   }
-}
-
-/** The same world, its commands and builds at a lower CPU priority. */
-function lowPriorityEnv(env: TriageEnv): TriageEnv {
-  return {
-    ...env,
-    runner: lowPriority(env.runner),
-    runtime: async (tc) => new LowPriorityRuntime(await env.runtime(tc)),
-  };
 }
 
 /** The error in one line: the message, and the last line of what the command said (git's why). */
