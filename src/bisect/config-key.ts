@@ -2,9 +2,11 @@
 // configInPlace): the request, and what the config targets can read at the commit. The
 // files are those a config bisect's trees hold (KCONFIG_INPUT_RULES in inputs.ts: make
 // <base>, the pins and olddefconfig run in such a tree and resolve the same config as in the
-// whole tree), with their blobs, except that a Kconfig file counts by its text without the
-// lines conf skips (comment lines, blank lines): a commit that only adds a comment or a blank
-// line to mm/Kconfig, or changes another arch's Kconfig, keeps the .config.
+// whole tree; test/slow/bisect/inputs-trace.test.ts checks under strace that the config
+// targets open, stat or run no other file of real trees), with their blobs, except that a
+// Kconfig file counts by its text without the lines conf skips (comment lines, blank
+// lines): a commit that only adds a comment or a blank line to mm/Kconfig, or changes
+// another arch's Kconfig, keeps the .config.
 import { createHash } from 'node:crypto';
 import type { Arch } from '../arch/arches.js';
 import type { Base } from '../config/base.js';
