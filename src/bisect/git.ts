@@ -255,13 +255,13 @@ export class PrivateClone implements Worktree {
     signal?: AbortSignal,
     seed?: TreeSeed,
   ): Promise<PrivateClone> {
-    const gitDir = `${dir}.git`;
-    await git(runner, ['clone', '--quiet', '--bare', '--shared', '--', repo, gitDir], {
+    const c = PrivateClone.at(runner, dir, signal);
+    await git(runner, ['clone', '--quiet', '--bare', '--shared', '--', repo, c.repo], {
       ...(signal ? { signal } : {}),
     });
-    const tree = await InputTree.create(runner, gitDir, dir, () => true, signal);
-    if (seed && (await seedFiles(runner, gitDir, dir, seed))) await tree.adopt(seed.commit);
-    return new PrivateClone(gitDir, tree);
+    await mkdir(dir, { recursive: true });
+    if (seed && (await seedFiles(runner, c.repo, dir, seed))) await c.adopt(seed.commit);
+    return c;
   }
 
   /** A clone made earlier (a bisect worker's, kept for the verification after it). */
@@ -270,10 +270,29 @@ export class PrivateClone implements Worktree {
     dir: string,
     signal?: AbortSignal,
   ): Promise<PrivateClone> {
+    const c = PrivateClone.at(runner, dir, signal);
+    // At its last finished checkout, or empty.
+    const sha = (await readFile(c.headFile, 'utf8').catch(() => '')).trim();
+    if (/^[0-9a-f]{40,64}$/.test(sha)) await c.adopt(sha);
+    return c;
+  }
+
+  private static at(runner: ProcessRunner, dir: string, signal?: AbortSignal): PrivateClone {
     const gitDir = `${dir}.git`;
-    const tree = await InputTree.create(runner, gitDir, dir, () => true, signal);
-    await tree.resume();
-    return new PrivateClone(gitDir, tree);
+    return new PrivateClone(
+      gitDir,
+      InputTree.at(runner, gitDir, dir, () => true, signal),
+    );
+  }
+
+  /** Where the commit the files are at is kept for open() (absent during a checkout). */
+  private get headFile(): string {
+    return `${this.dir}.head`;
+  }
+
+  private async adopt(sha: string): Promise<void> {
+    await this.tree.adopt(sha);
+    await writeFile(this.headFile, sha + '\n');
   }
 
   get dir(): string {
@@ -284,8 +303,11 @@ export class PrivateClone implements Worktree {
     return this.tree.head;
   }
 
-  checkout(sha: string): Promise<void> {
-    return this.tree.checkout(sha);
+  async checkout(sha: string): Promise<void> {
+    if (this.head === sha) return;
+    await rm(this.headFile, { force: true });
+    await this.tree.checkout(sha);
+    await writeFile(this.headFile, sha + '\n');
   }
 }
 
@@ -367,6 +389,17 @@ export class InputTree implements Worktree {
     signal?: AbortSignal,
   ): Promise<InputTree> {
     await mkdir(dir, { recursive: true });
+    return InputTree.at(runner, repo, dir, keep, signal);
+  }
+
+  /** The tree at `dir` as it stands (created earlier, or made by the caller). */
+  static at(
+    runner: ProcessRunner,
+    repo: string,
+    dir: string,
+    keep: (path: string) => boolean,
+    signal?: AbortSignal,
+  ): InputTree {
     return new InputTree(runner, repo, dir, `${dir}.index`, keep, signal);
   }
 
@@ -403,27 +436,14 @@ export class InputTree implements Worktree {
     return next;
   }
 
-  /** Where the commit the files are at is kept (absent while a checkout is under way). */
-  private get headFile(): string {
-    return `${this.dir}.head`;
-  }
-
   /** Take the files at `dir` as `sha`'s (written by someone who knows they are). */
   async adopt(sha: string): Promise<void> {
     this.entries = await this.listing(sha);
     this.current = sha;
-    await writeFile(this.headFile, sha + '\n');
-  }
-
-  /** Go on with a tree an earlier InputTree left: at its last finished checkout, or empty. */
-  async resume(): Promise<void> {
-    const sha = (await readFile(this.headFile, 'utf8').catch(() => '')).trim();
-    if (/^[0-9a-f]{40,64}$/.test(sha)) await this.adopt(sha);
   }
 
   async checkout(sha: string): Promise<void> {
     if (this.current === sha) return;
-    await rm(this.headFile, { force: true });
     const next = await this.listing(sha);
     const gone = [...this.entries.keys()].filter((p) => !next.has(p));
     const changed: string[] = [];
@@ -450,6 +470,5 @@ export class InputTree implements Worktree {
     }
     this.entries = next;
     this.current = sha;
-    await writeFile(this.headFile, sha + '\n');
   }
 }
