@@ -7,6 +7,7 @@ import { Evaluator, type KconfigModel } from '../../../src/kconfig/index.js';
 import { execaRunner } from '../../../src/process/runner.js';
 import type { Lit, Tri } from '../../../src/solve/cnf.js';
 import { encode } from '../../../src/solve/encode.js';
+import { rng } from '../../../src/solve/sample.js';
 import { dimacsSolver } from '../../../src/solve/sat.js';
 import { model as buildModel } from '../kconfig/helpers.js';
 
@@ -73,18 +74,6 @@ config T
 	bool "t"
 	depends on P || R
 `;
-
-/** A small seeded generator (mulberry32), so a failure names a reproducible seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomConfig(model: KconfigModel, rand: () => number): string {
   const lines: string[] = [];
