@@ -7,7 +7,9 @@
 // timer): `git bisect run` with a make + grep script for the build break, a `git revert`
 // build; the same for the pin with make tinyconfig + olddefconfig + grep. Both must name the
 // same commits. Run after `npm run build`:
-//   node bench/triage.mjs [--source debian:6.1] [--runtime docker|local]   (default docker)
+//   node bench/triage.mjs [--source debian:6.1] [--runtime docker|local] [--rounds N] [--log F]
+// (default docker, 1 round; with N rounds the sides alternate which goes first, and the
+// median ratio is printed last)
 // Each side starts with an empty ccache of its own and makes the nightly's two builds (base
 // commit, then tip) before its timer: kmatrix with its two runs (a fresh KMATRIX_CACHE for the
 // whole bench, so its triage finds what they built), by hand with the step scripts in the
@@ -15,6 +17,7 @@
 // as `git bisect run` does), so neither side starts cold. Prints both times and
 // the ratio. With --runtime local the run's builds do not share the cache with triage's
 // clones (docs/triage.md), so expect a higher ratio there.
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, chmod, access } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,14 +28,27 @@ const { values, tree } = await benchArgs({
   runtime: { type: 'string', default: 'docker' },
   // --log FILE: kmatrix triage's progress lines, each with the seconds since it started.
   log: { type: 'string' },
+  // --rounds N: the whole bench N times, sides alternating which goes first; the ratio of
+  // each round and their median (one round swings by about +-0.05 on a shared machine).
+  rounds: { type: 'string', default: '1' },
 });
 const CLI = resolve(process.env.KMATRIX_CLI ?? 'bin/kmatrix.js');
 const shm = await access('/dev/shm').then(
   () => '/dev/shm',
   () => tmpdir(),
 );
-const work = await mkdtemp(join(shm, 'kmatrix-bench-triage-'));
-const repo = join(work, 'linux.git');
+const rounds = Number(values.rounds);
+if (!Number.isInteger(rounds) || rounds < 1)
+  throw new Error(`--rounds ${values.rounds}: give a whole number of rounds, 1 or more`);
+// Each round starts from nothing: a new dir (history, caches, clones) for both sides.
+let work = '';
+let repo = '';
+// A bench stopped with Ctrl-C or SIGTERM removes its dir too (it holds GBs on /dev/shm).
+for (const sig of ['SIGINT', 'SIGTERM'])
+  process.once(sig, () => {
+    if (work) rmSync(work, { recursive: true, force: true });
+    process.exit(130);
+  });
 const say = (s) => process.stderr.write(`bench: ${s}\n`);
 const ENV = {
   GIT_AUTHOR_NAME: 'b',
@@ -290,29 +306,48 @@ async function handSide(shas) {
   };
 }
 
-try {
-  say(`planted history from ${tree.path}`);
-  const shas = await buildHistory();
-  const k = await kmatrixSide(shas);
-  say(`kmatrix triage: ${(k.ms / 1000).toFixed(1)}s ${k.verification.join(' ')}`);
-  for (const p of k.phases) say(`  ${p}`);
-  const h = await handSide(shas);
-  for (const [name, at] of [
-    ['crash', BUILD_AT],
-    ['kexec-pin', KCONFIG_AT],
-  ])
-    if (k.culprits[name] !== shas[at] || h.culprits[name] !== shas[at])
-      throw new Error(
-        `${name}: expected ${shas[at]}, kmatrix ${k.culprits[name]}, by hand ${h.culprits[name]}`,
-      );
-  console.log(
-    `kmatrix triage (${values.runtime}): ${(k.ms / 1000).toFixed(1)}s  ${k.verification.join(' ')}`,
-  );
-  for (const p of k.phases) console.log(`  ${p}`);
-  console.log(
-    `by hand (git bisect run + git revert builds): ${(h.ms / 1000).toFixed(1)}s  ${h.verification.join(' ')}`,
-  );
-  console.log(`ratio kmatrix/by hand: ${(k.ms / h.ms).toFixed(2)}`);
-} finally {
-  await rm(work, { recursive: true, force: true });
+/** One round: the history, then both sides (`handFirst` swaps their order), checked. */
+async function round(n, handFirst) {
+  work = await mkdtemp(join(shm, 'kmatrix-bench-triage-'));
+  repo = join(work, 'linux.git');
+  try {
+    say(`round ${n}: planted history from ${tree.path}`);
+    const shas = await buildHistory();
+    let k;
+    let h;
+    if (handFirst) h = await handSide(shas);
+    k = await kmatrixSide(shas);
+    say(`kmatrix triage: ${(k.ms / 1000).toFixed(1)}s ${k.verification.join(' ')}`);
+    for (const p of k.phases) say(`  ${p}`);
+    if (!handFirst) h = await handSide(shas);
+    for (const [name, at] of [
+      ['crash', BUILD_AT],
+      ['kexec-pin', KCONFIG_AT],
+    ])
+      if (k.culprits[name] !== shas[at] || h.culprits[name] !== shas[at])
+        throw new Error(
+          `${name}: expected ${shas[at]}, kmatrix ${k.culprits[name]}, by hand ${h.culprits[name]}`,
+        );
+    console.log(
+      `round ${n}: kmatrix triage (${values.runtime}): ${(k.ms / 1000).toFixed(1)}s  ${k.verification.join(' ')}`,
+    );
+    for (const p of k.phases) console.log(`  ${p}`);
+    console.log(
+      `round ${n}: by hand (git bisect run + git revert builds): ${(h.ms / 1000).toFixed(1)}s  ${h.verification.join(' ')}`,
+    );
+    console.log(`round ${n}: ratio kmatrix/by hand: ${(k.ms / h.ms).toFixed(2)}`);
+    return k.ms / h.ms;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+    work = '';
+  }
 }
+
+const ratios = [];
+for (let n = 1; n <= rounds; n++) ratios.push(await round(n, n % 2 === 0));
+const sorted = [...ratios].sort((a, b) => a - b);
+const mid = sorted.length / 2;
+const median = sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
+console.log(
+  `ratio kmatrix/by hand: ${median.toFixed(2)}${rounds > 1 ? ` (median of ${rounds} rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')})` : ''} (aim <= 0.5)`,
+);

@@ -73,8 +73,13 @@ export async function findCulprit(
     /** Where a build bisect leaves its run dir (the caller removes it). */
     keepDir?: string;
     /**
-     * An object-only search's verdict at tonight's commit (the minimization of the same
-     * failure builds the same objects of the same config there).
+     * Why the objects of an object-only search are known to fail at tonight's commit (the
+     * run's build failed compiling them: objectsFailedInBuild); that end is not built again.
+     */
+    objectsBad?: string;
+    /**
+     * An object-only search's verdict at tonight's commit when it built it (the minimization
+     * of the same failure builds the same objects of the same config there).
      */
     onTonight?: (verdict: StepVerdict, why: string) => void;
   } = {},
@@ -115,10 +120,15 @@ export async function findCulprit(
       signal: env.signal,
       // The run built both ends with this config: tonight's failed with the new errors, and
       // a baseline build that passed is good, also for object-only steps (the objects are
-      // part of the build that passed). Object-only steps test tonight's commit: an object
-      // that does not fail there means a full search (see below).
+      // part of the build that passed). Object-only steps test tonight's commit unless the
+      // run's build failed compiling exactly those objects: an object that does not fail
+      // there means a full search (see below).
       known: {
-        ...(objects ? {} : { bad: `the build of run ${runId} failed with it` }),
+        ...(!objects
+          ? { bad: `the build of run ${runId} failed with it` }
+          : opts.objectsBad
+            ? { bad: opts.objectsBad }
+            : {}),
         ...(end.from === 'baseline' && h.baselinePassed
           ? { good: `the build passed in run ${h.baselineRunId}` }
           : {}),
@@ -131,7 +141,8 @@ export async function findCulprit(
         e.type === 'bisect:step' ||
         e.type === 'bisect:verdict' ||
         e.type === 'bisect:range' ||
-        e.type === 'bisect:suspects'
+        e.type === 'bisect:suspects' ||
+        e.type === 'bisect:note'
       ) {
         const line = bisectEventLine(e);
         if (line) env.note(line.trim());

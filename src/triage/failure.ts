@@ -26,6 +26,7 @@ import {
   culpritPredicate,
   historyFor,
   minimizable,
+  objectsFailedInBuild,
   type CulpritPredicate,
   type FailureGroup,
 } from './plan.js';
@@ -91,15 +92,25 @@ export async function triageFailure(
         stop.abort(error);
       });
     const minNotes: string[] = [];
-    // An object-only search builds the same objects of the same config at tonight's commit
-    // as the minimization's failing end: built once, by the search (its first step).
+    // An object-only search and the minimization both need the cell's objects built with its
+    // config at tonight's commit (their failing end). The run's build tells when it failed
+    // compiling exactly those objects; else the search builds them once, as its first step.
+    const objectsBad =
+      pred.kind === 'build' &&
+      pred.objects &&
+      objectsFailedInBuild(pred.objects, g.result.diagnostics)
+        ? `the build of run ${run.runId} failed compiling ${pred.objects.join(' ')} with it`
+        : undefined;
     let tonight!: (why: string | undefined) => void;
     const tonightBad = new Promise<string | undefined>((resolve) => (tonight = resolve));
+    if (objectsBad) tonight(objectsBad);
     const stage = { g, arch, pred, run, rec, work, env: both };
     await Promise.all([
       guard(
-        culpritStage({ ...stage, notes }, (v, why) =>
-          tonight(v === 'bad' ? why : undefined),
+        culpritStage({ ...stage, notes }, objectsBad, (v, why) =>
+          tonight(
+            v === 'bad' ? `${why} (the culprit search's build of tonight's commit)` : undefined,
+          ),
         ).finally(() => tonight(undefined)),
       ),
       guard(minimizeStage({ ...stage, notes: minNotes }, tonightBad)),
@@ -180,6 +191,8 @@ async function minimizeStage(
 /** The culprit search and its verification; fills the record as they complete. */
 async function culpritStage(
   { g, arch, pred, run, rec, notes, work, env }: StageContext,
+  /** Why the objects of an object-only search are known to fail at tonight's commit. */
+  objectsBad: string | undefined,
   onTonight: (verdict: StepVerdict, why: string) => void,
 ): Promise<void> {
   const now = run.sources[g.cell.source];
@@ -202,6 +215,7 @@ async function culpritStage(
   );
   const found = await findCulprit(g, arch, history, pred, run.runId, env, {
     keepDir: join(work, 'bisect'),
+    ...(objectsBad ? { objectsBad } : {}),
     onTonight,
   });
   rec.search = found.search;

@@ -37,8 +37,9 @@ export interface MinimizeInput {
   results: ReadonlyMap<string, CellResult>;
   dir: string;
   /**
-   * Why the objects fail at tonight's commit with the cell's config, once the culprit search
-   * built them there (its first step); undefined when it did not show that.
+   * Why the objects fail at tonight's commit with the cell's config: the run's build failed
+   * compiling them, or the culprit search built them there (its first step); undefined when
+   * neither showed that.
    */
   tonightBad?: Promise<string | undefined>;
 }
@@ -206,7 +207,7 @@ export async function minimizeConfig(m: MinimizeInput, env: TriageEnv): Promise<
 async function failingEnd(m: MinimizeInput, objects: string[] | null): Promise<{ bad?: string }> {
   if (!objects) return { bad: `the cell's build failed with it in this run` };
   const why = await m.tonightBad;
-  return why ? { bad: `${why} (the culprit search's build of tonight's commit)` } : {};
+  return why ? { bad: why } : {};
 }
 
 async function search(

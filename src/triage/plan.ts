@@ -154,6 +154,30 @@ export function objectGoals(match: readonly string[], ds: readonly Diagnostic[])
   return [...out].sort();
 }
 
+/**
+ * Whether the build that gave these diagnostics failed compiling exactly `objects`: make
+ * names each failing target, and when the only files it failed to make are these objects
+ * (the rest of its failing targets are the directories and top-level goals above them),
+ * every error came from compiling them, so `make <objects>` with the same config at the same
+ * commit fails with the same errors. A bisect then knows that end without building it. Not
+ * when another file target failed too (an error in F.c may come from a G.c that #includes
+ * it), or when an object did not fail on its own (the log was cut, or make named another).
+ */
+export function objectsFailedInBuild(
+  objects: readonly string[],
+  ds: readonly Diagnostic[],
+): boolean {
+  const targets = new Set(
+    ds.filter((d) => d.kind === 'make' && d.severity === 'error' && d.file).map((d) => d.file),
+  );
+  const fileTarget = (t: string) => /\.[A-Za-z0-9_]+$/.test(t.slice(t.lastIndexOf('/') + 1));
+  return (
+    objects.length > 0 &&
+    objects.every((o) => targets.has(o)) &&
+    [...targets].filter(fileTarget).every((t) => objects.includes(t))
+  );
+}
+
 export type History =
   | {
       ok: true;

@@ -148,6 +148,11 @@ describe('kmatrix run with triage (docker, git history of 6.1)', () => {
         'revert:good',
       ]);
       expect(crash.triage!.search.diffstat).toMatch(/arch\/arm\/kernel\/crash_dump\.c \|/);
+      // Tonight's end of the object-only search is not built again: the run's build failed
+      // compiling exactly that object.
+      expect(r2.stderr).toMatch(
+        /bad endpoint [0-9a-f]{12} is bad: the build of run \S+ failed compiling arch\/arm\/kernel\/crash_dump\.o with it/,
+      );
       // The smallest config against the passing tinyconfig cell of the same run.
       expect(crash.triage!.minimalConfig).toEqual([{ symbol: 'CRASH_DUMP', value: 'y' }]);
 

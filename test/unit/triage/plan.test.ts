@@ -3,6 +3,7 @@
 // object-only steps are possible, and where a bisect can start from.
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../../src/diagnostics/diagnostic.js';
+import { parseBuildLog } from '../../../src/diagnostics/parse.js';
 import { compareRun } from '../../../src/results/compare.js';
 import type { CellResult } from '../../../src/results/result.js';
 import { placeholderRecord } from '../../../src/results/triage.js';
@@ -12,6 +13,7 @@ import {
   historyFor,
   minimizable,
   objectGoals,
+  objectsFailedInBuild,
   selectGroups,
 } from '../../../src/triage/plan.js';
 import { cell, cellResult } from '../../helpers/results.js';
@@ -175,6 +177,60 @@ describe('objectGoals', () => {
 
   it('is null when a fingerprint has no diagnostic to say where it came from', () => {
     expect(objectGoals(['x:error:y'], [BREAK])).toBeNull();
+  });
+});
+
+describe('objectsFailedInBuild', () => {
+  // A kbuild log as the run's container build writes it (-j2, no -k), parsed as the run does.
+  const compile = (file: string, ident: string) =>
+    `  CC      ${file.replace(/\.c$/, '.o')}
+/src/${file}: In function 'f':
+/src/${file}:3:9: error: '${ident}' undeclared (first use in this function)
+`;
+  const failed = (obj: string, dir: string) =>
+    `make[3]: *** [/src/scripts/Makefile.build:250: ${obj}] Error 1
+make[2]: *** [/src/scripts/Makefile.build:500: ${dir}] Error 2
+`;
+  const top = `make[1]: *** [/src/Makefile:1992: .] Error 2
+make: *** [Makefile:231: __sub-make] Error 2
+`;
+  const parse = (log: string) => parseBuildLog(log, { stripPrefixes: ['/src', '/out'] });
+  const CRASH = 'arch/arm/kernel/crash_dump.c';
+  const OBJ = 'arch/arm/kernel/crash_dump.o';
+
+  it('is true when the only file make failed to make is the object with the errors', () => {
+    const ds = parse(compile(CRASH, 'kexec_sym') + failed(OBJ, 'arch/arm/kernel') + top);
+    expect(
+      objectGoals(
+        ['arch-arm-kernel-crash_dump.c:error:kexec_sym-undeclared-first-use-in-this-function'],
+        ds,
+      ),
+    ).toEqual([OBJ]);
+    expect(objectsFailedInBuild([OBJ], ds)).toBe(true);
+  });
+
+  it('is false when another file target failed too (it may #include the file with the errors)', () => {
+    const ds = parse(
+      compile(CRASH, 'kexec_sym') +
+        failed(OBJ, 'arch/arm/kernel') +
+        failed('arch/arm/kernel/machine_kexec.o', 'arch/arm/kernel') +
+        top,
+    );
+    expect(objectsFailedInBuild([OBJ], ds)).toBe(false);
+  });
+
+  it('is false when make did not name the object (the error came from compiling another file)', () => {
+    const ds = parse(
+      compile(CRASH, 'kexec_sym') + failed('arch/arm/kernel/setup.o', 'arch/arm/kernel') + top,
+    );
+    expect(objectsFailedInBuild([OBJ], ds)).toBe(false);
+    expect(objectsFailedInBuild([OBJ], parse(compile(CRASH, 'kexec_sym')))).toBe(false);
+  });
+
+  it('needs every object to have failed', () => {
+    const ds = parse(compile(CRASH, 'kexec_sym') + failed(OBJ, 'arch/arm/kernel') + top);
+    expect(objectsFailedInBuild([OBJ, 'kernel/kexec_core.o'], ds)).toBe(false);
+    expect(objectsFailedInBuild([], ds)).toBe(false);
   });
 });
 
