@@ -82,6 +82,11 @@ export type ConfigBisectResult = {
       /** Other symbols olddefconfig changed as a consequence of the minimal set. */
       consequences: SymbolChange[];
       outcome: { verdict: DdVerdict; why: string; requires?: RequireResult[] };
+      /**
+       * The good config plus the minimal set closes to the bad config's values (all that
+       * differ from n): its verdict is the bad config's.
+       */
+      closesToBad: boolean;
     }
   | { kind: 'endpoints'; problems: string[] }
   | { kind: 'not-reproduced'; why: string }
@@ -175,6 +180,7 @@ export async function configBisect(
         why: final.why,
         ...(final.requires ? { requires: final.requires } : {}),
       },
+      closesToBad: configDiff(final.values, ends.bad.values).length === 0,
     };
   } finally {
     await rm(tmp, { recursive: true, force: true });

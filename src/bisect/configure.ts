@@ -169,6 +169,21 @@ export async function resolveConfig(
   return { kind: 'ok', text, values: parseDotConfig(text), commands, replayed };
 }
 
+/** The commands resolveConfig lists when it runs make for `base` and `pins` in `place`. */
+export function resolveCommands(place: KconfigPlace, base: Base, pins: readonly Pin[]): string[] {
+  const plan = planSteps(
+    {
+      arch: place.arch,
+      toolchain: place.toolchain,
+      base,
+      pins,
+      tree: { path: place.src } as never,
+    },
+    place.out,
+  );
+  return [formatStep(plan.first), ...(plan.merge ? [formatStep(olddefconfig(place))] : [])];
+}
+
 async function runConf(
   place: KconfigPlace,
   saved: SavedConf,

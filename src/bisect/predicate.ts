@@ -16,10 +16,12 @@ import { verifyPins } from '../config/verify.js';
 import { KmatrixError, unreachable } from '../core/errors.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Runtime } from '../runtime/runtime.js';
+import type { ProcessRunner } from '../process/runner.js';
 import { parseKernelVersion, type KernelTree } from '../source/tree.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
 import {
   checkRequires,
+  resolveCommands,
   resolveConfig,
   type KconfigDeps,
   type KconfigPlace,
@@ -256,7 +258,7 @@ const SAVED_CONFIGS = '.kmatrix-configs';
  * build): the verification's revert is mostly at tonight's Kconfig inputs, which the search
  * resolved first. Left untouched when it is already there, so make rebuilds nothing for it.
  */
-async function savedConfig(out: string, key: string): Promise<Resolved | undefined> {
+export async function savedConfig(out: string, key: string): Promise<Resolved | undefined> {
   let saved: { text: string; commands: string[] };
   try {
     saved = JSON.parse(await readFile(join(out, SAVED_CONFIGS, `${key}.json`), 'utf8')) as {
@@ -277,6 +279,31 @@ async function savedConfig(out: string, key: string): Promise<Resolved | undefin
     values: parseDotConfig(saved.text),
     commands: saved.commands,
   };
+}
+
+/**
+ * Keep `text`, the .config a matrix run resolved from the same request at `commit` (its cell's
+ * .config), in the O= dir `out` as if a step there had resolved it: a step at a commit with
+ * the same config key then uses it instead of running conf. Nothing is kept when git cannot
+ * give the key.
+ */
+export async function seedSavedConfig(
+  runner: ProcessRunner,
+  out: string,
+  commit: { repo: string; sha: string },
+  req: { arch: Arch; toolchain: ToolchainName; base: Base; pins: readonly Pin[] },
+  place: KconfigPlace,
+  text: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const key = await configKey(runner, commit, { ...req, baseText: null }, signal);
+  if (!key) return;
+  await saveConfig(out, key, {
+    kind: 'ok',
+    text,
+    values: parseDotConfig(text),
+    commands: resolveCommands(place, req.base, req.pins),
+  });
 }
 
 async function saveConfig(

@@ -45,6 +45,12 @@ export interface BisectRequest {
    * instead of writing every file (src/bisect/git.ts).
    */
   seed?: TreeSeed;
+  /**
+   * Build predicates: the .config a matrix run resolved from this request at commit `sha` (the
+   * cell's .config of tonight's run). The worker's O= dir starts with it, so a step at a commit
+   * with the same config inputs (src/bisect/config-key.ts) does not run conf again.
+   */
+  seedConfig?: { sha: string; text: string };
   signal?: AbortSignal;
 }
 

@@ -11,6 +11,7 @@ import type { ProcessRunner } from '../process/runner.js';
 import type { KconfigDeps } from './configure.js';
 import { ExplainThread } from './explain-at.js';
 import { InputTree, PrivateClone, type Worktree } from './git.js';
+import { seedSavedConfig } from './predicate.js';
 import { withProbeCache } from './probe-cache.js';
 import type { BisectDeps, BisectRequest } from './request.js';
 import { OUT_IN_TREE } from './share-conf.js';
@@ -95,16 +96,24 @@ async function createWorkers(
   const workers: Worker[] = [];
   for (let i = 0; i < (config ? Math.max(1, req.workers) : 1); i++) {
     const dir = workerTree(tmp, i);
-    workers.push({
-      // O= inside the tree: config workers share conf (src/bisect/share-conf.ts); builds
-      // see srctree "..", so their compiler command lines are the same in every clone and
-      // the shared ccache hits across clones (in the local runtime too).
-      out: join(dir, OUT_IN_TREE),
-      clone: config
-        ? await InputTree.create(runner, req.repo, dir, relevant, req.signal)
-        : await PrivateClone.create(runner, req.repo, dir, req.signal, req.seed),
-      passes: [],
-    });
+    // O= inside the tree: config workers share conf (src/bisect/share-conf.ts); builds
+    // see srctree "..", so their compiler command lines are the same in every clone and
+    // the shared ccache hits across clones (in the local runtime too).
+    const out = join(dir, OUT_IN_TREE);
+    const clone = config
+      ? await InputTree.create(runner, req.repo, dir, relevant, req.signal)
+      : await PrivateClone.create(runner, req.repo, dir, req.signal, req.seed);
+    if (!config && req.seedConfig)
+      await seedSavedConfig(
+        runner,
+        out,
+        { repo: clone.repo, sha: req.seedConfig.sha },
+        req,
+        { src: clone.dir, out, arch: req.arch, toolchain: req.toolchain },
+        req.seedConfig.text,
+        req.signal,
+      );
+    workers.push({ out, clone, passes: [] });
   }
   return workers;
 }

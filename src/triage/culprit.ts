@@ -77,6 +77,8 @@ export async function findCulprit(
      * run's build failed compiling them: objectsFailedInBuild); that end is not built again.
      */
     objectsBad?: string;
+    /** The cell's .config in tonight's run (resolved at tonight's commit): build steps reuse it. */
+    tonightConfig?: string;
     /**
      * An object-only search's verdict at tonight's commit when it built it (the minimization
      * of the same failure builds the same objects of the same config there).
@@ -117,6 +119,9 @@ export async function findCulprit(
       cacheDir: env.scratch,
       ...(kept ? { keepDir: kept } : {}),
       ...(seed ? { seed } : {}),
+      ...(pred.kind === 'build' && opts.tonightConfig
+        ? { seedConfig: { sha: h.bad, text: opts.tonightConfig } }
+        : {}),
       signal: env.signal,
       // The run built both ends with this config: tonight's failed with the new errors, and
       // a baseline build that passed is good, also for object-only steps (the objects are

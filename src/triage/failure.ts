@@ -4,6 +4,7 @@
 // before it, and a commit is never blamed on such a failure. A stop (Ctrl-C, the time
 // budget) ends it as incomplete.
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findArch, type Arch } from '../arch/arches.js';
 import type { StepVerdict } from '../bisect/search.js';
@@ -213,8 +214,16 @@ async function culpritStage(
       ? `bisecting ${history.good.slice(0, 12)}..${history.bad.slice(0, 12)}`
       : history.reason,
   );
+  // The run resolved the cell's config at tonight's commit: the search's steps at commits
+  // with the same Kconfig inputs use it instead of running conf again.
+  const config = g.result.files.config;
+  const tonightConfig =
+    config && history.ok && now?.commit === history.bad
+      ? await readFile(join(run.runDir, config), 'utf8').catch(() => undefined)
+      : undefined;
   const found = await findCulprit(g, arch, history, pred, run.runId, env, {
     keepDir: join(work, 'bisect'),
+    ...(tonightConfig ? { tonightConfig } : {}),
     ...(objectsBad ? { objectsBad } : {}),
     onTonight,
   });

@@ -8,7 +8,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Arch } from '../arch/arches.js';
 import { configBisect, type ConfigBisectResult } from '../bisect/config-bisect.js';
-import { closeConfig, resolveConfig, type KconfigDeps } from '../bisect/configure.js';
+import { resolveConfig, type KconfigDeps } from '../bisect/configure.js';
 import { evalBuild, matchSpecOf, type Predicate } from '../bisect/predicate.js';
 import { withProbeCache } from '../bisect/probe-cache.js';
 import { mergePins, parseDotConfig, type ConfigValues } from '../config/dotconfig.js';
@@ -170,7 +170,7 @@ export async function minimizeConfig(m: MinimizeInput, env: TriageEnv): Promise<
       continue;
     }
     if (r.kind === 'found' && objects) {
-      const confirmed = await confirmFull(m, tree, goodText, badText, r, env, deps);
+      const confirmed = await confirmFull(m, tree, goodText, r, env, deps);
       if (confirmed.ok) notes.push(confirmed.why);
       if (!confirmed.ok) {
         notes.push(
@@ -276,7 +276,6 @@ async function confirmFull(
   m: MinimizeInput,
   tree: KernelTree,
   goodText: string,
-  badText: string,
   r: Extract<ConfigBisectResult, { kind: 'found' }>,
   env: TriageEnv,
   deps: () => Promise<KconfigDeps>,
@@ -285,21 +284,14 @@ async function confirmFull(
     goodText,
     r.minimal.map((c) => ({ symbol: c.symbol, value: c.bad, origin: 'triage' })),
   );
-  // The minimal set may close to the failing cell's own config: the run's full build of it
-  // already failed with the error.
-  const kdeps = await deps();
-  const place = {
-    src: tree.path,
-    out: join(m.dir, 'close'),
-    arch: m.arch,
-    toolchain: m.g.cell.toolchain,
-  };
-  const closed = await closeConfig(place, text, kdeps);
-  if (closed.kind === 'ok' && sameValues(closed.values, parseDotConfig(badText)))
+  // The minimal set may close to the failing cell's own config (the search closed it): the
+  // run's full build of it already failed with the error.
+  if (r.closesToBad)
     return {
       ok: true,
       why: "the minimal set closes to the failing cell's config, whose full build in the run failed with the error",
     };
+  const kdeps = await deps();
   env.note(`confirming the minimal set with a full build`);
   const v = await evalBuild(
     {
@@ -328,12 +320,6 @@ async function confirmFull(
   return v.verdict === 'bad'
     ? { ok: true, why: 'a full build of the minimal config fails with the error too' }
     : { ok: false, why: v.why };
-}
-
-function sameValues(a: ConfigValues, b: ConfigValues): boolean {
-  const on = (x: ConfigValues) =>
-    [...x].filter(([, v]) => v !== 'n').sort(([p], [q]) => (p < q ? -1 : 1));
-  return JSON.stringify(on(a)) === JSON.stringify(on(b));
 }
 
 /** The minimal set and what it derives, each value explained by the Kconfig model. */

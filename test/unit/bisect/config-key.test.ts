@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findArch } from '../../../src/arch/arches.js';
 import { configKey, kconfigTexts } from '../../../src/bisect/config-key.js';
+import { savedConfig, seedSavedConfig } from '../../../src/bisect/predicate.js';
 import type { Pin } from '../../../src/config/pin.js';
 import { createExecaRunner } from '../../../src/process/runner.js';
 import { git } from '../../helpers/history.js';
@@ -104,6 +105,42 @@ describe('configKey', () => {
     } finally {
       await rm(plain, { recursive: true, force: true });
     }
+  });
+});
+
+describe('seedSavedConfig', () => {
+  // A run's .config of tonight's commit, kept in a bisect worker's O= dir: a step at a commit
+  // with the same key finds it (and does not run conf); one at other Kconfig inputs does not.
+  it("is what a step at a commit with the same key finds, with resolveConfig's commands", async () => {
+    const out = join(repo, '.kmatrix-out');
+    const head = async () => (await execa('git', ['-C', repo, 'rev-parse', 'HEAD'])).stdout;
+    const req = {
+      arch,
+      toolchain: 'gcc' as const,
+      base: { kind: 'tinyconfig' as const },
+      pins: [],
+    };
+    const place = { src: repo, out, arch, toolchain: 'gcc' as const };
+    const text = 'CONFIG_A=y\n# CONFIG_M is not set\n';
+    await seedSavedConfig(runner, out, { repo, sha: await head() }, req, place, text);
+    await commit({
+      'kernel/fork.c': 'int y;\n',
+      'mm/Kconfig': '# a comment\nconfig M\n\tbool "m"\n',
+    });
+    const same = await savedConfig(out, (await key())!);
+    expect(same).toMatchObject({
+      kind: 'ok',
+      text,
+      values: new Map([
+        ['A', 'y'],
+        ['M', 'n'],
+      ]),
+    });
+    expect(same?.kind === 'ok' && same.commands.join('\n')).toMatch(
+      new RegExp(`make .*O=${out}.* tinyconfig`),
+    );
+    await commit({ 'mm/Kconfig': 'config M\n\tbool "m"\n\tdefault y\n' });
+    expect(await savedConfig(out, (await key())!)).toBeUndefined();
   });
 });
 

@@ -77,6 +77,7 @@ describe('config-bisect rendering', () => {
     const r: ConfigBisectResult = {
       ...common,
       kind: 'found',
+      closesToBad: true,
       minimal: [{ symbol: 'CRASH_DUMP', good: 'n', bad: 'y' }],
       consequences: [{ symbol: 'KEXEC', good: 'n', bad: 'y' }],
       outcome: { verdict: 'fail', why: 'KEXEC=y (required n)' },
