@@ -112,16 +112,7 @@ export async function resolveConfig(
   replay = false,
 ): Promise<Resolved> {
   await mkdir(place.out, { recursive: true });
-  const plan = planSteps(
-    {
-      arch: place.arch,
-      toolchain: place.toolchain,
-      base,
-      pins,
-      tree: { path: place.src } as never,
-    },
-    place.out,
-  );
+  const plan = planIn(place, base, pins);
   const commands: string[] = [];
   const confEnv = deps.directOlddefconfig ? join(place.out, CONF_ENV) : undefined;
   const run = async (step: MakeStep, save?: string): Promise<Resolved | undefined> => {
@@ -169,9 +160,9 @@ export async function resolveConfig(
   return { kind: 'ok', text, values: parseDotConfig(text), commands, replayed };
 }
 
-/** The commands resolveConfig lists when it runs make for `base` and `pins` in `place`. */
-export function resolveCommands(place: KconfigPlace, base: Base, pins: readonly Pin[]): string[] {
-  const plan = planSteps(
+/** generateConfig's make steps for `base` and `pins`, run in `place`. */
+function planIn(place: KconfigPlace, base: Base, pins: readonly Pin[]) {
+  return planSteps(
     {
       arch: place.arch,
       toolchain: place.toolchain,
@@ -181,6 +172,11 @@ export function resolveCommands(place: KconfigPlace, base: Base, pins: readonly 
     },
     place.out,
   );
+}
+
+/** The commands resolveConfig lists when it runs make for `base` and `pins` in `place`. */
+export function resolveCommands(place: KconfigPlace, base: Base, pins: readonly Pin[]): string[] {
+  const plan = planIn(place, base, pins);
   return [formatStep(plan.first), ...(plan.merge ? [formatStep(olddefconfig(place))] : [])];
 }
 

@@ -10,6 +10,7 @@ import { findArch, type Arch } from '../arch/arches.js';
 import type { StepVerdict } from '../bisect/search.js';
 import { errorMessage, isKmatrixError } from '../core/errors.js';
 import type { Cell } from '../matrix/cell.js';
+import { lowPriority } from '../process/priority.js';
 import type { TriageSettings } from '../matrix/load.js';
 import type { CellResult } from '../results/result.js';
 import {
@@ -114,7 +115,14 @@ export async function triageFailure(
           ),
         ).finally(() => tonight(undefined)),
       ),
-      guard(minimizeStage({ ...stage, notes: minNotes }, tonightBad)),
+      // Off the critical path (it builds nothing when its ends are known): its conf runs
+      // and git take the CPU time the culprit search leaves; its builds are not niced.
+      guard(
+        minimizeStage(
+          { ...stage, env: { ...both, runner: lowPriority(both.runner) }, notes: minNotes },
+          tonightBad,
+        ),
+      ),
     ]);
     if (failed) throw failed.error;
     notes.push(...minNotes);
