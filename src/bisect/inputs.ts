@@ -167,6 +167,11 @@ export const SOURCE_GREP_PATHS = ['--', 'Kconfig*', '**/Kconfig*'] as const;
  * sources within arch/ transitively. `grepOutput` is `git grep -n` of SOURCE_GREP.
  */
 export function sourcedFromOutside(grepOutput: string, srcarch: string): Set<string> {
+  return sourcedVia(sourceEdges(grepOutput), srcarch);
+}
+
+/** file -> the arch/ files its `source` lines name, from `git grep -n` output. */
+export function sourceEdges(grepOutput: string): Map<string, string[]> {
   const edges = new Map<string, string[]>();
   for (const line of grepOutput.split('\n')) {
     const m = SOURCE_LINE.exec(line);
@@ -174,6 +179,14 @@ export function sourcedFromOutside(grepOutput: string, srcarch: string): Set<str
     const [, from, to] = m as unknown as [string, string, string];
     edges.set(from, [...(edges.get(from) ?? []), to]);
   }
+  return edges;
+}
+
+/** sourcedFromOutside from the `source` edges of the tree's Kconfig files. */
+export function sourcedVia(
+  edges: ReadonlyMap<string, readonly string[]>,
+  srcarch: string,
+): Set<string> {
   const isOther = (p: string) => /^arch\/[^/]+\//.test(p) && !p.startsWith(`arch/${srcarch}/`);
   const out = new Set<string>();
   const queue = [...edges.keys()].filter((f) => !isOther(f));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findArch } from '../../../src/arch/arches.js';
-import { configKey, kconfigTexts } from '../../../src/bisect/config-key.js';
+import { configKey, forgetKconfigBlobs, kconfigTexts } from '../../../src/bisect/config-key.js';
 import { savedConfig, seedSavedConfig } from '../../../src/bisect/predicate.js';
 import type { Pin } from '../../../src/config/pin.js';
 import { createExecaRunner } from '../../../src/process/runner.js';
@@ -96,6 +96,33 @@ describe('configKey', () => {
       expect(seen.has(k), JSON.stringify(files)).toBe(false);
       seen.add(k);
     }
+  });
+
+  it('is the same whether the Kconfig blobs were read at an earlier commit or not', async () => {
+    // Each step greps only the Kconfig files whose blob it has not seen: a key made that way
+    // must be the key made from nothing, through renames, sources of other arches and
+    // continuations over comment lines.
+    const steps: Record<string, string>[] = [
+      { 'mm/Kconfig': 'config M\n\tbool "m"\n\tdefault y\n' },
+      {
+        'crypto/Kconfig': 'source "arch/x86/crypto/Kconfig"\n',
+        'arch/x86/crypto/Kconfig': 'config C\n\tbool\n',
+      },
+      { 'arch/x86/crypto/Kconfig': 'config C\n\tbool "c"\n' },
+      { 'arch/arm/Kconfig': 'config ARM\n\tdef_bool y \\\n# gap\n\t&& A\n' },
+      { 'kernel/Kconfig.new': 'config M\n\tbool "m"\n\tdefault y\n' },
+    ];
+    for (const files of steps) {
+      await commit(files);
+      const warm = await key();
+      forgetKconfigBlobs();
+      expect(await key(), JSON.stringify(files)).toBe(warm);
+    }
+    await git(repo, ['mv', 'mm/Kconfig', 'mm/Kconfig.moved']);
+    await git(repo, ['commit', '-q', '-m', 'rename']);
+    const warm = await key();
+    forgetKconfigBlobs();
+    expect(await key()).toBe(warm);
   });
 
   it('is undefined where git cannot read the commit', async () => {
