@@ -44,10 +44,13 @@ if (!Number.isInteger(rounds) || rounds < 1)
 let work = '';
 let repo = '';
 // A bench stopped with Ctrl-C or SIGTERM removes its dir too (it holds GBs on /dev/shm).
-for (const sig of ['SIGINT', 'SIGTERM'])
+for (const [sig, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+])
   process.once(sig, () => {
     if (work) rmSync(work, { recursive: true, force: true });
-    process.exit(130);
+    process.exit(code);
   });
 const say = (s) => process.stderr.write(`bench: ${s}\n`);
 const ENV = {
