@@ -3,6 +3,7 @@
 import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
 import type { Cell } from '../../src/matrix/cell.js';
 import type { CellResult } from '../../src/results/result.js';
+import { emptySearch, type TriageRecord } from '../../src/results/triage.js';
 
 export function cell(id: string, o: Partial<Cell> = {}): Cell {
   return {
@@ -54,5 +55,34 @@ export function cellResult(id: string, o: Partial<CellResult> = {}): CellResult 
     artifacts: [],
     finishedAt: '',
     ...o,
+  };
+}
+
+/**
+ * The triage record of the arm64 KEXEC=n pin that CRASH_DUMP's new `select KEXEC` overrides,
+ * as kmatrix writes it for its report mail (found by bisect --require, revert-fixes).
+ */
+export function kexecPinRecord(commit: string, author: string): TriageRecord {
+  return {
+    status: 'done',
+    reason: null,
+    culprit: {
+      commit,
+      subject: 'arm64: kexec: CRASH_DUMP selects KEXEC',
+      author,
+      date: '2024-01-02T00:00:00Z',
+    },
+    verification: 'revert-fixes',
+    minimalConfig: null,
+    report: 'reports/2.txt',
+    suspect: null,
+    fingerprints: ['pin:KEXEC:overridden'],
+    cell: '9e1f00aa11bb',
+    sharedWith: [],
+    search: { ...emptySearch(null), method: 'require', outcome: 'found' },
+    verify: [],
+    minimization: null,
+    durationMs: 1,
+    finishedAt: 'now',
   };
 }

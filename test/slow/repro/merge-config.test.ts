@@ -11,9 +11,9 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findArch } from '../../../src/arch/arches.js';
 import { mailConfigName, renderTriageMail } from '../../../src/report/triage-mail.js';
-import { emptySearch } from '../../../src/results/triage.js';
 import { kmatrix } from '../../helpers/cli.js';
 import { createHistory, git, replaceIn } from '../../helpers/history.js';
+import { kexecPinRecord } from '../../helpers/results.js';
 import { treePath } from '../../helpers/trees.js';
 
 const CRASH_DUMP = 'config CRASH_DUMP\n\tbool "Build kdump crash kernel"';
@@ -120,28 +120,7 @@ describe('pin reports round-trip through kmatrix repro (6.1 arm64, a planted sel
         build: false,
       },
       arch: arm64,
-      record: {
-        status: 'done',
-        reason: null,
-        culprit: {
-          commit: planted,
-          subject: 'arm64: kexec: CRASH_DUMP selects KEXEC',
-          author: 'kmatrix test',
-          date: '2024-01-02T00:00:00Z',
-        },
-        verification: 'revert-fixes',
-        minimalConfig: null,
-        report: 'reports/2.txt',
-        suspect: null,
-        fingerprints: ['pin:KEXEC:overridden'],
-        cell: '9e1f00aa11bb',
-        sharedWith: [],
-        search: { ...emptySearch(null), method: 'require', outcome: 'found' },
-        verify: [],
-        minimization: null,
-        durationMs: 1,
-        finishedAt: 'now',
-      },
+      record: kexecPinRecord(planted, 'kmatrix test'),
       diagnostics: [],
       why: { pins: failing.map((p) => ({ ...p, explanation: null })), errors: [], note: null },
       repo,

@@ -20,7 +20,7 @@ import {
 import { planRepro } from '../../../src/repro/plan.js';
 import { parseReport } from '../../../src/repro/report.js';
 import { runRepro, type ReproDeps } from '../../../src/repro/run.js';
-import { emptySearch, type TriageRecord } from '../../../src/results/triage.js';
+import { kexecPinRecord } from '../../helpers/results.js';
 import { testDir } from '../../helpers/tmp.js';
 import { model } from '../kconfig/helpers.js';
 
@@ -32,28 +32,7 @@ const CULPRIT = 'c'.repeat(40);
 
 /** kmatrix's own report of the arm64 KEXEC=n pin that CRASH_DUMP's new select overrides. */
 function pinMail(): string {
-  const record: TriageRecord = {
-    status: 'done',
-    reason: null,
-    culprit: {
-      commit: CULPRIT,
-      subject: 'arm64: kexec: CRASH_DUMP selects KEXEC',
-      author: 'A U Thor',
-      date: '2024-01-02T00:00:00Z',
-    },
-    verification: 'revert-fixes',
-    minimalConfig: null,
-    report: 'reports/2.txt',
-    suspect: null,
-    fingerprints: ['pin:KEXEC:overridden'],
-    cell: '9e1f00aa11bb',
-    sharedWith: [],
-    search: { ...emptySearch(null), method: 'require', outcome: 'found' },
-    verify: [],
-    minimization: null,
-    durationMs: 1,
-    finishedAt: 'now',
-  };
+  const record = kexecPinRecord(CULPRIT, 'A U Thor');
   return renderTriageMail({
     runId: '20240103-000000-abcd',
     n: 2,
