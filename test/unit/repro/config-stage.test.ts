@@ -93,25 +93,42 @@ async function saved(files: Record<string, string>): Promise<string> {
   return dir;
 }
 
+/**
+ * runRepro of the 2024 kismet report, saved in a new dir with its reproduce file (and
+ * `config` beside it, when given), from --repo or --source.
+ */
+async function reproKismet(
+  d: ReproDeps,
+  from: { repo: string } | { source: string },
+  config?: string,
+) {
+  const dir = await saved({
+    'report.txt': fixture('2024-kismet-arm-patch.txt'),
+    reproduce: fixture('2024-kismet-arm-patch.reproduce'),
+    ...(config !== undefined ? { config } : {}),
+  });
+  const r = await runRepro(
+    {
+      reportText: fixture('2024-kismet-arm-patch.txt'),
+      reportPath: join(dir, 'report.txt'),
+      ...from,
+      outDir: () => join(dir, 'out'),
+      jobs: 1,
+    },
+    d,
+  );
+  return { dir, r };
+}
+
 const WARNED = 'CONFIG_CRASH_DUMP=y\nCONFIG_KEXEC=y\n# CONFIG_MMU is not set\n';
 
 describe('runRepro: Kconfig reports need conf only', () => {
   it('reproduces a kismet report with olddefconfig on its config and explains the chain', async () => {
-    const dir = await saved({
-      'report.txt': fixture('2024-kismet-arm-patch.txt'),
-      reproduce: fixture('2024-kismet-arm-patch.reproduce'),
-      config: 'CONFIG_ARM=y\nCONFIG_CRASH_DUMP=y\n',
-    });
     const asked: ConfigRequest[] = [];
-    const r = await runRepro(
-      {
-        reportText: fixture('2024-kismet-arm-patch.txt'),
-        reportPath: join(dir, 'report.txt'),
-        repo: '/git/linux',
-        outDir: () => join(dir, 'out'),
-        jobs: 1,
-      },
+    const { dir, r } = await reproKismet(
       deps(WARNED, UNMET, asked),
+      { repo: '/git/linux' },
+      'CONFIG_ARM=y\nCONFIG_CRASH_DUMP=y\n',
     );
     expect(r.verdict).toBe('reproduced');
     expect(r.plan).toMatchObject({
@@ -153,23 +170,13 @@ describe('runRepro: Kconfig reports need conf only', () => {
   });
 
   it('says not reproduced when conf does not warn, and that the selector no longer selects', async () => {
-    const dir = await saved({
-      'report.txt': fixture('2024-kismet-arm-patch.txt'),
-      reproduce: fixture('2024-kismet-arm-patch.reproduce'),
-      config: 'CONFIG_ARM=y\nCONFIG_CRASH_DUMP=y\n',
-    });
     const d = deps('CONFIG_CRASH_DUMP=y\n# CONFIG_MMU is not set\n', '', []);
     const reverted = KCONFIG.replace('\tselect KEXEC', '\thelp\n\t  no select');
     d.kconfigModel = async () => model(reverted, { modules: false });
-    const r = await runRepro(
-      {
-        reportText: fixture('2024-kismet-arm-patch.txt'),
-        reportPath: join(dir, 'report.txt'),
-        source: '/src/linux',
-        outDir: () => join(dir, 'out'),
-        jobs: 1,
-      },
+    const { r } = await reproKismet(
       d,
+      { source: '/src/linux' },
+      'CONFIG_ARM=y\nCONFIG_CRASH_DUMP=y\n',
     );
     expect(r.verdict).toBe('not-reproduced');
     expect(r.outcomes.map((o) => o.found)).toEqual([false]);
@@ -180,21 +187,8 @@ describe('runRepro: Kconfig reports need conf only', () => {
   });
 
   it('makes the smallest config for the kismet pair when no config is beside the report', async () => {
-    const dir = await saved({
-      'report.txt': fixture('2024-kismet-arm-patch.txt'),
-      reproduce: fixture('2024-kismet-arm-patch.reproduce'),
-    });
     const asked: ConfigRequest[] = [];
-    const r = await runRepro(
-      {
-        reportText: fixture('2024-kismet-arm-patch.txt'),
-        reportPath: join(dir, 'report.txt'),
-        source: '/src/linux',
-        outDir: () => join(dir, 'out'),
-        jobs: 1,
-      },
-      deps(WARNED, UNMET, asked),
-    );
+    const { r } = await reproKismet(deps(WARNED, UNMET, asked), { source: '/src/linux' });
     expect(r.verdict).toBe('reproduced');
     expect(asked.map((a) => [a.base.kind, a.pins.map((p) => `${p.symbol}=${p.value}`)])).toEqual([
       ['allnoconfig', ['CRASH_DUMP=y', 'MMU=n']],
@@ -209,10 +203,6 @@ describe('runRepro: Kconfig reports need conf only', () => {
   });
 
   it('says which remote the report wanted when --repo lacks its commit', async () => {
-    const dir = await saved({
-      'report.txt': fixture('2024-kismet-arm-patch.txt'),
-      reproduce: fixture('2024-kismet-arm-patch.reproduce'),
-    });
     const d = deps(WARNED, UNMET, []);
     const seen: string[] = [];
     d.commitInRepo = async (repo, sha) => {
@@ -220,16 +210,7 @@ describe('runRepro: Kconfig reports need conf only', () => {
       return 'absent';
     };
     d.resolveSource = never;
-    const r = await runRepro(
-      {
-        reportText: fixture('2024-kismet-arm-patch.txt'),
-        reportPath: join(dir, 'report.txt'),
-        repo: '/git/linux',
-        outDir: () => join(dir, 'out'),
-        jobs: 1,
-      },
-      d,
-    );
+    const { r } = await reproKismet(d, { repo: '/git/linux' });
     expect(seen).toEqual(['/git/linux 3c1b2a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b']);
     expect(r.verdict).toBe('cannot-run');
     expect(r.missing).toEqual([
