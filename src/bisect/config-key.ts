@@ -6,7 +6,9 @@
 // targets open, stat or run no other file of real trees), with their blobs, except that a
 // Kconfig file counts by its text without the lines conf skips (comment lines, blank
 // lines): a commit that only adds a comment or a blank line to mm/Kconfig, or changes
-// another arch's Kconfig, keeps the .config.
+// another arch's Kconfig, keeps the .config. What each Kconfig blob contributes is kept by
+// blob id across calls (a digest of its text, its `source` lines), so a bisect step reads
+// only the Kconfig files its commit changed.
 import { createHash } from 'node:crypto';
 import type { Arch } from '../arch/arches.js';
 import type { Base } from '../config/base.js';
@@ -55,9 +57,12 @@ export function kconfigTexts(grepOutput: string, rev: string): Map<string, strin
 /** Lines conf skips: blank, or a comment (# first). */
 const SKIPPED_LINE = '^[[:space:]]*(#.*)?$';
 
-/** What the key needs of one Kconfig blob: the lines conf reads, and its `source "arch/..."` targets. */
+/**
+ * What the key needs of one Kconfig blob: a digest of the lines conf reads (kconfigTexts),
+ * and the files its `source "arch/..."` lines name.
+ */
 interface KconfigBlob {
-  text: string;
+  digest: string;
   sources: string[];
 }
 
@@ -127,7 +132,12 @@ export async function configKey(
     if (seen.size > SEEN_MAX) seen.clear();
     // A file grep printed no line of (comments only, binary) reads as empty, as before.
     for (const e of unseen)
-      seen.set(e.oid, { text: texts.get(e.path) ?? '', sources: sources.get(e.path) ?? [] });
+      seen.set(e.oid, {
+        digest: createHash('sha256')
+          .update(texts.get(e.path) ?? '')
+          .digest('hex'),
+        sources: sources.get(e.path) ?? [],
+      });
   }
   const edges = new Map(kconfig.map((e) => [e.path, seen.get(e.oid)?.sources ?? []]));
   const ctx = inputContext(req.arch, req.base, sourcedVia(edges, req.arch.srcarch));
@@ -135,7 +145,7 @@ export async function configKey(
   h.update(JSON.stringify([req.arch.name, req.toolchain, req.base, req.pins, req.baseText]) + '\n');
   for (const { line, path, oid } of entries) {
     if (!isKconfigInput(path, ctx)) continue;
-    if (isKconfigFile(path)) h.update(`${path}\n${seen.get(oid)?.text ?? ''}\n\0`);
+    if (isKconfigFile(path)) h.update(`${path}\n${seen.get(oid)?.digest ?? ''}\n\0`);
     else h.update(line + '\n');
   }
   return h.digest('hex');
