@@ -103,7 +103,15 @@ export async function configKey(
     entries.push({ line, path: line.slice(tab + 1), oid: line.slice(0, tab).split(' ')[2] ?? '' });
   }
   const kconfig = entries.filter((e) => isKconfigFile(e.path));
-  const unseen = kconfig.filter((e) => !seen.has(e.oid));
+  // This call's blobs, taken from the cache before anything is awaited: another call may
+  // clear it meanwhile.
+  const have = new Map<string, KconfigBlob>();
+  const unseen: typeof kconfig = [];
+  for (const e of kconfig) {
+    const b = seen.get(e.oid);
+    if (b) have.set(e.oid, b);
+    else unseen.push(e);
+  }
   if (unseen.length > 0) {
     const grep = await runner.run(
       'git',
@@ -129,23 +137,26 @@ export async function configKey(
     if (grep.failed && grep.exitCode !== 1) return undefined;
     const texts = kconfigTexts(grep.stdout, commit.sha);
     const sources = sourceEdges(grep.stdout);
-    if (seen.size > SEEN_MAX) seen.clear();
     // A file grep printed no line of (comments only, binary) reads as empty, as before.
-    for (const e of unseen)
-      seen.set(e.oid, {
+    for (const e of unseen) {
+      const b = {
         digest: createHash('sha256')
           .update(texts.get(e.path) ?? '')
           .digest('hex'),
         sources: sources.get(e.path) ?? [],
-      });
+      };
+      have.set(e.oid, b);
+      if (seen.size >= SEEN_MAX) seen.clear();
+      seen.set(e.oid, b);
+    }
   }
-  const edges = new Map(kconfig.map((e) => [e.path, seen.get(e.oid)?.sources ?? []]));
+  const edges = new Map(kconfig.map((e) => [e.path, have.get(e.oid)?.sources ?? []]));
   const ctx = inputContext(req.arch, req.base, sourcedVia(edges, req.arch.srcarch));
   const h = createHash('sha256');
   h.update(JSON.stringify([req.arch.name, req.toolchain, req.base, req.pins, req.baseText]) + '\n');
   for (const { line, path, oid } of entries) {
     if (!isKconfigInput(path, ctx)) continue;
-    if (isKconfigFile(path)) h.update(`${path}\n${seen.get(oid)?.digest ?? ''}\n\0`);
+    if (isKconfigFile(path)) h.update(`${path}\n${have.get(oid)?.digest ?? ''}\n\0`);
     else h.update(line + '\n');
   }
   return h.digest('hex');
