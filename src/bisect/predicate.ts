@@ -289,16 +289,20 @@ export async function savedConfig(out: string, key: string): Promise<Resolved | 
  */
 export async function seedSavedConfig(
   runner: ProcessRunner,
-  out: string,
-  commit: { repo: string; sha: string },
-  req: { arch: Arch; toolchain: ToolchainName; base: Base; pins: readonly Pin[] },
   place: KconfigPlace,
+  commit: { repo: string; sha: string },
+  req: { base: Base; pins: readonly Pin[] },
   text: string,
   signal?: AbortSignal,
 ): Promise<void> {
-  const key = await configKey(runner, commit, { ...req, baseText: null }, signal);
+  const key = await configKey(
+    runner,
+    commit,
+    { arch: place.arch, toolchain: place.toolchain, ...req, baseText: null },
+    signal,
+  );
   if (!key) return;
-  await saveConfig(out, key, {
+  await saveConfig(place.out, key, {
     kind: 'ok',
     text,
     values: parseDotConfig(text),

@@ -106,10 +106,9 @@ async function createWorkers(
     if (!config && req.seedConfig)
       await seedSavedConfig(
         runner,
-        out,
+        { src: clone.dir, out, arch: req.arch, toolchain: req.toolchain },
         { repo: clone.repo, sha: req.seedConfig.sha },
         req,
-        { src: clone.dir, out, arch: req.arch, toolchain: req.toolchain },
         req.seedConfig.text,
         req.signal,
       );

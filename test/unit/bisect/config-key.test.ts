@@ -141,15 +141,10 @@ describe('seedSavedConfig', () => {
   it("is what a step at a commit with the same key finds, with resolveConfig's commands", async () => {
     const out = join(repo, '.kmatrix-out');
     const head = async () => (await execa('git', ['-C', repo, 'rev-parse', 'HEAD'])).stdout;
-    const req = {
-      arch,
-      toolchain: 'gcc' as const,
-      base: { kind: 'tinyconfig' as const },
-      pins: [],
-    };
+    const req = { base: { kind: 'tinyconfig' as const }, pins: [] };
     const place = { src: repo, out, arch, toolchain: 'gcc' as const };
     const text = 'CONFIG_A=y\n# CONFIG_M is not set\n';
-    await seedSavedConfig(runner, out, { repo, sha: await head() }, req, place, text);
+    await seedSavedConfig(runner, place, { repo, sha: await head() }, req, text);
     await commit({
       'kernel/fork.c': 'int y;\n',
       'mm/Kconfig': '# a comment\nconfig M\n\tbool "m"\n',
