@@ -106,7 +106,14 @@ export async function triageFailure(
     let tonight!: (why: string | undefined) => void;
     const tonightBad = new Promise<string | undefined>((resolve) => (tonight = resolve));
     if (objectsBad) tonight(objectsBad);
-    const stage = { g, arch, pred, run, rec, work, env: both };
+    // The cell's .config as the run resolved it at tonight's commit: the culprit search's
+    // steps at commits with the same Kconfig inputs use it instead of running conf again,
+    // and the minimization starts from it.
+    const file = g.result.files.config;
+    const cellConfig = file
+      ? await readFile(join(run.runDir, file), 'utf8').catch(() => undefined)
+      : undefined;
+    const stage = { g, arch, pred, run, rec, work, cellConfig, env: both };
     await Promise.all([
       guard(
         culpritStage({ ...stage, notes }, objectsBad, (v, why) =>
@@ -163,12 +170,14 @@ interface StageContext {
   rec: TriageRecord;
   notes: string[];
   work: string;
+  /** The cell's .config from the run, when the run kept one. */
+  cellConfig: string | undefined;
   env: TriageEnv;
 }
 
 /** The smallest config of a build failure (the others say why there is none). */
 async function minimizeStage(
-  { g, arch, pred, run, rec, notes, work, env }: StageContext,
+  { g, arch, pred, run, rec, notes, work, cellConfig, env }: StageContext,
   /** Why tonight's objects fail (an object-only search's first step), or undefined. */
   tonightBad: Promise<string | undefined>,
 ): Promise<void> {
@@ -186,6 +195,7 @@ async function minimizeStage(
       objects: pred.objects,
       settings: run.settings,
       runDir: run.runDir,
+      badText: cellConfig,
       cells: run.cells,
       results: run.results,
       dir: join(work, 'minimize'),
@@ -199,7 +209,7 @@ async function minimizeStage(
 
 /** The culprit search and its verification; fills the record as they complete. */
 async function culpritStage(
-  { g, arch, pred, run, rec, notes, work, env }: StageContext,
+  { g, arch, pred, run, rec, notes, work, cellConfig, env }: StageContext,
   /** Why the objects of an object-only search are known to fail at tonight's commit. */
   objectsBad: string | undefined,
   onTonight: (verdict: StepVerdict, why: string) => void,
@@ -222,16 +232,9 @@ async function culpritStage(
       ? `bisecting ${history.good.slice(0, 12)}..${history.bad.slice(0, 12)}`
       : history.reason,
   );
-  // The run resolved the cell's config at tonight's commit: the search's steps at commits
-  // with the same Kconfig inputs use it instead of running conf again.
-  const config = g.result.files.config;
-  const tonightConfig =
-    config && history.ok && now?.commit === history.bad
-      ? await readFile(join(run.runDir, config), 'utf8').catch(() => undefined)
-      : undefined;
   const found = await findCulprit(g, arch, history, pred, run.runId, env, {
     keepDir: join(work, 'bisect'),
-    ...(tonightConfig ? { tonightConfig } : {}),
+    ...(cellConfig && history.ok ? { tonightConfig: cellConfig } : {}),
     ...(objectsBad ? { objectsBad } : {}),
     onTonight,
   });

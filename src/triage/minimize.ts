@@ -32,6 +32,8 @@ export interface MinimizeInput {
   objects: string[] | null;
   settings: TriageSettings;
   runDir: string;
+  /** The cell's .config from the run (undefined when the run kept none, or it is gone). */
+  badText: string | undefined;
   /** Every cell and result of the run (a passing cell of the same kind is a good config). */
   cells: readonly Cell[];
   results: ReadonlyMap<string, CellResult>;
@@ -129,11 +131,11 @@ export async function minimizeConfig(m: MinimizeInput, env: TriageEnv): Promise<
     ...o,
     durationMs: Date.now() - started,
   });
-  if (!m.g.result.files.config)
+  const badText = m.badText;
+  if (badText === undefined)
     return done({ outcome: 'not-run', note: 'the cell has no .config in the run directory' });
   await mkdir(m.dir, { recursive: true });
   const tree = await env.tree(m.g.cell.sourceResolved);
-  const badText = await readFile(join(m.runDir, m.g.result.files.config), 'utf8');
   const notes: string[] = [];
   let tests = 0;
   let objects = m.objects;
