@@ -31,6 +31,9 @@ const { values, tree } = await benchArgs({
   // --rounds N: the whole bench N times, sides alternating which goes first; the ratio of
   // each round and their median (one round swings by about +-0.05 on a shared machine).
   rounds: { type: 'string', default: '1' },
+  // --keep: leave the last round's directory (history, runs, caches) and print how to run its
+  // triage again, for measuring one change without the runs before it.
+  keep: { type: 'boolean', default: false },
 });
 const CLI = resolve(process.env.KMATRIX_CLI ?? 'bin/kmatrix.js');
 const shm = await access('/dev/shm').then(
@@ -43,6 +46,8 @@ if (!Number.isInteger(rounds) || rounds < 1)
 // Each round starts from nothing: a new dir (history, caches, clones) for both sides.
 let work = '';
 let repo = '';
+/** With --keep: the command that runs the kept round's triage again. */
+let kept = '';
 // A bench stopped with Ctrl-C or SIGTERM removes its dir too (it holds GBs on /dev/shm).
 for (const [sig, code] of [
   ['SIGINT', 130],
@@ -176,6 +181,7 @@ include:
   if (r2.exitCode !== 1)
     throw new Error(`second run: exit ${r2.exitCode}\n${r2.stderr.slice(-3000)}`);
   const runId = JSON.parse(r2.stdout).runId;
+  kept = `cd ${dir} && KMATRIX_CACHE=${env.KMATRIX_CACHE} KMATRIX_SCRATCH=${env.KMATRIX_SCRATCH} ${process.execPath} ${CLI} triage ${runId} --results res`;
   say('kmatrix triage (timed)');
   const t0 = performance.now();
   const child = km(['triage', runId, '--results', 'res', '--json']);
@@ -192,6 +198,7 @@ include:
   if (values.log) await writeFile(values.log, lines.join('\n') + '\n');
   if (t.exitCode !== 0) throw new Error(`triage: exit ${t.exitCode}\n${t.stderr.slice(-3000)}`);
   const cells = JSON.parse(t.stdout).cells.filter((c) => c.triage);
+  kept += cells.map((c) => ` --cell ${c.id.slice(0, 12)}`).join('');
   const culprits = Object.fromEntries(
     cells.map((c) => [c.config, c.triage.culprit?.commit ?? null]),
   );
@@ -341,7 +348,9 @@ async function round(n, handFirst) {
     console.log(`round ${n}: ratio kmatrix/by hand: ${(k.ms / h.ms).toFixed(2)}`);
     return k.ms / h.ms;
   } finally {
-    await rm(work, { recursive: true, force: true });
+    if (values.keep && n === rounds) {
+      console.log(`kept ${work}; triage a failure again (--cell once per failure):\n  ${kept}`);
+    } else await rm(work, { recursive: true, force: true });
     work = '';
   }
 }
