@@ -194,15 +194,29 @@ function unsatisfied(b: Build, cfg: ConfigResult): Made {
   };
 }
 
+/**
+ * The first line of `cc --version` that each runtime gave, by cc. A runtime's compilers do not
+ * change under it (an image is pinned by id; the host's toolchain between two builds of one
+ * process is taken as fixed), so a build checks its compiler once per runtime, not with a
+ * container of its own each time: a bisect or triage makes many builds with one runtime.
+ */
+const compilersChecked = new WeakMap<Runtime, Map<string, string>>();
+
 /** The compiler check, then make of each target in order until one does not pass. */
 async function makeTargets(b: Build, values: ReturnType<typeof configValues>): Promise<Made> {
   const { req, deps, cell } = b;
   const ws = workspace(b);
   const paths = deps.runtime.paths(ws);
   const made: Made = { status: 'pass', targets: [], compilerVersion: '' };
-  const version = await runStep(b, ws, [b.cc, '--version'], true);
+  const checked = compilersChecked.get(deps.runtime)?.get(b.cc);
+  const version: RunOutcome = checked
+    ? { kind: 'pass', durationMs: 0, output: checked }
+    : await runStep(b, ws, [b.cc, '--version'], true);
+  if (checked) await appendFile(b.files.log, `# ${b.cc} --version, checked earlier:\n`);
   if (version.kind === 'pass') {
     made.compilerVersion = (version.output.split('\n')[0] ?? '').trim();
+    if (!compilersChecked.has(deps.runtime)) compilersChecked.set(deps.runtime, new Map());
+    compilersChecked.get(deps.runtime)?.set(b.cc, made.compilerVersion);
     await appendFile(b.files.log, `${made.compilerVersion}\n`);
     deps.emit({ type: 'build:compiler', cell, version: made.compilerVersion });
   } else {
