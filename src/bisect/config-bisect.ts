@@ -44,6 +44,8 @@ export interface ConfigBisectRequest {
    * (the diff needs them) but not judged again. A known bad needs a given match.
    */
   known?: { good?: string; bad?: string };
+  /** The tree's cached Kconfig tools (kconfigTools): conf is then not built again. */
+  tools?: string;
 }
 
 export interface ConfigBisectDeps {

@@ -3,9 +3,11 @@
 // remember the verdict by resolved config, so that subsets which close to a config already
 // judged are not judged again (for builds, no second build).
 import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Arch } from '../arch/arches.js';
 import type { ConfigValues } from '../config/dotconfig.js';
+import { seedTools } from '../config/tools.js';
 import type { ProcessRunner } from '../process/runner.js';
 import type { KernelTree } from '../source/tree.js';
 import type { ToolchainName } from '../toolchain/toolchains.js';
@@ -22,6 +24,9 @@ import {
 } from './predicate.js';
 import { withProbeCache } from './probe-cache.js';
 
+/** The O= dir, in the judge's dir, where candidate configs are closed. */
+const CONFIG_OUT = 'config';
+
 export interface TestOutcome {
   verdict: DdVerdict;
   why: string;
@@ -35,6 +40,11 @@ export interface JudgeAt {
   toolchain: ToolchainName;
   predicate: Predicate;
   signal?: AbortSignal;
+  /**
+   * The tree's Kconfig host tools as src/config/tools.ts caches them (built with the flags
+   * the judge's conf runs use): copied into the O= dir, so conf is not built again there.
+   */
+  tools?: string;
 }
 
 export class ConfigJudge {
@@ -64,6 +74,10 @@ export class ConfigJudge {
       at.arch,
       at.toolchain,
     );
+    if (at.tools) {
+      await mkdir(join(dir, CONFIG_OUT), { recursive: true });
+      await seedTools(at.tools, join(dir, CONFIG_OUT));
+    }
     return new ConfigJudge(at, dir, kdeps);
   }
 
@@ -73,7 +87,7 @@ export class ConfigJudge {
     return closeConfig(
       {
         src: this.at.tree.path,
-        out: join(this.dir, 'config'),
+        out: join(this.dir, CONFIG_OUT),
         arch: this.at.arch,
         toolchain: this.at.toolchain,
       },

@@ -10,6 +10,7 @@ import type { Arch } from '../arch/arches.js';
 import { configBisect, type ConfigBisectResult } from '../bisect/config-bisect.js';
 import { resolveConfig, type KconfigDeps } from '../bisect/configure.js';
 import { evalBuild, matchSpecOf, type Predicate } from '../bisect/predicate.js';
+import { kconfigTools } from '../config/tools.js';
 import { withProbeCache } from '../bisect/probe-cache.js';
 import { mergePins, parseDotConfig, type ConfigValues } from '../config/dotconfig.js';
 import { modelFor } from '../config/kconfig-bridge.js';
@@ -243,6 +244,13 @@ async function search(
       signal: env.signal,
       prefer: await namedSymbols(m, tree),
       known,
+      // the run built them for this tree (its cells' configs): conf is not built again
+      tools: await kconfigTools(tree, {
+        runner: env.runner,
+        cacheDir: env.cacheDir,
+        emit: () => {},
+        env: env.env,
+      }),
     },
     {
       runner: env.runner,

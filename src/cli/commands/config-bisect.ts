@@ -11,6 +11,7 @@ import { bisectRunner } from '../../bisect/runner.js';
 import { buildWiring } from '../../build/deps.js';
 import { readConfigFile } from '../../config/fragment.js';
 import { parsePins } from '../../config/pin.js';
+import { kconfigTools } from '../../config/tools.js';
 import { KmatrixError } from '../../core/errors.js';
 import { configBisectEventLine, renderConfigBisect } from '../../report/config-bisect.js';
 import { lineReporter, progressReporter } from '../../report/progress.js';
@@ -83,9 +84,16 @@ export function registerConfigBisect(
         ccache: false,
       }).resolveSource(raw.source);
       const { arch, toolchain, cacheDir } = raw;
+      // conf built once per tree into the cache, as `kmatrix config` does, not in each bisect
+      const tools = await kconfigTools(tree, {
+        runner: bisectRunner,
+        cacheDir,
+        emit: progressReporter(io.stderr),
+        env: io.env,
+      });
       const result = await interruptible(io.signal, (signal) =>
         configBisect(
-          { tree, arch, toolchain, goodText, badText, predicate, cacheDir, signal },
+          { tree, arch, toolchain, goodText, badText, predicate, cacheDir, signal, tools },
           {
             runner: bisectRunner,
             env: io.env,

@@ -1,11 +1,16 @@
 // kmatrix config-bisect on Debian 6.1's Kconfig (subset copy) with Linux 6.6's
 // "CRASH_DUMP selects KEXEC" applied: between a good config (KEXEC=n) and a bad one that
 // turns on CRASH_DUMP among a dozen unrelated changes, the minimal set is CRASH_DUMP alone.
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findArch } from '../../../src/arch/arches.js';
+import { ConfigJudge } from '../../../src/bisect/config-judge.js';
+import { kconfigTools } from '../../../src/config/tools.js';
+import { execaRunner } from '../../../src/process/runner.js';
+import type { KernelTree } from '../../../src/source/tree.js';
 import { copyKconfigSubset } from '../../helpers/kernel-subset.js';
 import { kmatrix } from '../../helpers/cli.js';
 import { treePath } from '../../helpers/trees.js';
@@ -119,5 +124,44 @@ describe('kmatrix config-bisect --require', () => {
     );
     expect(r.exitCode, r.stderr).toBe(3);
     expect(r.stdout).toMatch(/--good config is bad: KEXEC=y \(required n\)/);
+  });
+});
+
+describe("a config judge seeded with the tree's cached Kconfig tools", () => {
+  it('closes configs without building conf again; unseeded, it builds conf', async () => {
+    const tree: KernelTree = {
+      spec: { kind: 'path', path: src },
+      path: src,
+      version: '6.1.0',
+      label: 'subset',
+      cacheKey: 'subset-judge',
+    };
+    const deps = { runner: execaRunner, env: process.env };
+    const tools = await kconfigTools(tree, {
+      ...deps,
+      cacheDir: join(work, 'judge-cache'),
+      emit: () => {},
+    });
+    const cachedConf = await stat(join(tools, 'scripts/kconfig/conf'));
+    const good = await readFile(join(work, 'good.config'), 'utf8');
+    const at = {
+      tree,
+      arch: findArch('x86_64')!,
+      toolchain: 'gcc' as const,
+      predicate: { kind: 'config' as const, requires: [] },
+    };
+    const seeded = join(work, 'judge-seeded');
+    const closed = await (await ConfigJudge.create({ ...at, tools }, deps, seeded)).close(good);
+    expect(closed.kind).toBe('ok');
+    const conf = await stat(join(seeded, 'config/scripts/kconfig/conf'));
+    expect(conf.mtimeMs).toBe(cachedConf.mtimeMs);
+    expect(conf.ino).not.toBe(cachedConf.ino);
+    // the same config without the tools: make builds conf in the judge's O= dir
+    const before = Date.now();
+    const plain = join(work, 'judge-plain');
+    const closedPlain = await (await ConfigJudge.create(at, deps, plain)).close(good);
+    expect(closedPlain.kind === 'ok' && closedPlain.text).toBe(closed.kind === 'ok' && closed.text);
+    const built = await stat(join(plain, 'config/scripts/kconfig/conf'));
+    expect(built.mtimeMs).toBeGreaterThanOrEqual(before - 1000);
   });
 });
