@@ -24,6 +24,7 @@ import { PIDS_LIMIT } from '../../src/runtime/hardening.js';
 import { LocalRuntime } from '../../src/runtime/local.js';
 import type { RunCommand, RunOutcome, Runtime, Workspace } from '../../src/runtime/runtime.js';
 import type { KernelTree } from '../../src/source/tree.js';
+import { configWritten } from '../helpers/results.js';
 import { figure } from './figures.js';
 
 let root: string;
@@ -143,26 +144,12 @@ async function hostileTree(name: string): Promise<KernelTree> {
 /** A config stage that writes a hostile .config and records hostile commands. */
 function fakeGenerate(configText: string) {
   return async (req: ConfigRequest): Promise<ConfigResult> => {
-    await mkdir(req.outDir, { recursive: true });
-    await writeFile(join(req.outDir, '.config'), configText);
+    const r = await configWritten(req, configText, {
+      commands: [`make -C ${req.tree.path} O=${req.outDir} tinyconfig ${H.nasty}`],
+    });
     await writeFile(join(req.outDir, 'kmatrix-config.json'), '{}\n');
     await writeFile(join(req.outDir, 'kconfig.log'), '');
-    return {
-      verdict: 'satisfied',
-      arch: req.arch.name,
-      base: req.base.kind,
-      seed: null,
-      probability: null,
-      toolchain: req.toolchain,
-      source: { spec: req.tree.path, label: req.tree.label, version: '6.1.0', path: req.tree.path },
-      configPath: join(req.outDir, '.config'),
-      outDir: req.outDir,
-      pins: [],
-      kconfigWarnings: [],
-      diagnostics: [],
-      commands: [`make -C ${req.tree.path} O=${req.outDir} tinyconfig ${H.nasty}`],
-      durationMs: 1,
-    };
+    return r;
   };
 }
 

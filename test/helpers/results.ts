@@ -1,5 +1,8 @@
 // Test data of the run model: cells, diagnostics and cell results with plain defaults, each
 // test overriding what it is about.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ConfigRequest, ConfigResult } from '../../src/config/generate.js';
 import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
 import type { Cell } from '../../src/matrix/cell.js';
 import type { CellResult } from '../../src/results/result.js';
@@ -84,5 +87,46 @@ export function kexecPinRecord(commit: string, author: string): TriageRecord {
     minimization: null,
     durationMs: 1,
     finishedAt: 'now',
+  };
+}
+
+/**
+ * What generateConfig gives for `req` when every pin holds: `text` written as the .config in
+ * req.outDir, the result saying so (each test overriding what it is about).
+ */
+export async function configWritten(
+  req: ConfigRequest,
+  text: string,
+  o: Partial<ConfigResult> = {},
+): Promise<ConfigResult> {
+  await mkdir(req.outDir, { recursive: true });
+  await writeFile(join(req.outDir, '.config'), text);
+  return {
+    verdict: 'satisfied',
+    arch: req.arch.name,
+    base: req.base.kind,
+    seed: null,
+    probability: null,
+    toolchain: req.toolchain,
+    source: {
+      spec: req.tree.path,
+      label: req.tree.label,
+      version: req.tree.version,
+      path: req.tree.path,
+    },
+    configPath: join(req.outDir, '.config'),
+    outDir: req.outDir,
+    pins: req.pins.map((p) => ({
+      symbol: p.symbol,
+      requested: p.value,
+      effective: p.value,
+      status: 'holds',
+      origin: p.origin,
+    })),
+    kconfigWarnings: [],
+    diagnostics: [],
+    commands: [`make ${req.base.kind}`],
+    durationMs: 1,
+    ...o,
   };
 }

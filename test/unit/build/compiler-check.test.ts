@@ -1,15 +1,16 @@
 // A build checks its compiler (`cc --version`) once per runtime: a bisect or a triage makes
 // many builds with one runtime, and in docker each check is a container of its own. Real
 // host cross compiler (local runtime); the trees have no Makefile, so make fails after it.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findArch } from '../../../src/arch/arches.js';
 import { runBuild } from '../../../src/build/run.js';
-import type { ConfigRequest, ConfigResult } from '../../../src/config/generate.js';
+import type { ConfigRequest } from '../../../src/config/generate.js';
 import { execaRunner } from '../../../src/process/runner.js';
 import { LocalRuntime } from '../../../src/runtime/local.js';
 import type { RunCommand, RunOutcome, Runtime, Workspace } from '../../../src/runtime/runtime.js';
+import { configWritten } from '../../helpers/results.js';
 import { testDir } from '../../helpers/tmp.js';
 
 /** The local runtime, recording each command; `failVersion` fails that many version checks. */
@@ -37,26 +38,7 @@ class Recorded implements Runtime {
   }
 }
 
-async function configIn(req: ConfigRequest): Promise<ConfigResult> {
-  await mkdir(req.outDir, { recursive: true });
-  await writeFile(join(req.outDir, '.config'), 'CONFIG_ARM=y\n');
-  return {
-    verdict: 'satisfied',
-    arch: req.arch.name,
-    base: req.base.kind,
-    seed: null,
-    probability: null,
-    toolchain: req.toolchain,
-    source: { spec: req.tree.path, label: req.tree.label, version: '6.1.0', path: req.tree.path },
-    configPath: join(req.outDir, '.config'),
-    outDir: req.outDir,
-    pins: [],
-    kconfigWarnings: [],
-    diagnostics: [],
-    commands: [],
-    durationMs: 1,
-  };
-}
+const configIn = (req: ConfigRequest) => configWritten(req, 'CONFIG_ARM=y\n', { commands: [] });
 
 async function build(runtime: Runtime, dir: string, name: string) {
   const src = join(dir, 'src');

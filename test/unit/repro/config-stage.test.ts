@@ -1,12 +1,13 @@
 // runRepro on Kconfig reports: conf alone (a fake generateConfig standing in for it, an
 // in-memory Kconfig model for the kismet config and the explanation), no runtime asked; the
 // kismet recipe without a config; a --repo without the report's commit.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { configWritten } from '../../helpers/results.js';
 import { testDir } from '../../helpers/tmp.js';
-import type { ConfigRequest, ConfigResult } from '../../../src/config/generate.js';
+import type { ConfigRequest } from '../../../src/config/generate.js';
 import { parseBuildLog } from '../../../src/diagnostics/parse.js';
 import { renderRepro } from '../../../src/report/repro.js';
 import { runRepro, type ReproDeps } from '../../../src/repro/run.js';
@@ -54,32 +55,9 @@ function deps(config: string, said: string, asked: ConfigRequest[]): ReproDeps {
       label: 'linux',
       cacheKey: 'x',
     }),
-    generateConfig: async (req): Promise<ConfigResult> => {
+    generateConfig: (req) => {
       asked.push(req);
-      await mkdir(req.outDir, { recursive: true });
-      await writeFile(join(req.outDir, '.config'), config);
-      return {
-        verdict: 'satisfied',
-        arch: req.arch.name,
-        base: req.base.kind,
-        seed: null,
-        probability: null,
-        toolchain: req.toolchain,
-        source: { spec: '/src/linux', label: 'linux', version: '6.1.0', path: '/src/linux' },
-        configPath: join(req.outDir, '.config'),
-        outDir: req.outDir,
-        pins: req.pins.map((p) => ({
-          symbol: p.symbol,
-          requested: p.value,
-          effective: p.value,
-          status: 'holds',
-          origin: p.origin,
-        })),
-        kconfigWarnings: [],
-        diagnostics: parseBuildLog(said),
-        commands: [`make ${req.base.kind}`],
-        durationMs: 5,
-      };
+      return configWritten(req, config, { diagnostics: parseBuildLog(said), durationMs: 5 });
     },
     kconfigModel: async () => model(KCONFIG, { modules: false }),
     commitInRepo: async () => 'present',

@@ -1,13 +1,14 @@
 // runRepro with a fake runtime and config step: where the config is found (beside the report,
 // gzipped), the make lines from a saved `reproduce` file, what reaches make, result.json
 // showing the line that ran, and cannot-run without touching any runtime.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { configWritten } from '../../helpers/results.js';
 import { testDir } from '../../helpers/tmp.js';
-import type { ConfigRequest, ConfigResult } from '../../../src/config/generate.js';
+import type { ConfigRequest } from '../../../src/config/generate.js';
 import { runRepro, type ReproDeps } from '../../../src/repro/run.js';
 import type { RunCommand, Runtime, Workspace } from '../../../src/runtime/runtime.js';
 
@@ -46,26 +47,8 @@ function deps(runtime: Runtime): ReproDeps {
       label: 'linux',
       cacheKey: 'x',
     }),
-    generateConfig: async (req: ConfigRequest): Promise<ConfigResult> => {
-      await mkdir(req.outDir, { recursive: true });
-      await writeFile(join(req.outDir, '.config'), CONFIG);
-      return {
-        verdict: 'satisfied',
-        arch: req.arch.name,
-        base: 'file',
-        seed: null,
-        probability: null,
-        toolchain: req.toolchain,
-        source: { spec: '/src/linux', label: 'linux', version: '6.1.0', path: '/src/linux' },
-        configPath: join(req.outDir, '.config'),
-        outDir: req.outDir,
-        pins: [],
-        kconfigWarnings: [],
-        diagnostics: [],
-        commands: ['make olddefconfig'],
-        durationMs: 1,
-      };
-    },
+    generateConfig: (req: ConfigRequest) =>
+      configWritten(req, CONFIG, { base: 'file', pins: [], commands: ['make olddefconfig'] }),
     kconfigModel: async () => {
       throw new Error('no Kconfig model in these tests');
     },
